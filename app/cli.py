@@ -1,0 +1,255 @@
+"""The `mediatorlog` command line, for IT, team leads and scripted tests.
+
+Exit codes: 0 ok; 1 bad input or usage (one line on stderr); 2 wrong passphrase.
+The passphrase comes from MEDIATORLOG_PASSPHRASE or an interactive prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from app import __version__
+from app.i18n import LANGUAGES, _, language_from_environment, set_language
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_WRONG_PASSPHRASE = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit 2, which means "wrong passphrase" here
+        raise CliError(_("Usage error: {message}. Run `mediatorlog --help`.").format(message=message))
+
+
+def _secret(env: str, prompt: str, *, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise CliError(_("No passphrase given: set {env} or run this in a terminal.").format(env=env))
+    value = getpass.getpass(prompt)
+    if confirm and getpass.getpass(_("Repeat: ")) != value:
+        raise CliError(_("The two passphrases differ."))
+    return value
+
+
+def _passphrase(*, confirm: bool = False) -> str:
+    return _secret("MEDIATORLOG_PASSPHRASE", _("Passphrase: "), confirm=confirm)
+
+
+def _new_passphrase() -> str:
+    return _secret("MEDIATORLOG_NEW_PASSPHRASE", _("New passphrase: "), confirm=True)
+
+
+def _store_path(args) -> Path:
+    from app.paths import default_store_path
+
+    return Path(args.store) if args.store else default_store_path()
+
+
+def _open(args):
+    from app.services.stores import open_store
+
+    return open_store(_store_path(args), _passphrase())
+
+
+def cmd_init(args) -> int:
+    from app.services.stores import create_store
+
+    recovery = None
+    if args.recovery_key:
+        recovery = _read_file(args.recovery_key)
+    path = _store_path(args)
+    journal = create_store(path, _passphrase(confirm=True), name=args.name or "", role=args.role,
+                           recovery_public_pem=recovery)
+    journal.close()
+    print(_("Created a new encrypted journal: {path}").format(path=path))
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from app.services.demo import fill_demo
+
+    if args.entries < 0:
+        raise CliError(_("The number of entries cannot be negative."))
+    with _open(args) as journal:
+        fill_demo(journal, entries=args.entries, seed=args.seed)
+        total = journal.count_entries()
+    print(_("Added demo entries; the journal now holds {count} entries.").format(count=total))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from app.services.transfer import import_file
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise CliError(_("File not found: {path}").format(path=source))
+    with _open(args) as journal:
+        result = import_file(journal, source, args.format)
+    print(
+        _("Imported {file}: {added} new, {updated} changed, {unchanged} unchanged entries.").format(
+            file=source.name, added=result.added, updated=result.updated, unchanged=result.unchanged
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from app.services.transfer import write_export
+    from app.store.atomic import atomic_write
+
+    with _open(args) as journal:
+        if args.out:
+            import io
+
+            buffer = io.StringIO()
+            count = write_export(journal, buffer, args.format)
+            atomic_write(Path(args.out), buffer.getvalue().encode("utf-8"))
+            print(_("Exported {count} entries to {path}.").format(count=count, path=args.out), file=sys.stderr)
+        else:
+            write_export(journal, sys.stdout, args.format)
+    return EXIT_OK
+
+
+def cmd_passwd(args) -> int:
+    from app.services.stores import change_passphrase
+
+    change_passphrase(_store_path(args), _passphrase(), _new_passphrase())
+    print(_("The passphrase was changed."))
+    return EXIT_OK
+
+
+def cmd_recovery_keygen(args) -> int:
+    from app.store.atomic import atomic_write
+    from app.store.keyslots import generate_recovery_keypair
+
+    folder = Path(args.out)
+    private_file, public_file = folder / "recovery-private.pem", folder / "recovery-public.pem"
+    if private_file.exists() or public_file.exists():
+        raise CliError(_("A recovery key already exists in {path}; nothing was overwritten.").format(path=folder))
+    private_pem, public_pem = generate_recovery_keypair()
+    atomic_write(private_file, private_pem, mode=0o600, overwrite=False)
+    atomic_write(public_file, public_pem, mode=0o644, overwrite=False)
+    print(_("Wrote {public} (for `init --recovery-key`) and {private} (keep it offline).").format(
+        public=public_file, private=private_file))
+    return EXIT_OK
+
+
+def cmd_recover(args) -> int:
+    from app.services.stores import recover_access
+
+    recover_access(_store_path(args), _read_file(args.recovery_key), _new_passphrase())
+    print(_("A new passphrase is set. Give it to the user and ask them to change it."))
+    return EXIT_OK
+
+
+def cmd_gui(args) -> int:
+    try:
+        from app.ui.main import run_gui
+    except ImportError as exc:
+        raise CliError(_("The desktop client cannot start: {reason}").format(reason=exc.msg)) from None
+    return run_gui(store=_store_path(args) if args.store else None)
+
+
+def _read_file(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except OSError:
+        raise CliError(_("Cannot read the file {path}.").format(path=name)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mediatorlog",
+        description=_("Encrypted offline field log for mediators and their team leads."),
+        epilog=_("Exit codes: 0 ok, 1 bad input or usage, 2 wrong passphrase. "
+                 "The passphrase is read from MEDIATORLOG_PASSPHRASE, else asked for."),
+    )
+    parser.add_argument("--version", action="version", version=f"mediatorlog {__version__}")
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("language of messages (default: from the environment)"))
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    def add(name: str, help_text: str, func):
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--store", help=_("path of the journal file (default: your data folder)"))
+        command.set_defaults(func=func)
+        return command
+
+    init = add("init", _("create a new encrypted journal"), cmd_init)
+    init.add_argument("--name", help=_("your name as it appears on entries"))
+    init.add_argument("--role", choices=("mediator", "lead"), default="mediator")
+    init.add_argument("--recovery-key", metavar="PUBLIC_FILE", help=_("organisation recovery public key (PEM)"))
+
+    demo = add("demo", _("add realistic synthetic entries"), cmd_demo)
+    demo.add_argument("--entries", type=int, default=500)
+    demo.add_argument("--seed", type=int, default=1)
+
+    imp = add("import", _("import entries from JSON lines or CSV (all or nothing)"), cmd_import)
+    imp.add_argument("file")
+    imp.add_argument("--format", choices=("jsonl", "csv"), help=_("default: from the file name"))
+
+    exp = add("export", _("export all entries as JSON lines or CSV"), cmd_export)
+    exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument("--out", help=_("file to write (default: standard output)"))
+
+    add("passwd", _("change the passphrase (new one from MEDIATORLOG_NEW_PASSPHRASE)"), cmd_passwd)
+
+    keygen = sub.add_parser("recovery-keygen", help=_("make an organisation recovery key pair"))
+    keygen.add_argument("--out", required=True, metavar="DIR")
+    keygen.set_defaults(func=cmd_recovery_keygen)
+
+    recover = add("recover", _("set a new passphrase with the organisation recovery key"), cmd_recover)
+    recover.add_argument("--recovery-key", required=True, metavar="PRIVATE_FILE")
+
+    add("gui", _("start the desktop client (the default)"), cmd_gui)
+    return parser
+
+
+def _early_language(argv: list[str]) -> None:
+    language = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            language = argv[i + 1]
+        elif arg.startswith("--lang="):
+            language = arg.split("=", 1)[1]
+    set_language(language if language in LANGUAGES else language_from_environment())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _early_language(argv)  # so that --help and parse errors are already translated
+    from app.domain.validation import ValidationError
+    from app.services.stores import StoreError
+    from app.services.transfer import ImportError_
+    from app.store.keyslots import KeySlotError, WrongPassphrase
+    from app.store.migrate import NewerStoreError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "command", None):
+            args = build_parser().parse_args([*argv, "gui"])
+        return args.func(args)
+    except CliError as exc:
+        code, message = exc.code, str(exc)
+    except WrongPassphrase:
+        code, message = EXIT_WRONG_PASSPHRASE, _("Wrong passphrase. Nothing was changed.")
+    except (StoreError, KeySlotError, NewerStoreError, ImportError_, ValidationError) as exc:
+        code, message = EXIT_BAD_INPUT, str(exc)
+    except KeyboardInterrupt:
+        code, message = EXIT_BAD_INPUT, _("Interrupted. Nothing was changed.")
+    except OSError as exc:
+        code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
+            reason=exc.strerror or type(exc).__name__)
+    print(f"mediatorlog: {message}", file=sys.stderr)
+    return code

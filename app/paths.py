@@ -1,0 +1,39 @@
+"""Where the application finds its resources and keeps user data (no Qt here)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "MediatorLog"
+APP_AUTHOR = "MediatorLog"
+
+
+def resources_dir() -> Path:
+    """The `resources/` folder: beside the package in a checkout, inside the bundle when frozen."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def user_data_dir() -> Path:
+    override = os.environ.get("MEDIATORLOG_DATA_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def user_state_dir() -> Path:
+    """Small non-personal state (unlock throttling) that must not live inside a store."""
+    override = os.environ.get("MEDIATORLOG_DATA_DIR")
+    if override:
+        return Path(override) / "state"
+    return Path(platformdirs.user_state_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_store_path() -> Path:
+    return user_data_dir() / "journal.db"

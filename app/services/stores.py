@@ -1,0 +1,146 @@
+"""Creating, unlocking and re-keying stores. A store is `<name>.db` (SQLCipher) plus
+`<name>.db.keys` (key slots) in one folder; see docs/storage-format.md."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from app.domain.catalogs import seed_values
+from app.i18n import _
+from app.paths import user_state_dir
+from app.services.journal import Journal, utc_now
+from app.store import repository as repo
+from app.store.engine import NotADatabase, make_engine, writing
+from app.store.keyslots import (
+    KeySlotError,
+    KeySlots,
+    WrongPassphrase,
+    keyslot_path,
+    load_recovery_private_key,
+    load_recovery_public_key,
+    make_passphrase_slot,
+    make_recovery_slot,
+    new_store_key,
+)
+from app.store.migrate import ensure_current
+from app.store.throttle import UnlockThrottle
+
+MIN_PASSPHRASE_LENGTH = 8
+ROLES = ("mediator", "lead")
+
+
+class StoreError(Exception):
+    """An expected problem with a store, with a message for the user."""
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise StoreError(
+            _("The passphrase is too short: use at least {count} characters.").format(count=MIN_PASSPHRASE_LENGTH)
+        )
+
+
+def store_exists(path: Path) -> bool:
+    return Path(path).exists() or keyslot_path(Path(path)).exists()
+
+
+def create_store(
+    path: Path,
+    passphrase: str,
+    *,
+    name: str = "",
+    role: str = "mediator",
+    recovery_public_pem: bytes | None = None,
+    kdf: dict | None = None,
+) -> Journal:
+    path = Path(path)
+    if store_exists(path):
+        raise StoreError(_("A journal already exists at this place. Choose another file."))
+    if role not in ROLES:
+        raise StoreError(_("The role must be mediator or lead."))
+    check_new_passphrase(passphrase)
+    key = new_store_key()
+    slots = [make_passphrase_slot(key, passphrase, kdf)]
+    if recovery_public_pem is not None:
+        try:
+            slots.append(make_recovery_slot(key, load_recovery_public_key(recovery_public_pem)))
+        except KeySlotError as exc:
+            raise StoreError(_("The recovery key file is not a Mediator Log recovery public key.")) from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Key slots first: a crash between the two steps leaves a key file but no database,
+    # which `open_store` reports; the opposite order could leave a database nobody can open.
+    KeySlots(slots).save(keyslot_path(path))
+    path.touch(mode=0o600)  # the database file is created private, before SQLCipher writes to it
+    engine = make_engine(path, key)
+    ensure_current(engine, path)
+    now = utc_now()
+    with writing(engine) as conn:
+        repo.set_meta(conn, "store_id", str(uuid.uuid4()))
+        repo.set_meta(conn, "device_id", uuid.uuid4().hex)
+        repo.set_meta(conn, "user_name", name.strip())
+        repo.set_meta(conn, "role", role)
+        repo.set_meta(conn, "created_at", now)
+        for value in seed_values():
+            repo.put_catalog_value(conn, value, now)
+    return Journal(path, engine)
+
+
+def _unlock(path: Path, key: bytes) -> Journal:
+    engine = make_engine(path, key)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1").fetchone()
+    except NotADatabase:
+        engine.dispose()
+        raise StoreError(_("The journal file is damaged or does not belong to these keys.")) from None
+    ensure_current(engine, path)
+    return Journal(path, engine)
+
+
+def _load_slots(path: Path) -> KeySlots:
+    if not Path(path).exists():
+        raise StoreError(_("There is no journal at this place."))
+    try:
+        return KeySlots.load(keyslot_path(path))
+    except KeySlotError as exc:
+        raise StoreError(str(exc)) from exc
+
+
+def unlock_key(path: Path, passphrase: str, *, throttle: UnlockThrottle | None = None) -> bytes:
+    """The store key for `passphrase`; raises WrongPassphrase. Writes nothing to the store."""
+    path = Path(path)
+    slots = _load_slots(path)
+    throttle = throttle or UnlockThrottle(user_state_dir(), path)
+    throttle.wait_before_try()
+    try:
+        key = slots.unlock_with_passphrase(passphrase)
+    except WrongPassphrase:
+        throttle.record_failure()
+        raise
+    throttle.record_success()
+    return key
+
+
+def open_store(path: Path, passphrase: str, *, throttle: UnlockThrottle | None = None) -> Journal:
+    return _unlock(Path(path), unlock_key(path, passphrase, throttle=throttle))
+
+
+def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None) -> None:
+    """Rewrap the store key under a new passphrase; the database is not touched."""
+    path = Path(path)
+    check_new_passphrase(new)
+    key = unlock_key(path, old)
+    _load_slots(path).with_passphrase(key, new, kdf).save(keyslot_path(path))
+
+
+def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: dict | None = None) -> None:
+    """Set a new passphrase with the organisation's recovery key, without the old one."""
+    path = Path(path)
+    check_new_passphrase(new)
+    slots = _load_slots(path)
+    try:
+        key = slots.unlock_with_recovery_key(load_recovery_private_key(recovery_private_pem))
+    except KeySlotError as exc:
+        raise StoreError(str(exc)) from exc
+    slots.with_passphrase(key, new, kdf).save(keyslot_path(path))

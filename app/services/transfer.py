@@ -1,0 +1,177 @@
+"""Import and export of entries as JSON lines or CSV (format: docs/import-export.md).
+
+An import is all or nothing: every row is parsed and validated first, and only a
+file without problems is written, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from app.domain.entries import Client, RecordMeta
+from app.domain.ids import uuid7
+from app.domain.records import ALL_COLUMNS, LIST_FIELDS, RecordError, entry_to_record, record_to_entry
+from app.domain.validation import validate_entry
+from app.i18n import _
+from app.services.journal import Journal, utc_now
+from app.store import repository as repo
+from app.store.engine import writing
+
+FORMATS = ("jsonl", "csv")
+
+
+class ImportError_(Exception):
+    """A file that cannot be imported; nothing of it was written."""
+
+    def __init__(self, line: int, field: str, message: str, more: int = 0):
+        self.line, self.field, self.more = line, field, more
+        text = _("Line {line} ({field}): {message}").format(line=line, field=field, message=message)
+        if more:
+            text += " " + _("{count} more lines have problems.").format(count=more)
+        text += " " + _("Nothing was imported.")
+        super().__init__(text)
+
+
+@dataclass
+class ImportResult:
+    added: int
+    updated: int
+    unchanged: int
+    new_clients: int
+
+
+def detect_format(path: Path) -> str:
+    return "csv" if path.suffix.lower() == ".csv" else "jsonl"
+
+
+def read_records(handle: IO[str], fmt: str) -> list[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, record or None, reason) per data row."""
+    rows: list[tuple[int, dict[str, Any] | None, str]] = []
+    if fmt == "csv":
+        reader = csv.DictReader(handle)
+        for record in reader:
+            line = reader.line_num
+            if None in record:
+                rows.append((line, None, _("This row has more cells than the header.")))
+                continue
+            rows.append((line, {k.strip(): v for k, v in record.items() if k is not None}, ""))
+        return rows
+    for number, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except ValueError:
+            rows.append((number, None, _("This line is not valid JSON.")))
+            continue
+        if not isinstance(record, dict):
+            rows.append((number, None, _("Each line must be one JSON object.")))
+            continue
+        rows.append((number, record, ""))
+    return rows
+
+
+def import_file(journal: Journal, path: Path, fmt: str | None = None, *, now: dt.datetime | None = None) -> ImportResult:
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = read_records(handle, fmt)
+    except UnicodeDecodeError:
+        raise ImportError_(1, "-", _("The file is not UTF-8 text. Save it as UTF-8 and try again.")) from None
+    return import_records(journal, rows, now=now)
+
+
+def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) -> ImportResult:
+    now = now or dt.datetime.now()
+    catalogs = journal.catalogs
+    known_codes = {code: cid for cid, code in journal.client_codes().items()}
+    planned: dict[str, Client] = {}
+    parsed = []
+    failures: list[tuple[int, str, str]] = []
+    seen_ids: set[str] = set()
+    for line, record, reason in rows:
+        if record is None:
+            failures.append((line, "-", reason))
+            continue
+        try:
+            entry, codes = record_to_entry(record)
+        except RecordError as exc:
+            failures.append((line, exc.problems[0].field, exc.problems[0].message))
+            continue
+        if entry.id and entry.id in seen_ids:
+            failures.append((line, "id", _("This id appears twice in the file.")))
+            continue
+        seen_ids.add(entry.id)
+        for code in codes:
+            if code not in known_codes and code not in planned:
+                planned[code] = Client(id=uuid7(), code=code)
+        entry.client_ids = [known_codes.get(c) or planned[c].id for c in codes]
+        previous = journal.get_entry(entry.id) if entry.id else None
+        problems = validate_entry(entry, catalogs, now=now, previous=previous)
+        if problems:
+            failures.append((line, problems[0].field, problems[0].message))
+            continue
+        parsed.append(entry)
+    if failures:
+        line, field, message = failures[0]
+        raise ImportError_(line, field, message, more=len(failures) - 1)
+
+    stamp = utc_now()
+    added = updated = unchanged = 0
+    with writing(journal.engine) as conn:
+        repo.insert_clients_bulk(
+            conn,
+            [
+                Client(id=c.id, code=c.code, meta=RecordMeta(stamp, stamp, journal.user_name, journal.device_id))
+                for c in planned.values()
+            ],
+        )
+        for entry in parsed:
+            existed = bool(entry.id) and repo.entry_exists(conn, entry.id)
+            saved = journal.write_entry_in(conn, entry, stamp)
+            if not existed:
+                added += 1
+            elif saved.meta.updated_at == stamp:
+                updated += 1
+            else:
+                unchanged += 1
+    return ImportResult(added, updated, unchanged, len(planned))
+
+
+def export_records(journal: Journal) -> list[dict[str, Any]]:
+    codes = journal.client_codes()
+    return [entry_to_record(e, codes) for e in journal.all_entries()]
+
+
+def write_export(journal: Journal, handle: IO[str], fmt: str) -> int:
+    records = export_records(journal)
+    if fmt == "jsonl":
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return len(records)
+    writer = csv.DictWriter(handle, fieldnames=ALL_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: _csv_cell(k, v) for k, v in record.items()})
+    return len(records)
+
+
+def _csv_cell(column: str, value: Any) -> Any:
+    if column in LIST_FIELDS and isinstance(value, list):
+        return ";".join(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else value
+
+
+def export_text(journal: Journal, fmt: str) -> str:
+    buffer = io.StringIO()
+    write_export(journal, buffer, fmt)
+    return buffer.getvalue()

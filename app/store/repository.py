@@ -1,0 +1,381 @@
+"""Reading and writing domain records on an open connection. Every write function
+expects to run inside the caller's transaction (see `engine.writing`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import Connection
+
+from app.domain.catalogs import CatalogValue, Catalogs
+from app.domain.entries import ENTRY_CLASSES, Client, Entry, RecordMeta
+from app.domain.filters import JournalFilter, fts_query
+from app.store.schema import catalog_values, clients, entries, entry_clients, meta
+
+LIST_COLUMNS = ("languages", "topics", "referrals", "partners")
+TYPE_SPECIFIC = (
+    "school", "setting", "accompanied_to", "format", "teacher", "social_worker", "pupils_count",
+    "families_count", "place_type", "purpose", "adults_reached", "children_reached", "referrals", "partners",
+)
+
+
+# -- meta -------------------------------------------------------------------------------
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    if get_meta(conn, key) is None:
+        conn.execute(insert(meta).values(key=key, value=value))
+    else:
+        conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+
+
+# -- catalogs ---------------------------------------------------------------------------
+
+def load_catalogs(conn: Connection) -> Catalogs:
+    rows = conn.execute(select(catalog_values)).mappings()
+    return Catalogs(
+        [
+            CatalogValue(
+                catalog=r["catalog"], code=r["code"], label=r["label"], labels=json.loads(r["labels"]),
+                active=bool(r["active"]), sort=r["sort"],
+            )
+            for r in rows
+        ]
+    )
+
+
+def put_catalog_value(conn: Connection, value: CatalogValue, now: str) -> None:
+    row = dict(
+        label=value.label, labels=json.dumps(value.labels, ensure_ascii=False, sort_keys=True),
+        active=int(value.active), sort=value.sort, updated_at=now,
+    )
+    found = conn.execute(
+        select(catalog_values.c.code).where(
+            and_(catalog_values.c.catalog == value.catalog, catalog_values.c.code == value.code)
+        )
+    ).first()
+    if found:
+        conn.execute(
+            update(catalog_values)
+            .where(and_(catalog_values.c.catalog == value.catalog, catalog_values.c.code == value.code))
+            .values(**row)
+        )
+    else:
+        conn.execute(insert(catalog_values).values(catalog=value.catalog, code=value.code, **row))
+
+
+# -- entries ----------------------------------------------------------------------------
+
+def _iso_minutes(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="minutes") if value else None
+
+
+def entry_to_row(entry: Entry) -> dict[str, Any]:
+    row: dict[str, Any] = {c: None for c in TYPE_SPECIFIC}
+    row.update(referrals="[]", partners="[]")
+    row.update(
+        id=entry.id,
+        type=entry.type,
+        start=_iso_minutes(entry.start),
+        end=_iso_minutes(entry.end),
+        day=entry.start.date().isoformat() if entry.start else None,
+        mediator=entry.mediator,
+        district=entry.district,
+        languages=json.dumps(entry.languages),
+        topics=json.dumps(entry.topics),
+        clients=json.dumps(entry.client_ids),
+        outcome=entry.outcome,
+        follow_up=entry.follow_up,
+        follow_up_due=entry.follow_up_due.isoformat() if entry.follow_up_due else None,
+        follow_up_done=int(entry.follow_up_done),
+        notes=entry.notes,
+        created_at=entry.meta.created_at,
+        updated_at=entry.meta.updated_at,
+        author=entry.meta.author,
+        device_id=entry.meta.device_id,
+        deleted_at=None,
+    )
+    for name in TYPE_SPECIFIC:
+        if hasattr(entry, name):
+            value = getattr(entry, name)
+            row[name] = json.dumps(value) if name in ("referrals", "partners") else value
+    return row
+
+
+def row_to_entry(row: Any) -> Entry:
+    cls = ENTRY_CLASSES[row["type"]]
+    entry = cls()
+    entry.id = row["id"]
+    entry.start = dt.datetime.fromisoformat(row["start"]) if row["start"] else None
+    entry.end = dt.datetime.fromisoformat(row["end"]) if row["end"] else None
+    entry.mediator = row["mediator"]
+    entry.district = row["district"]
+    entry.languages = json.loads(row["languages"])
+    entry.topics = json.loads(row["topics"])
+    entry.client_ids = json.loads(row["clients"])
+    entry.outcome = row["outcome"]
+    entry.follow_up = row["follow_up"]
+    entry.follow_up_due = dt.date.fromisoformat(row["follow_up_due"]) if row["follow_up_due"] else None
+    entry.follow_up_done = bool(row["follow_up_done"])
+    entry.notes = row["notes"]
+    for name in TYPE_SPECIFIC:
+        if hasattr(entry, name):
+            value = row[name]
+            if name in ("referrals", "partners"):
+                value = json.loads(value or "[]")
+            elif name == "format" and value is None:
+                continue
+            elif name in ("teacher", "social_worker") and value is None:
+                value = ""
+            setattr(entry, name, value)
+    entry.meta = RecordMeta(
+        created_at=row["created_at"], updated_at=row["updated_at"], author=row["author"], device_id=row["device_id"]
+    )
+    return entry
+
+
+def get_entry(conn: Connection, entry_id: str) -> Entry | None:
+    row = conn.execute(select(entries).where(entries.c.id == entry_id)).mappings().first()
+    if row is None or row["deleted_at"] is not None:
+        return None
+    return row_to_entry(row)
+
+
+def entry_exists(conn: Connection, entry_id: str) -> bool:
+    return conn.execute(select(entries.c.id).where(entries.c.id == entry_id)).first() is not None
+
+
+def _fts_body(entry: Entry) -> str:
+    return "\n".join(part for part in (entry.notes, entry.follow_up) if part)
+
+
+def write_entry(conn: Connection, entry: Entry) -> None:
+    """Insert or replace one entry, with its full-text row and client links."""
+    row = entry_to_row(entry)
+    if entry_exists(conn, entry.id):
+        conn.execute(update(entries).where(entries.c.id == entry.id).values(**row))
+    else:
+        conn.execute(insert(entries).values(**row))
+    conn.exec_driver_sql("DELETE FROM entries_fts WHERE entry_id = ?", (entry.id,))
+    body = _fts_body(entry)
+    if body:
+        conn.exec_driver_sql("INSERT INTO entries_fts (entry_id, body) VALUES (?, ?)", (entry.id, body))
+    conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry.id))
+    if entry.client_ids:
+        conn.execute(insert(entry_clients), [{"entry_id": entry.id, "client_id": c} for c in entry.client_ids])
+
+
+def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, device_id: str) -> None:
+    """Replace the entry by a content-free tombstone (id, type and bookkeeping only)."""
+    cleared = {c: None for c in TYPE_SPECIFIC}
+    cleared.update(
+        referrals="[]", partners="[]", start=None, end=None, day=None, mediator="", district=None,
+        languages="[]", topics="[]", clients="[]", outcome=None, follow_up="", follow_up_due=None,
+        follow_up_done=0, notes="", updated_at=now, author=author, device_id=device_id, deleted_at=now,
+    )
+    conn.execute(update(entries).where(entries.c.id == entry_id).values(**cleared))
+    conn.exec_driver_sql("DELETE FROM entries_fts WHERE entry_id = ?", (entry_id,))
+    conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
+
+
+def _apply_filter(query, flt: JournalFilter):
+    conditions = [entries.c.deleted_at.is_(None)]
+    if flt.types:
+        conditions.append(entries.c.type.in_(flt.types))
+    if flt.date_from:
+        conditions.append(entries.c.start >= flt.date_from.isoformat())
+    if flt.date_to:
+        conditions.append(entries.c.start < (flt.date_to + dt.timedelta(days=1)).isoformat())
+    if flt.district:
+        conditions.append(entries.c.district == flt.district)
+    if flt.school:
+        conditions.append(entries.c.school == flt.school)
+    if flt.mediator:
+        conditions.append(entries.c.mediator == flt.mediator)
+    if flt.client_id:
+        conditions.append(
+            entries.c.id.in_(select(entry_clients.c.entry_id).where(entry_clients.c.client_id == flt.client_id))
+        )
+    match = fts_query(flt.text)
+    if match:
+        conditions.append(
+            entries.c.id.in_(
+                select(sql_text("entry_id")).select_from(sql_text("entries_fts")).where(
+                    sql_text("entries_fts MATCH :match")
+                ).params(match=match)
+            )
+        )
+    return query.where(and_(*conditions))
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """What a journal line needs; the full entry is loaded only when opened."""
+
+    id: str
+    type: str
+    start: str
+    mediator: str
+    district: str | None
+    school: str | None
+    topics: list[str]
+    notes_preview: str
+    follow_up_due: str | None
+    follow_up_done: bool
+
+
+JOURNAL_COLUMNS = (
+    entries.c.id, entries.c.type, entries.c.start, entries.c.mediator, entries.c.district,
+    entries.c.school, entries.c.topics, func.substr(entries.c.notes, 1, 120).label("notes_preview"),
+    entries.c.follow_up_due, entries.c.follow_up_done,
+)
+
+
+def list_entries(conn: Connection, flt: JournalFilter, *, offset: int = 0, limit: int = 50) -> list[JournalRow]:
+    query = _apply_filter(select(*JOURNAL_COLUMNS), flt)
+    query = query.order_by(entries.c.start.desc(), entries.c.id.desc()).limit(limit).offset(offset)
+    return [
+        JournalRow(
+            id=r.id, type=r.type, start=r.start, mediator=r.mediator, district=r.district, school=r.school,
+            topics=json.loads(r.topics), notes_preview=r.notes_preview or "", follow_up_due=r.follow_up_due,
+            follow_up_done=bool(r.follow_up_done),
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def count_entries(conn: Connection, flt: JournalFilter) -> int:
+    return conn.execute(_apply_filter(select(func.count()).select_from(entries), flt)).scalar_one()
+
+
+def all_entries(conn: Connection) -> list[Entry]:
+    rows = conn.execute(
+        select(entries).where(entries.c.deleted_at.is_(None)).order_by(entries.c.start, entries.c.id)
+    ).mappings()
+    return [row_to_entry(r) for r in rows]
+
+
+def open_follow_ups(conn: Connection, until: dt.date) -> list[Entry]:
+    rows = conn.execute(
+        select(entries)
+        .where(
+            and_(
+                entries.c.follow_up_done == 0,
+                entries.c.follow_up_due.is_not(None),
+                entries.c.deleted_at.is_(None),
+                entries.c.follow_up_due <= until.isoformat(),
+            )
+        )
+        .order_by(entries.c.follow_up_due, entries.c.start)
+    ).mappings()
+    return [row_to_entry(r) for r in rows]
+
+
+# -- clients ----------------------------------------------------------------------------
+
+def client_to_row(client: Client) -> dict[str, Any]:
+    return dict(
+        id=client.id, code=client.code, kind=client.kind, name=client.name, birth_year=client.birth_year,
+        contact=client.contact, languages=json.dumps(client.languages),
+        consent_date=client.consent_date.isoformat() if client.consent_date else None,
+        consent_scopes=json.dumps(client.consent_scopes), notes=client.notes,
+        created_at=client.meta.created_at, updated_at=client.meta.updated_at, author=client.meta.author,
+        device_id=client.meta.device_id, deleted_at=None,
+    )
+
+
+def row_to_client(row: Any) -> Client:
+    return Client(
+        id=row["id"], code=row["code"], kind=row["kind"], name=row["name"], birth_year=row["birth_year"],
+        contact=row["contact"], languages=json.loads(row["languages"]),
+        consent_date=dt.date.fromisoformat(row["consent_date"]) if row["consent_date"] else None,
+        consent_scopes=json.loads(row["consent_scopes"]), notes=row["notes"],
+        meta=RecordMeta(
+            created_at=row["created_at"], updated_at=row["updated_at"], author=row["author"],
+            device_id=row["device_id"],
+        ),
+    )
+
+
+def get_client(conn: Connection, client_id: str) -> Client | None:
+    row = conn.execute(select(clients).where(clients.c.id == client_id)).mappings().first()
+    return row_to_client(row) if row and row["deleted_at"] is None else None
+
+
+def client_by_code(conn: Connection, code: str) -> Client | None:
+    row = conn.execute(select(clients).where(clients.c.code == code)).mappings().first()
+    return row_to_client(row) if row and row["deleted_at"] is None else None
+
+
+def code_taken(conn: Connection, code: str) -> bool:
+    return conn.execute(select(clients.c.id).where(clients.c.code == code)).first() is not None
+
+
+def write_client(conn: Connection, client: Client) -> None:
+    row = client_to_row(client)
+    if conn.execute(select(clients.c.id).where(clients.c.id == client.id)).first():
+        conn.execute(update(clients).where(clients.c.id == client.id).values(**row))
+    else:
+        conn.execute(insert(clients).values(**row))
+
+
+def list_clients(conn: Connection, search: str = "", limit: int = 500) -> list[Client]:
+    query = select(clients).where(clients.c.deleted_at.is_(None))
+    if search.strip():
+        pattern = f"%{search.strip()}%"
+        query = query.where(clients.c.code.like(pattern) | clients.c.name.like(pattern))
+    rows = conn.execute(query.order_by(clients.c.code).limit(limit)).mappings()
+    return [row_to_client(r) for r in rows]
+
+
+def client_codes(conn: Connection) -> dict[str, str]:
+    return {r.id: r.code for r in conn.execute(select(clients.c.id, clients.c.code))}
+
+
+def insert_entries_bulk(conn: Connection, new_entries: list[Entry]) -> None:
+    """Insert entries that do not exist yet, in one go (demo data, first imports)."""
+    if not new_entries:
+        return
+    conn.execute(insert(entries), [entry_to_row(e) for e in new_entries])
+    fts_rows = [(e.id, _fts_body(e)) for e in new_entries if _fts_body(e)]
+    if fts_rows:
+        conn.exec_driver_sql("INSERT INTO entries_fts (entry_id, body) VALUES (?, ?)", fts_rows)
+    links = [{"entry_id": e.id, "client_id": c} for e in new_entries for c in e.client_ids]
+    if links:
+        conn.execute(insert(entry_clients), links)
+
+
+def insert_clients_bulk(conn: Connection, new_clients: list[Client]) -> None:
+    if new_clients:
+        conn.execute(insert(clients), [client_to_row(c) for c in new_clients])
+
+
+# -- drafts -----------------------------------------------------------------------------
+
+def put_draft(conn: Connection, key: str, payload: str, now: str) -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO drafts (key, payload, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
+        (key, payload, now),
+    )
+
+
+def get_draft(conn: Connection, key: str) -> str | None:
+    row = conn.exec_driver_sql("SELECT payload FROM drafts WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def delete_draft(conn: Connection, key: str) -> None:
+    conn.exec_driver_sql("DELETE FROM drafts WHERE key = ?", (key,))
+
+
+def draft_keys(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.exec_driver_sql("SELECT key FROM drafts ORDER BY updated_at DESC")]
