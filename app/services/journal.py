@@ -182,9 +182,12 @@ class Journal:
             repo.write_entry(conn, restored)
         return restored
 
-    def list_entries(self, flt: JournalFilter = JournalFilter(), *, offset: int = 0, limit: int = 50) -> list[JournalRow]:
+    def list_entries(
+        self, flt: JournalFilter = JournalFilter(), *, offset: int = 0, limit: int = 50,
+        after: tuple[str, str] | None = None,
+    ) -> list[JournalRow]:
         with self.engine.connect() as conn:
-            return repo.list_entries(conn, flt, offset=offset, limit=limit)
+            return repo.list_entries(conn, flt, offset=offset, limit=limit, after=after)
 
     def count_entries(self, flt: JournalFilter = JournalFilter()) -> int:
         with self.engine.connect() as conn:

@@ -1,0 +1,183 @@
+"""Client editor, reference-list editor (team lead) and preferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from PySide6.QtCore import QDate, QEvent, Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QTableWidgetItem
+
+from app.domain.catalogs import CATALOGS, CatalogValue
+from app.domain.entries import CLIENT_KIND_LABELS, Client
+from app.domain.validation import ValidationError
+from app.i18n import _, current_language
+from app.services.journal import Journal
+from app.ui.forms.ui_catalog_editor import Ui_CatalogEditor
+from app.ui.forms.ui_client_dialog import Ui_ClientDialog
+from app.ui.forms.ui_preferences import Ui_Preferences
+from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo
+
+
+class ClientDialog(QDialog):
+    def __init__(self, journal: Journal, client: Client | None = None, parent=None):
+        super().__init__(parent)
+        self.journal = journal
+        self.ui = Ui_ClientDialog()
+        self.ui.setupUi(self)
+        self.client = client or journal.new_client()
+        self.saved: Client | None = None
+        self.ui.consent_date.setEnabled(False)
+        self.ui.has_consent.toggled.connect(self.ui.consent_date.setEnabled)
+        self.ui.buttons.accepted.connect(self.save)
+        self.ui.buttons.rejected.connect(self.reject)
+        self.load(self.client)
+
+    def load(self, client: Client) -> None:
+        ui, catalogs = self.ui, self.journal.catalogs
+        ui.code.setText(client.code)
+        fill_combo(ui.kind, [(k, _(v)) for k, v in CLIENT_KIND_LABELS.items()], client.kind)
+        ui.name.setText(client.name)
+        ui.birth_year.setValue(client.birth_year or 0)
+        ui.contact.setText(client.contact)
+        fill_checklist(ui.languages, catalog_items(catalogs, "languages", client.languages, empty=None), client.languages)
+        ui.has_consent.setChecked(client.consent_date is not None)
+        consent = client.consent_date or dt.date.today()
+        ui.consent_date.setDate(QDate(consent.year, consent.month, consent.day))
+        fill_checklist(ui.consent_scopes, catalog_items(catalogs, "consent_scopes", client.consent_scopes, empty=None),
+                       client.consent_scopes)
+        ui.notes.setPlainText(client.notes)
+
+    def read(self) -> Client:
+        ui = self.ui
+        date = ui.consent_date.date()
+        return replace(
+            self.client,
+            kind=combo_code(ui.kind) or "person",
+            name=ui.name.text().strip(),
+            birth_year=ui.birth_year.value() or None,
+            contact=ui.contact.text().strip(),
+            languages=checked_codes(ui.languages),
+            consent_date=dt.date(date.year(), date.month(), date.day()) if ui.has_consent.isChecked() else None,
+            consent_scopes=checked_codes(ui.consent_scopes),
+            notes=ui.notes.toPlainText(),
+        )
+
+    def save(self) -> None:
+        try:
+            self.saved = self.journal.save_client(self.read())
+        except ValidationError as exc:
+            self.ui.error.setText(" ".join(p.message for p in exc.problems))
+            return
+        self.accept()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            snapshot = self.read()
+            self.ui.retranslateUi(self)
+            self.load(snapshot)
+        super().changeEvent(event)
+
+
+class CatalogEditor(QDialog):
+    """A team lead adds, renames and retires values of the reference lists."""
+
+    def __init__(self, journal: Journal, parent=None):
+        super().__init__(parent)
+        self.journal = journal
+        self.ui = Ui_CatalogEditor()
+        self.ui.setupUi(self)
+        self.resize(720, 520)
+        self.ui.catalog.currentIndexChanged.connect(self.show_values)
+        self.ui.add.clicked.connect(self.add_value)
+        self.ui.retire.clicked.connect(self.toggle_retired)
+        self.ui.close.clicked.connect(self.accept)
+        self.ui.values.itemChanged.connect(self._label_edited)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        current = combo_code(self.ui.catalog) or "districts"
+        fill_combo(self.ui.catalog, [(name, _(title)) for name, title in CATALOGS.items()], current)
+        self.show_values()
+
+    def catalog(self) -> str:
+        return combo_code(self.ui.catalog) or "districts"
+
+    def show_values(self) -> None:
+        table = self.ui.values
+        table.blockSignals(True)
+        values = self.journal.catalogs.values(self.catalog(), include_retired=True)
+        table.clear()
+        table.setColumnCount(3)
+        table.setHorizontalHeaderLabels([_("Code"), _("Label (your language)"), _("Status")])
+        table.setRowCount(len(values))
+        for row, value in enumerate(values):
+            code = QTableWidgetItem(value.code)
+            code.setFlags(code.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            label = QTableWidgetItem(value.display())
+            label.setData(Qt.ItemDataRole.UserRole, value.code)
+            status = QTableWidgetItem(_("in use") if value.active else _("retired"))
+            status.setFlags(status.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            for column, item in enumerate((code, label, status)):
+                table.setItem(row, column, item)
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        table.blockSignals(False)
+
+    def _label_edited(self, item: QTableWidgetItem) -> None:
+        code = item.data(Qt.ItemDataRole.UserRole)
+        value = self.journal.catalogs.get(self.catalog(), code) if code else None
+        if value is None or not item.text().strip():
+            return
+        labels = dict(value.labels)
+        labels[current_language()] = item.text().strip()
+        self.journal.put_catalog_value(replace(value, labels=labels))
+
+    def add_value(self) -> None:
+        label, ok = QInputDialog.getText(self, _("Add value"), _("Label of the new value:"))
+        if not ok or not label.strip():
+            return
+        existing = {v.code for v in self.journal.catalogs.values(self.catalog(), include_retired=True)}
+        base = "".join(c if c.isalnum() else "_" for c in label.strip().lower())[:24] or "value"
+        code, n = base, 2
+        while code in existing:
+            code, n = f"{base}_{n}", n + 1
+        language = current_language()
+        labels = {language: label.strip()}
+        self.journal.put_catalog_value(
+            CatalogValue(catalog=self.catalog(), code=code, label=label.strip(), labels=labels, sort=len(existing))
+        )
+        self.show_values()
+
+    def toggle_retired(self) -> None:
+        row = self.ui.values.currentRow()
+        if row < 0:
+            return
+        code = self.ui.values.item(row, 0).text()
+        value = self.journal.catalogs.get(self.catalog(), code)
+        if value is not None:
+            self.journal.put_catalog_value(replace(value, active=not value.active))
+            self.show_values()
+            self.ui.values.selectRow(row)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.ui.retranslateUi(self)
+            self.retranslate()
+        super().changeEvent(event)
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, idle_minutes: int, parent=None):
+        super().__init__(parent)
+        self.ui = Ui_Preferences()
+        self.ui.setupUi(self)
+        self.ui.idle_minutes.setValue(idle_minutes)
+        self.ui.buttons.accepted.connect(self.accept)
+        self.ui.buttons.rejected.connect(self.reject)
+
+    def idle_minutes(self) -> int:
+        return self.ui.idle_minutes.value()
+
+
+__all__ = ["ClientDialog", "CatalogEditor", "PreferencesDialog", "QDialogButtonBox"]

@@ -1,0 +1,799 @@
+"""The main window: first-run setup, unlock, and the workspace (journal, clients,
+follow-ups, entry forms). Locks itself when idle; drafts survive a lock or a crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QEvent, QObject, QSettings, QTimer, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, OUTREACH_VISIT, TANDEM_SESSION, Entry
+from app.domain.filters import JournalFilter
+from app.domain.records import entry_to_record, record_to_entry
+from app.domain.validation import ValidationError
+from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext
+from app.services.journal import Journal
+from app.services.stores import StoreError, check_new_passphrase, create_store, open_store, store_exists
+from app.store.keyslots import WrongPassphrase
+from app.store.migrate import NewerStoreError
+from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
+from app.ui.entry_forms import FORM_CLASSES, EntryForm
+from app.ui.forms.ui_first_run import Ui_FirstRun
+from app.ui.forms.ui_main_window import Ui_MainWindow
+from app.ui.forms.ui_unlock import Ui_Unlock
+from app.ui.journal_model import JournalModel
+from app.ui.tasks import TaskRunner
+from app.ui.translator import apply_language
+from app.ui.widgets import catalog_items, combo_code, fill_combo
+
+SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
+DEFAULT_IDLE_MINUTES = 5
+DRAFT_DELAY_MS = 600
+
+
+class IdleWatcher(QObject):
+    """Restarts the lock timer on any keyboard or mouse activity in the application."""
+
+    ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+
+    def __init__(self, timer: QTimer):
+        super().__init__()
+        self.timer = timer
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in self.ACTIVITY and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store_path: Path, settings: QSettings, runner: TaskRunner | None = None):
+        super().__init__()
+        self.store_path = Path(store_path)
+        self.settings = settings
+        self.runner = runner or TaskRunner()
+        self.journal: Journal | None = None
+        self.forms: dict[str, EntryForm] = {}
+        self.current_form: EntryForm | None = None
+        self.saved_view: dict | None = None
+        self.last_deleted: Entry | None = None
+
+        self.ui = Ui_MainWindow()
+        self.ui.setupUi(self)
+        self.setup = Ui_FirstRun()
+        self.setup.setupUi(self.ui.setup_page)
+        self.unlock_form = Ui_Unlock()
+        self.unlock_form.setupUi(self.ui.unlock_page)
+        self.resize(1280, 800)
+
+        self.draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
+        self.draft_timer.timeout.connect(self.save_draft)
+        self.idle_timer = QTimer(self, singleShot=True)
+        self.idle_timer.timeout.connect(self.lock)
+        self.idle_watcher = IdleWatcher(self.idle_timer)
+        self.undo_button = QPushButton(self)
+        self.undo_button.hide()
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.ui.statusbar.addPermanentWidget(self.undo_button)
+
+        self._build_actions()
+        self._connect()
+        self.retranslate()
+        if store_exists(self.store_path):
+            self.show_unlock()
+        else:
+            self.show_setup()
+
+    # -- building -----------------------------------------------------------------------
+
+    def _action(self, shortcut, slot, menu=None) -> QAction:
+        action = QAction(self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_new_consultation = self._action("Ctrl+1", lambda: self.new_entry(CONSULTATION))
+        self.act_new_tandem = self._action("Ctrl+2", lambda: self.new_entry(TANDEM_SESSION))
+        self.act_new_outreach = self._action("Ctrl+3", lambda: self.new_entry(OUTREACH_VISIT))
+        self.act_save = self._action(QKeySequence.StandardKey.Save, self.save_entry)
+        self.act_search = self._action(QKeySequence.StandardKey.Find, self.focus_search)
+        self.act_lock = self._action("Ctrl+L", self.lock)
+        self.act_close_form = self._action("Escape", self.close_form)
+        self.act_quit = self._action(QKeySequence.StandardKey.Quit, self.close)
+        self.act_catalogs = self._action(None, self.edit_catalogs)
+        self.act_preferences = self._action(None, self.edit_preferences)
+        self.act_new_client = self._action(None, self.new_client)
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code in LANGUAGES:
+            action = QAction(NATIVE_NAMES[code], self, checkable=True)
+            action.triggered.connect(lambda _checked=False, c=code: self.switch_language(c))
+            self.language_group.addAction(action)
+            self.language_actions[code] = action
+
+        bar = self.menuBar()
+        self.menu_file = bar.addMenu("")
+        for action in (self.act_new_consultation, self.act_new_tandem, self.act_new_outreach, self.act_new_client):
+            self.menu_file.addAction(action)
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.act_save)
+        self.menu_file.addAction(self.act_lock)
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.act_quit)
+        self.menu_edit = bar.addMenu("")
+        self.menu_edit.addAction(self.act_search)
+        self.menu_edit.addAction(self.act_catalogs)
+        self.menu_edit.addAction(self.act_preferences)
+        self.menu_language = bar.addMenu("")
+        for action in self.language_actions.values():
+            self.menu_language.addAction(action)
+
+    def _connect(self) -> None:
+        ui = self.ui
+        self.setup.create.clicked.connect(self.create_journal)
+        self.setup.repeat.returnPressed.connect(self.create_journal)
+        self.unlock_form.unlock.clicked.connect(self.try_unlock)
+        self.unlock_form.passphrase.returnPressed.connect(self.try_unlock)
+        ui.new_consultation.clicked.connect(lambda: self.new_entry(CONSULTATION))
+        ui.new_tandem.clicked.connect(lambda: self.new_entry(TANDEM_SESSION))
+        ui.new_outreach.clicked.connect(lambda: self.new_entry(OUTREACH_VISIT))
+        ui.delete_entry.clicked.connect(self.delete_selected)
+        ui.save.clicked.connect(self.save_entry)
+        ui.cancel.clicked.connect(self.close_form)
+        ui.journal_view.activated.connect(lambda index: self.open_entry(self.model.data(index, Qt.ItemDataRole.UserRole)))
+        ui.search.textChanged.connect(lambda _t: self.filter_timer.start())
+        for widget in (ui.type_filter, ui.place_filter):
+            widget.currentIndexChanged.connect(self.apply_filter)
+        ui.client_filter.currentIndexChanged.connect(self.apply_filter)
+        ui.date_from.dateChanged.connect(self.apply_filter)
+        ui.date_to.dateChanged.connect(self.apply_filter)
+        ui.clear_filters.clicked.connect(self.clear_filters)
+        ui.client_search.textChanged.connect(self.refresh_clients)
+        ui.new_client.clicked.connect(self.new_client)
+        ui.edit_client.clicked.connect(self.edit_client)
+        ui.clients_view.doubleClicked.connect(lambda _i: self.edit_client())
+        ui.show_client_entries.clicked.connect(self.show_client_entries)
+        ui.follow_up_done.clicked.connect(self.mark_follow_up_done)
+        ui.open_follow_up.clicked.connect(self.open_follow_up)
+        ui.follow_ups_view.doubleClicked.connect(lambda _i: self.open_follow_up())
+        ui.tabs.currentChanged.connect(self._tab_changed)
+        self.filter_timer = QTimer(self, singleShot=True, interval=250)
+        self.filter_timer.timeout.connect(self.apply_filter)
+        ui.journal_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        ui.journal_view.verticalHeader().hide()
+        ui.date_from.setSpecialValueText(" ")
+        ui.date_to.setSpecialValueText(" ")
+        ui.journal_view.installEventFilter(self)
+        ui.journal_view.setWordWrap(False)
+        ui.journal_view.verticalHeader().setDefaultSectionSize(ui.journal_view.fontMetrics().height() + 10)
+        for combo in (ui.type_filter, ui.place_filter, ui.client_filter):
+            combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToContents)
+        ui.form_panel.setMinimumWidth(460)
+        ui.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        ui.splitter.setStretchFactor(0, 3)
+        ui.splitter.setStretchFactor(1, 2)
+        ui.splitter.setChildrenCollapsible(False)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if obj is self.ui.journal_view and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Delete:
+                self.delete_selected()
+                return True
+        return super().eventFilter(obj, event)
+
+    # -- language -------------------------------------------------------------------------
+
+    def switch_language(self, language: str) -> None:
+        self.settings.setValue("language", language)
+        apply_language(language)  # Qt posts LanguageChange to every widget
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        setup_values = self._setup_values()
+        self.ui.retranslateUi(self)
+        self.setup.retranslateUi(self.ui.setup_page)
+        self.unlock_form.retranslateUi(self.ui.unlock_page)
+        self._restore_setup_values(setup_values)
+        self.menu_file.setTitle(_("&File"))
+        self.menu_edit.setTitle(_("&Edit"))
+        self.menu_language.setTitle(_("&Language"))
+        self.act_new_consultation.setText(_("New &consultation"))
+        self.act_new_tandem.setText(_("New &tandem session"))
+        self.act_new_outreach.setText(_("New &outreach visit"))
+        self.act_new_client.setText(_("New c&lient"))
+        self.act_save.setText(_("&Save entry"))
+        self.act_search.setText(_("&Search notes"))
+        self.act_lock.setText(_("&Lock now"))
+        self.act_quit.setText(_("&Quit"))
+        self.act_catalogs.setText(_("&Reference lists…"))
+        self.act_preferences.setText(_("&Preferences…"))
+        self.undo_button.setText(_("&Undo delete"))
+        self.language_actions[current_language()].setChecked(True)
+        if self.journal is not None:
+            self._fill_filters()
+            self.model.retranslate()
+            self.refresh_clients()
+            self.refresh_follow_ups()
+            self._update_form_title()
+            self.ui.journal_view.resizeColumnsToContents()
+        self._update_unlock_who()
+
+    def _setup_values(self) -> dict:
+        return {"name": self.setup.name.text(), "role": combo_code(self.setup.role) or "mediator",
+                "language": combo_code(self.setup.language) or current_language()}
+
+    def _restore_setup_values(self, values: dict) -> None:
+        fill_combo(self.setup.language, [(c, NATIVE_NAMES[c]) for c in LANGUAGES], current_language())
+        fill_combo(self.setup.role, [("mediator", _("Mediator")), ("lead", _("Team lead"))], values["role"])
+        self.setup.name.setText(values["name"])
+
+    # -- setup and unlock -------------------------------------------------------------------
+
+    def show_setup(self) -> None:
+        self.ui.pages.setCurrentIndex(SETUP_PAGE)
+        self.setup.language.currentIndexChanged.connect(self._setup_language_chosen)
+        self.setup.language.setFocus()
+
+    def _setup_language_chosen(self) -> None:
+        language = combo_code(self.setup.language)
+        if language and language != current_language():
+            self.switch_language(language)
+
+    def create_journal(self) -> None:
+        passphrase, repeat = self.setup.passphrase.text(), self.setup.repeat.text()
+        try:
+            check_new_passphrase(passphrase)
+        except StoreError as exc:
+            self._setup_error(str(exc), self.setup.passphrase)
+            return
+        if passphrase != repeat:
+            self._setup_error(_("The two passphrases differ. Type them again."), self.setup.repeat)
+            return
+        name, role = self.setup.name.text().strip(), combo_code(self.setup.role) or "mediator"
+        if not name:
+            self._setup_error(_("Enter your name as it should appear on your entries."), self.setup.name)
+            return
+        self.setup.create.setEnabled(False)
+        self.setup.error.setText(_("Creating your encrypted journal…"))
+        self.runner.run(
+            lambda: create_store(self.store_path, passphrase, name=name, role=role),
+            self.enter_workspace,
+            lambda exc: self._setup_failed(exc),
+        )
+
+    def _setup_error(self, message: str, widget: QWidget) -> None:
+        self.setup.error.setText(message)
+        widget.setFocus()
+
+    def _setup_failed(self, exc: BaseException) -> None:
+        self.setup.create.setEnabled(True)
+        if isinstance(exc, StoreError):
+            self.setup.error.setText(str(exc))
+        elif isinstance(exc, OSError):
+            self.setup.error.setText(_("The journal could not be written ({reason}). Check free disk space and try again.")
+                                     .format(reason=exc.strerror or type(exc).__name__))
+        else:
+            raise exc
+
+    def _update_unlock_who(self) -> None:
+        self.unlock_form.who.setText(_("Journal: {file}").format(file=self.store_path.name))
+
+    def show_unlock(self) -> None:
+        self.ui.pages.setCurrentIndex(UNLOCK_PAGE)
+        self.unlock_form.passphrase.clear()
+        self.unlock_form.unlock.setEnabled(True)
+        self.unlock_form.passphrase.setEnabled(True)
+        self.unlock_form.passphrase.setFocus()
+        self.menuBar().setEnabled(True)
+        for action in self._work_actions():
+            action.setEnabled(False)
+
+    def _work_actions(self) -> list[QAction]:
+        return [self.act_new_consultation, self.act_new_tandem, self.act_new_outreach, self.act_save,
+                self.act_search, self.act_lock, self.act_close_form, self.act_catalogs, self.act_new_client]
+
+    def try_unlock(self) -> None:
+        passphrase = self.unlock_form.passphrase.text()
+        if not passphrase:
+            self.unlock_form.error.setText(_("Type your passphrase."))
+            return
+        self.unlock_form.unlock.setEnabled(False)
+        self.unlock_form.passphrase.setEnabled(False)
+        self.unlock_form.error.setText(_("Unlocking…"))
+        self.runner.run(lambda: open_store(self.store_path, passphrase), self.enter_workspace, self._unlock_failed)
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        self.unlock_form.unlock.setEnabled(True)
+        self.unlock_form.passphrase.setEnabled(True)
+        self.unlock_form.passphrase.selectAll()
+        self.unlock_form.passphrase.setFocus()
+        if isinstance(exc, WrongPassphrase):
+            self.unlock_form.error.setText(_("Wrong passphrase. Try again; after several tries you must wait a little."))
+        elif isinstance(exc, (StoreError, NewerStoreError)):
+            self.unlock_form.error.setText(str(exc))
+        else:
+            raise exc
+
+    # -- workspace ----------------------------------------------------------------------------
+
+    def enter_workspace(self, journal: Journal) -> None:
+        self.journal = journal
+        self.ui.pages.setCurrentIndex(WORK_PAGE)
+        for action in self._work_actions():
+            action.setEnabled(True)
+        self.act_catalogs.setEnabled(journal.role == "lead")
+        if not self.forms:
+            for entry_type, cls in FORM_CLASSES.items():
+                form = cls(journal)
+                form.changed.connect(self.draft_timer.start)
+                self.forms[entry_type] = form
+                self.ui.forms.addWidget(form)
+            self.model = JournalModel(journal, self)
+            self.ui.journal_view.setModel(self.model)
+            header = self.ui.journal_view.horizontalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setStretchLastSection(True)
+        else:
+            for form in self.forms.values():
+                form.journal = journal
+            self.model.journal = journal
+        self._fill_filters()
+        self.model.reload()
+        self.ui.journal_view.resizeColumnsToContents()
+        self.ui.journal_view.setColumnWidth(4, 320)
+        self.refresh_clients()
+        self.refresh_follow_ups()
+        self.ui.form_panel.hide()
+        self.current_form = None
+        self._restore_view()
+        self._start_idle_timer()
+        count = journal.count_entries()
+        self.ui.statusbar.showMessage(ngettext("{count} entry in the journal.", "{count} entries in the journal.",
+                                               count).format(count=count), 5000)
+
+    def _start_idle_timer(self) -> None:
+        minutes = int(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES))
+        self.idle_timer.setInterval(max(1, minutes) * 60_000)
+        self.idle_timer.start()
+
+    def _fill_filters(self) -> None:
+        ui, catalogs = self.ui, self.journal.catalogs
+        fill_combo(ui.type_filter, [(None, _("All types"))] + [(t, _(label)) for t, label in ENTRY_TYPE_LABELS.items()],
+                   combo_code(ui.type_filter))
+        places = [(None, _("All districts and schools"))]
+        places += [(f"district:{c}", label) for c, label in catalog_items(catalogs, "districts", empty=None)]
+        places += [(f"school:{c}", label) for c, label in catalog_items(catalogs, "schools", empty=None)]
+        fill_combo(ui.place_filter, places, combo_code(ui.place_filter))
+        clients = [(None, _("All clients"))] + [(c.id, c.code) for c in self.journal.list_clients()]
+        fill_combo(ui.client_filter, clients, combo_code(ui.client_filter))
+        for edit in (ui.date_from, ui.date_to):
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            if edit.date() == QDate(2000, 1, 1) or not edit.property("touched"):
+                edit.blockSignals(True)
+                edit.setDate(edit.minimumDate())
+                edit.blockSignals(False)
+
+    def current_filter(self) -> JournalFilter:
+        ui = self.ui
+        place = combo_code(ui.place_filter) or ""
+        types = (combo_code(ui.type_filter),) if combo_code(ui.type_filter) else ()
+
+        def date_of(edit):
+            if edit.date() == edit.minimumDate():
+                return None
+            d = edit.date()
+            return dt.date(d.year(), d.month(), d.day())
+
+        return JournalFilter(
+            types=types,
+            date_from=date_of(ui.date_from),
+            date_to=date_of(ui.date_to),
+            district=place.split(":", 1)[1] if place.startswith("district:") else None,
+            school=place.split(":", 1)[1] if place.startswith("school:") else None,
+            client_id=combo_code(ui.client_filter),
+            text=ui.search.text(),
+        )
+
+    def apply_filter(self) -> None:
+        if self.journal is None:
+            return
+        self.model.set_filter(self.current_filter())
+        count = self.journal.count_entries(self.model.filter)
+        self.ui.statusbar.showMessage(
+            ngettext("{count} entry found.", "{count} entries found.", count).format(count=count), 4000)
+
+    def clear_filters(self) -> None:
+        ui = self.ui
+        for widget in (ui.type_filter, ui.place_filter, ui.client_filter, ui.date_from, ui.date_to, ui.search):
+            widget.blockSignals(True)
+        ui.type_filter.setCurrentIndex(0)
+        ui.place_filter.setCurrentIndex(0)
+        ui.client_filter.setCurrentIndex(0)
+        ui.date_from.setDate(ui.date_from.minimumDate())
+        ui.date_to.setDate(ui.date_to.minimumDate())
+        ui.search.clear()
+        for widget in (ui.type_filter, ui.place_filter, ui.client_filter, ui.date_from, ui.date_to, ui.search):
+            widget.blockSignals(False)
+        self.apply_filter()
+
+    def focus_search(self) -> None:
+        self.ui.tabs.setCurrentIndex(0)
+        self.ui.search.setFocus()
+        self.ui.search.selectAll()
+
+    def _tab_changed(self, index: int) -> None:
+        if self.journal is None:
+            return
+        if index == 1:
+            self.refresh_clients()
+        elif index == 2:
+            self.refresh_follow_ups()
+
+    # -- entries ----------------------------------------------------------------------------
+
+    def _show_form(self, entry_type: str) -> EntryForm:
+        form = self.forms[entry_type]
+        self.ui.forms.setCurrentWidget(form)
+        self.ui.form_panel.show()
+        self.current_form = form
+        self.ui.form_message.clear()
+        return form
+
+    def _update_form_title(self) -> None:
+        form = self.current_form
+        if form is None:
+            return
+        editing = bool(form.entry.id)
+        title = form.title()
+        self.ui.form_title.setText(_("Edit: {type}").format(type=title) if editing else _("New: {type}").format(type=title))
+
+    def new_entry(self, entry_type: str) -> None:
+        if self.journal is None:
+            return
+        self.save_draft()
+        form = self._show_form(entry_type)
+        draft = self.journal.load_draft(self._draft_key_for(entry_type, None))
+        if draft:
+            self._load_draft(form, draft)
+            self.ui.form_message.setText(_("Your unsaved entry was restored."))
+        else:
+            form.load(self.journal.new_entry(entry_type))
+        self._update_form_title()
+        form.ui.start.setFocus()
+
+    def open_entry(self, entry_id: str | None) -> None:
+        if self.journal is None or not entry_id:
+            return
+        entry = self.journal.get_entry(entry_id)
+        if entry is None:
+            return
+        self.save_draft()
+        form = self._show_form(entry.type)
+        draft = self.journal.load_draft(self._draft_key_for(entry.type, entry.id))
+        if draft:
+            self._load_draft(form, draft)
+            self.ui.form_message.setText(_("Your unsaved changes were restored."))
+        else:
+            form.load(entry)
+        self._update_form_title()
+        form.ui.start.setFocus()
+
+    def _draft_key_for(self, entry_type: str, entry_id: str | None) -> str:
+        return f"edit:{entry_id}" if entry_id else f"new:{entry_type}"
+
+    def save_draft(self) -> None:
+        """Keep what is typed in the open form, encrypted in the store."""
+        self.draft_timer.stop()
+        form = self.current_form
+        if form is None or self.journal is None or not self.ui.form_panel.isVisible():
+            return
+        entry = form.read()
+        record = entry_to_record(entry, self.journal.client_codes())
+        if "clients" in record and hasattr(form.ui, "clients"):
+            record["clients"] = [c.strip() for c in form.ui.clients.text().split(",") if c.strip()]
+        self.journal.save_draft(self._draft_key_for(entry.type, entry.id), {"record": record})
+
+    def _load_draft(self, form: EntryForm, draft: dict) -> None:
+        record = dict(draft["record"])
+        for meta in ("created_at", "updated_at", "author", "device_id", "duration_minutes"):
+            record.pop(meta, None)
+        codes = record.pop("clients", []) or []
+        try:
+            entry, _codes = record_to_entry(record)
+        except ValueError:
+            form.load(self.journal.new_entry(form.entry_type))
+            return
+        stored = self.journal.get_entry(entry.id) if entry.id else None
+        if stored is not None:
+            entry.meta = stored.meta
+        entry.client_ids = []
+        form.load(entry)
+        if hasattr(form.ui, "clients"):
+            form.ui.clients.setText(", ".join(codes))
+
+    def save_entry(self) -> None:
+        form = self.current_form
+        if form is None or self.journal is None or not self.ui.form_panel.isVisible():
+            return
+        entry = form.read()
+        try:
+            saved = self.journal.save_entry(entry)
+        except ValidationError as exc:
+            form.show_problems(exc.problems)
+            self.ui.form_message.setText(_("Not saved yet: please check the marked fields."))
+            return
+        except OSError as exc:
+            self.ui.form_message.setText(
+                _("Could not save ({reason}). What you typed is kept; free some disk space and save again.")
+                .format(reason=exc.strerror or type(exc).__name__))
+            return
+        self.journal.discard_draft(self._draft_key_for(entry.type, entry.id or None))
+        self.journal.discard_draft(self._draft_key_for(entry.type, saved.id))
+        self.model.reload()
+        self._select(saved.id)
+        self.refresh_follow_ups()
+        when = saved.start.strftime("%H:%M") if saved.start else ""
+        self.ui.statusbar.showMessage(_("Saved: {type}, {time}.").format(type=form.title(), time=when), 6000)
+        form.load(self.journal.new_entry(form.entry_type))  # ready for the next one
+        self.ui.form_message.clear()
+        self._update_form_title()
+        form.ui.start.setFocus()
+
+    def close_form(self) -> None:
+        if self.current_form is None:
+            return
+        self.save_draft()
+        self.ui.form_panel.hide()
+        self.current_form = None
+        self.ui.journal_view.setFocus()
+
+    def _select(self, entry_id: str) -> None:
+        row = self.model.row_of(entry_id)
+        if row >= 0:
+            self.ui.journal_view.selectRow(row)
+            self.ui.journal_view.scrollTo(self.model.index(row, 0))
+
+    def selected_entry_id(self) -> str | None:
+        indexes = self.ui.journal_view.selectionModel().selectedRows() if self.ui.journal_view.selectionModel() else []
+        return self.model.data(indexes[0], Qt.ItemDataRole.UserRole) if indexes else None
+
+    def delete_selected(self) -> None:
+        entry_id = self.selected_entry_id()
+        if self.journal is None or not entry_id:
+            return
+        deleted = self.journal.delete_entry(entry_id)
+        if deleted is None:
+            return
+        self.last_deleted = deleted
+        self.journal.discard_draft(self._draft_key_for(deleted.type, deleted.id))
+        if self.current_form is not None and self.current_form.entry.id == entry_id:
+            self.ui.form_panel.hide()
+            self.current_form = None
+        self.model.reload()
+        self.refresh_follow_ups()
+        self.undo_button.show()
+        self.ui.statusbar.showMessage(_("Entry deleted."), 10000)
+        QTimer.singleShot(15000, self.undo_button.hide)
+
+    def undo_delete(self) -> None:
+        if self.journal is None or self.last_deleted is None:
+            return
+        restored = self.journal.restore_entry(self.last_deleted)
+        self.last_deleted = None
+        self.undo_button.hide()
+        self.model.reload()
+        self._select(restored.id)
+        self.refresh_follow_ups()
+        self.ui.statusbar.showMessage(_("Entry restored."), 5000)
+
+    # -- clients ------------------------------------------------------------------------------
+
+    def refresh_clients(self) -> None:
+        if self.journal is None:
+            return
+        table = self.ui.clients_view
+        clients = self.journal.list_clients(self.ui.client_search.text())
+        table.setColumnCount(5)
+        table.setHorizontalHeaderLabels([_("Code"), _("Person or household"), _("Name"), _("Languages"), _("Consent")])
+        table.setRowCount(len(clients))
+        catalogs = self.journal.catalogs
+        kinds = {"person": _("Person"), "household": _("Household")}
+        for row, client in enumerate(clients):
+            consent = client.consent_date.isoformat() if client.consent_date else _("none")
+            cells = [client.code, kinds.get(client.kind, client.kind), client.name,
+                     ", ".join(catalogs.label("languages", c) for c in client.languages), consent]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, client.id)
+                table.setItem(row, column, item)
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+
+    def _selected_client_id(self) -> str | None:
+        items = self.ui.clients_view.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def new_client(self) -> None:
+        if self.journal is None:
+            return
+        dialog = ClientDialog(self.journal, parent=self)
+        if dialog.exec() and dialog.saved:
+            self.refresh_clients()
+            self._fill_filters()
+            if self.current_form is not None and hasattr(self.current_form.ui, "clients"):
+                field = self.current_form.ui.clients
+                field.setText(", ".join(filter(None, [field.text().strip(", "), dialog.saved.code])))
+                self.draft_timer.start()
+            self.ui.statusbar.showMessage(_("Client {code} saved.").format(code=dialog.saved.code), 5000)
+
+    def edit_client(self) -> None:
+        client_id = self._selected_client_id()
+        client = self.journal.get_client(client_id) if (self.journal and client_id) else None
+        if client is None:
+            return
+        dialog = ClientDialog(self.journal, client, parent=self)
+        if dialog.exec():
+            self.refresh_clients()
+
+    def show_client_entries(self) -> None:
+        client_id = self._selected_client_id()
+        if not client_id:
+            return
+        index = self.ui.client_filter.findData(client_id)
+        self.ui.tabs.setCurrentIndex(0)
+        self.ui.client_filter.setCurrentIndex(max(index, 0))
+
+    # -- follow-ups -------------------------------------------------------------------------
+
+    def refresh_follow_ups(self) -> None:
+        if self.journal is None:
+            return
+        today = dt.date.today()
+        due = self.journal.follow_ups(today)
+        overdue = sum(1 for e in due if e.follow_up_due < today)
+        table = self.ui.follow_ups_view
+        table.setColumnCount(4)
+        table.setHorizontalHeaderLabels([_("Due"), _("Follow-up"), _("Entry"), _("Mediator")])
+        table.setRowCount(len(due))
+        for row, entry in enumerate(due):
+            d = entry.follow_up_due
+            due_text = _("today") if d == today else _("{date} (overdue)").format(date=d.isoformat())
+            cells = [due_text, entry.follow_up or _("(no text)"),
+                     f"{_(ENTRY_TYPE_LABELS[entry.type])}, {entry.start:%Y-%m-%d %H:%M}", entry.mediator]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, entry.id)
+                table.setItem(row, column, item)
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        self.ui.follow_ups_summary.setText(
+            ngettext("{count} follow-up due today or overdue", "{count} follow-ups due today or overdue", len(due))
+            .format(count=len(due))
+            + " · " + ngettext("{count} overdue", "{count} overdue", overdue).format(count=overdue))
+        self.ui.tabs.setTabText(2, _("&Follow-ups ({count})").format(count=len(due)))
+
+    def _selected_follow_up(self) -> str | None:
+        items = self.ui.follow_ups_view.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def mark_follow_up_done(self) -> None:
+        entry_id = self._selected_follow_up()
+        if self.journal is None or not entry_id:
+            return
+        self.journal.set_follow_up_done(entry_id)
+        self.refresh_follow_ups()
+        self.model.reload()
+
+    def open_follow_up(self) -> None:
+        self.open_entry(self._selected_follow_up())
+
+    # -- dialogs ------------------------------------------------------------------------------
+
+    def edit_catalogs(self) -> None:
+        if self.journal is None or self.journal.role != "lead":
+            return
+        CatalogEditor(self.journal, self).exec()
+        self._fill_filters()
+        if self.current_form is not None:
+            self.current_form.load(self.current_form.read())
+        self.model.retranslate()
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(int(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES)), self)
+        if dialog.exec():
+            self.settings.setValue("idle_minutes", dialog.idle_minutes())
+            if self.journal is not None:
+                self._start_idle_timer()
+
+    # -- lock -----------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Save the draft, forget the key and every shown value, and ask for the passphrase."""
+        if self.journal is None:
+            return
+        self.save_draft()
+        form = self.current_form
+        self.saved_view = {
+            "tab": self.ui.tabs.currentIndex(),
+            "form": (form.entry_type, form.entry.id or None) if form is not None else None,
+            "selected": self.selected_entry_id(),
+            "search": self.ui.search.text(),
+        }
+        self.idle_timer.stop()
+        for f in self.forms.values():
+            f.load(f.entry.__class__())  # no typed text stays in widgets while locked
+        self.model.beginResetModel()
+        self.model.rows = []
+        self.model.endResetModel()
+        self.ui.clients_view.setRowCount(0)
+        self.ui.follow_ups_view.setRowCount(0)
+        self.ui.search.blockSignals(True)
+        self.ui.search.clear()
+        self.ui.search.blockSignals(False)
+        self.ui.form_panel.hide()
+        self.current_form = None
+        journal, self.journal = self.journal, None
+        journal.close()
+        self.show_unlock()
+
+    def _restore_view(self) -> None:
+        view, self.saved_view = self.saved_view, None
+        if view is None:
+            for key in self.journal.draft_keys():  # a crash left a draft: bring it back
+                kind, _sep, rest = key.partition(":")
+                if kind == "new" and rest in FORM_CLASSES:
+                    self.new_entry(rest)
+                    return
+                if kind == "edit":
+                    self.open_entry(rest)
+                    return
+            return
+        if view["search"]:
+            self.ui.search.setText(view["search"])
+            self.apply_filter()
+        self.ui.tabs.setCurrentIndex(view["tab"])
+        if view["selected"]:
+            self._select(view["selected"])
+        if view["form"] is not None:
+            entry_type, entry_id = view["form"]
+            if entry_id:
+                self.open_entry(entry_id)
+            else:
+                self.new_entry(entry_type)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        # Setup and unlock read best as a centred column, not stretched across a wide screen.
+        side = max(24, (self.width() - 640) // 2)
+        for page in (self.ui.setup_page, self.ui.unlock_page):
+            page.layout().setContentsMargins(side, 24, side, 24)
+        super().resizeEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.journal is not None:
+            self.save_draft()
+            self.journal.close()
+            self.journal = None
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.runner.wait(5000)
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "QMessageBox"]
