@@ -150,7 +150,7 @@ class Journal:
     def write_entry_in(self, conn, entry: Entry, stamp: str) -> Entry:
         """Write an already validated entry inside the caller's transaction; an entry
         equal to the stored one is not written. Returns what is stored."""
-        entry = replace(entry, meta=replace(entry.meta))
+        entry = normalized(replace(entry, meta=replace(entry.meta)))
         stored = repo.get_entry(conn, entry.id) if entry.id else None
         if stored is not None:
             if _same_content(stored, entry):
@@ -252,6 +252,22 @@ class Journal:
     def client_codes(self) -> dict[str, str]:
         with self.engine.connect() as conn:
             return repo.client_codes(conn)
+
+
+def normalized(entry: Entry) -> Entry:
+    """The form an entry is stored in: times to the minute, no stray blanks around
+    short texts, one kind of line break. Saving returns exactly what a reload gives."""
+    if entry.start is not None:
+        entry.start = entry.start.replace(second=0, microsecond=0, tzinfo=None)
+    if entry.end is not None:
+        entry.end = entry.end.replace(second=0, microsecond=0, tzinfo=None)
+    entry.mediator = entry.mediator.strip()
+    entry.follow_up = entry.follow_up.strip()
+    entry.notes = entry.notes.replace("\r\n", "\n").replace("\r", "\n")
+    for name in ("teacher", "social_worker"):
+        if hasattr(entry, name):
+            setattr(entry, name, getattr(entry, name).strip())
+    return entry
 
 
 def _same_content(a: Entry, b: Entry) -> bool:

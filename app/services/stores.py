@@ -132,6 +132,18 @@ def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None
     check_new_passphrase(new)
     key = unlock_key(path, old)
     _load_slots(path).with_passphrase(key, new, kdf).save(keyslot_path(path))
+    _rewrap_backups(path, key, new, kdf)
+
+
+def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
+    """Migration backups carry a copy of the key slots: the old passphrase must not keep
+    opening them once it was changed (or leaked)."""
+    folder = path.parent / "backups"
+    for keys_file in sorted(folder.glob(f"{path.stem}-schema*{path.suffix}.keys")):
+        try:
+            KeySlots.load(keys_file).with_passphrase(key, new, kdf).save(keys_file)
+        except KeySlotError:
+            continue
 
 
 def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: dict | None = None) -> None:
@@ -144,3 +156,4 @@ def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: di
     except KeySlotError as exc:
         raise StoreError(str(exc)) from exc
     slots.with_passphrase(key, new, kdf).save(keyslot_path(path))
+    _rewrap_backups(path, key, new, kdf)

@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from argon2.exceptions import Argon2Error
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
@@ -89,10 +90,15 @@ def make_passphrase_slot(store_key: bytes, passphrase: str, kdf: dict | None = N
 
 
 def unwrap_passphrase_slot(slot: dict, passphrase: str) -> bytes:
-    wrapping_key = _derive(passphrase, slot)
     try:
-        return AESGCM(wrapping_key).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped_key"]), _passphrase_aad(slot))
-    except InvalidTag:
+        wrapping_key = _derive(passphrase, slot)
+        nonce, wrapped = _unb64(slot["nonce"]), _unb64(slot["wrapped_key"])
+        aad = _passphrase_aad(slot)
+    except (KeyError, TypeError, ValueError, Argon2Error) as exc:  # binascii.Error is a ValueError
+        raise KeySlotError(_("The key slot file is damaged. Restore it from a backup or ask IT.")) from exc
+    try:
+        return AESGCM(wrapping_key).decrypt(nonce, wrapped, aad)
+    except (InvalidTag, ValueError):
         raise WrongPassphrase() from None
 
 

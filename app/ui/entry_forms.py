@@ -64,12 +64,17 @@ class EntryForm(QWidget):
         self.ui = self.ui_class()
         self.ui.setupUi(self)
         self.entry: Entry = journal.new_entry(self.entry_type)
+        self.dirty = False  # changed by the user since the last load(): only then is a draft worth keeping
+        self.changed.connect(self._mark_dirty)
         self._errors: dict[str, QLabel] = {}
         self._add_error_labels()
         for spin in [self.ui.duration, *(getattr(self.ui, n) for n in self.counts)]:
             spin.setMinimum(0)
         self.ui.follow_up_due.setEnabled(False)
         self.ui.has_follow_up_due.toggled.connect(self.ui.follow_up_due.setEnabled)
+        # Tab reaches the due date right after the checkbox that enables it (it sits above it)
+        QWidget.setTabOrder(self.ui.has_follow_up_due, self.ui.follow_up_due)
+        QWidget.setTabOrder(self.ui.follow_up_due, self.ui.follow_up_done)
         self._connect_changes()
 
     # -- building ---------------------------------------------------------------------
@@ -110,10 +115,18 @@ class EntryForm(QWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.LanguageChange:
-            snapshot = self.read()
             self.ui.retranslateUi(self)
-            self.load(snapshot)  # catalog labels in the new language, nothing typed lost
+            self.reload()  # catalog labels in the new language, nothing typed lost
         super().changeEvent(event)
+
+    def _mark_dirty(self) -> None:
+        self.dirty = True
+
+    def reload(self) -> None:
+        """Fill the widgets again (new labels or catalog values) with what they show now."""
+        dirty = self.dirty
+        self.load(self.read())
+        self.dirty = dirty
 
     # -- entry <-> widgets ------------------------------------------------------------
 
@@ -149,6 +162,7 @@ class EntryForm(QWidget):
         ui.notes.setPlainText(entry.notes)
         self.load_specific(entry)
         self.blockSignals(False)
+        self.dirty = False
         self.show_problems([])
 
     def load_specific(self, entry: Entry) -> None:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QTableWidgetItem,
     QWidget,
 )
 
@@ -35,7 +34,7 @@ from app.ui.forms.ui_unlock import Ui_Unlock
 from app.ui.journal_model import JournalModel
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language
-from app.ui.widgets import catalog_items, combo_code, fill_combo
+from app.ui.widgets import catalog_items, combo_code, fill_combo, fill_table, short_date
 
 SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
 DEFAULT_IDLE_MINUTES = 5
@@ -178,6 +177,8 @@ class MainWindow(QMainWindow):
         ui.date_from.setSpecialValueText(" ")
         ui.date_to.setSpecialValueText(" ")
         ui.journal_view.installEventFilter(self)
+        ui.date_from.installEventFilter(self)
+        ui.date_to.installEventFilter(self)
         ui.journal_view.setWordWrap(False)
         ui.journal_view.verticalHeader().setDefaultSectionSize(ui.journal_view.fontMetrics().height() + 10)
         for combo in (ui.type_filter, ui.place_filter, ui.client_filter):
@@ -192,6 +193,12 @@ class MainWindow(QMainWindow):
         if obj is self.ui.journal_view and event.type() == QEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Delete:
                 self.delete_selected()
+                return True
+        if obj in (self.ui.date_from, self.ui.date_to) and event.type() == QEvent.Type.KeyPress:
+            # A QDateEdit showing its special (blank) value swallows Tab: keyboard users were trapped.
+            if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and obj.date() == obj.minimumDate():
+                forward = event.key() == Qt.Key.Key_Tab and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                self.focusNextPrevChild(forward)
                 return True
         return super().eventFilter(obj, event)
 
@@ -364,6 +371,8 @@ class MainWindow(QMainWindow):
         self.ui.form_panel.hide()
         self.current_form = None
         self._restore_view()
+        if self.current_form is None:  # the disabled passphrase field took the focus with it
+            self.ui.journal_view.setFocus()
         self._start_idle_timer()
         count = journal.count_entries()
         self.ui.statusbar.showMessage(ngettext("{count} entry in the journal.", "{count} entries in the journal.",
@@ -386,10 +395,11 @@ class MainWindow(QMainWindow):
         fill_combo(ui.client_filter, clients, combo_code(ui.client_filter))
         for edit in (ui.date_from, ui.date_to):
             edit.setMinimumDate(QDate(2000, 1, 1))
-            if edit.date() == QDate(2000, 1, 1) or not edit.property("touched"):
+            if not edit.property("touched"):  # blank on the first fill; later keep the date the user chose
                 edit.blockSignals(True)
                 edit.setDate(edit.minimumDate())
                 edit.blockSignals(False)
+                edit.setProperty("touched", True)
 
     def current_filter(self) -> JournalFilter:
         ui = self.ui
@@ -503,8 +513,8 @@ class MainWindow(QMainWindow):
         """Keep what is typed in the open form, encrypted in the store."""
         self.draft_timer.stop()
         form = self.current_form
-        if form is None or self.journal is None or not self.ui.form_panel.isVisible():
-            return
+        if form is None or self.journal is None or not self.ui.form_panel.isVisible() or not form.dirty:
+            return  # an untouched form (blank, saved, or already restored from its draft) needs no draft
         entry = form.read()
         record = entry_to_record(entry, self.journal.client_codes())
         if "clients" in record and hasattr(form.ui, "clients"):
@@ -611,21 +621,15 @@ class MainWindow(QMainWindow):
             return
         table = self.ui.clients_view
         clients = self.journal.list_clients(self.ui.client_search.text())
-        table.setColumnCount(5)
-        table.setHorizontalHeaderLabels([_("Code"), _("Person or household"), _("Name"), _("Languages"), _("Consent")])
-        table.setRowCount(len(clients))
         catalogs = self.journal.catalogs
         kinds = {"person": _("Person"), "household": _("Household")}
-        for row, client in enumerate(clients):
-            consent = client.consent_date.isoformat() if client.consent_date else _("none")
-            cells = [client.code, kinds.get(client.kind, client.kind), client.name,
-                     ", ".join(catalogs.label("languages", c) for c in client.languages), consent]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, client.id)
-                table.setItem(row, column, item)
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        rows = [
+            (client.id, [client.code, kinds.get(client.kind, client.kind), client.name,
+                         ", ".join(catalogs.label("languages", c) for c in client.languages),
+                         short_date(client.consent_date) if client.consent_date else _("none")])
+            for client in clients
+        ]
+        fill_table(table, [_("Code"), _("Person or household"), _("Name"), _("Languages"), _("Consent")], rows)
 
     def _selected_client_id(self) -> str | None:
         items = self.ui.clients_view.selectedItems()
@@ -641,6 +645,7 @@ class MainWindow(QMainWindow):
             if self.current_form is not None and hasattr(self.current_form.ui, "clients"):
                 field = self.current_form.ui.clients
                 field.setText(", ".join(filter(None, [field.text().strip(", "), dialog.saved.code])))
+                self.current_form.dirty = True
                 self.draft_timer.start()
             self.ui.statusbar.showMessage(_("Client {code} saved.").format(code=dialog.saved.code), 5000)
 
@@ -670,20 +675,13 @@ class MainWindow(QMainWindow):
         due = self.journal.follow_ups(today)
         overdue = sum(1 for e in due if e.follow_up_due < today)
         table = self.ui.follow_ups_view
-        table.setColumnCount(4)
-        table.setHorizontalHeaderLabels([_("Due"), _("Follow-up"), _("Entry"), _("Mediator")])
-        table.setRowCount(len(due))
-        for row, entry in enumerate(due):
+        rows = []
+        for entry in due:
             d = entry.follow_up_due
-            due_text = _("today") if d == today else _("{date} (overdue)").format(date=d.isoformat())
-            cells = [due_text, entry.follow_up or _("(no text)"),
-                     f"{_(ENTRY_TYPE_LABELS[entry.type])}, {entry.start:%Y-%m-%d %H:%M}", entry.mediator]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, entry.id)
-                table.setItem(row, column, item)
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+            due_text = _("today") if d == today else _("{date} (overdue)").format(date=short_date(d))
+            rows.append((entry.id, [due_text, entry.follow_up or _("(no text)"),
+                                    f"{_(ENTRY_TYPE_LABELS[entry.type])}, {short_date(entry.start)}", entry.mediator]))
+        fill_table(table, [_("Due"), _("Follow-up"), _("Entry"), _("Mediator")], rows)
         self.ui.follow_ups_summary.setText(
             ngettext("{count} follow-up due today or overdue", "{count} follow-ups due today or overdue", len(due))
             .format(count=len(due))
@@ -713,7 +711,7 @@ class MainWindow(QMainWindow):
         CatalogEditor(self.journal, self).exec()
         self._fill_filters()
         if self.current_form is not None:
-            self.current_form.load(self.current_form.read())
+            self.current_form.reload()
         self.model.retranslate()
 
     def edit_preferences(self) -> None:

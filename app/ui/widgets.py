@@ -56,3 +56,26 @@ def checked_codes(widget: QListWidget) -> list[str]:
         for i in range(widget.count())
         if widget.item(i).checkState() == Qt.CheckState.Checked
     ]
+
+
+def fill_table(table, headers: list[str], rows: list[tuple[str, list[str]]]) -> None:
+    """Fill a read-only QTableWidget; each row carries its record id in UserRole."""
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setRowCount(len(rows))
+    for row, (key, cells) in enumerate(rows):
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            table.setItem(row, column, item)
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+
+
+def short_date(value) -> str:
+    """A date in the interface language's short format (QLocale default follows the language)."""
+    from PySide6.QtCore import QDate, QLocale
+
+    return QLocale().toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)

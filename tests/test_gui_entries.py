@@ -1,0 +1,210 @@
+"""Desktop client: creating each entry type through its form, editing, deleting with
+undo, and validation messages next to their fields. Offscreen, real SQLCipher stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gui_fixtures import *  # noqa: F403 (fixtures and helpers)
+from gui_fixtures import (
+    check_items,
+    close_window,
+    journal_notes,
+    journal_types,
+    select_combo,
+    type_text,
+    visible_rows,
+)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.domain.entries import CONSULTATION, OUTREACH_VISIT, TANDEM_SESSION
+
+NOTES = {
+    CONSULTATION: "Beratung zum Mietvertrag, Termin Jobcenter vereinbart",
+    TANDEM_SESSION: "Elterngespräch zu Fehlzeiten in der 3b",
+    OUTREACH_VISIT: "Flyer am Bodelschwinghplatz verteilt",
+}
+
+
+def fill_consultation(qtbot, form) -> None:
+    select_combo(form.ui.setting, "home_visit")
+    select_combo(form.ui.district, "wehringhausen")
+    check_items(form.ui.topics, "housing", "benefits")
+    check_items(form.ui.languages, "ro")
+    select_combo(form.ui.outcome, "in_progress")
+
+
+def fill_tandem(qtbot, form) -> None:
+    select_combo(form.ui.school, "gs2")
+    select_combo(form.ui.format, "tridem")
+    type_text(form.ui.teacher, "KL 3b")
+    type_text(form.ui.social_worker, "SSA")
+    form.ui.pupils_count.setValue(2)
+    check_items(form.ui.topics, "attendance")
+
+
+def fill_outreach(qtbot, form) -> None:
+    select_combo(form.ui.district, "altenhagen")
+    select_combo(form.ui.place_type, "street")
+    select_combo(form.ui.purpose, "prevention")
+    check_items(form.ui.partners, "district_police")
+    form.ui.adults_reached.setValue(12)
+
+
+FILLERS = {CONSULTATION: fill_consultation, TANDEM_SESSION: fill_tandem, OUTREACH_VISIT: fill_outreach}
+TYPE_LABELS = {CONSULTATION: "Consultation", TANDEM_SESSION: "Tandem session", OUTREACH_VISIT: "Outreach visit"}
+
+
+def create_through_form(qtbot, window, entry_type: str, note: str) -> None:
+    button = {CONSULTATION: window.ui.new_consultation, TANDEM_SESSION: window.ui.new_tandem,
+              OUTREACH_VISIT: window.ui.new_outreach}[entry_type]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    form = window.current_form
+    assert form is window.forms[entry_type] and window.ui.form_panel.isVisible()
+    FILLERS[entry_type](qtbot, form)
+    type_text(form.ui.notes, note)
+    qtbot.mouseClick(window.ui.save, Qt.MouseButton.LeftButton)
+    assert window.ui.form_message.text() == "", window.ui.form_message.text()
+
+
+def test_each_entry_type_created_in_its_form_shows_in_journal_and_survives_reopening(qtbot, open_window, data_dir):
+    window = open_window()
+    assert visible_rows(window) == 0
+    for entry_type, note in NOTES.items():
+        create_through_form(qtbot, window, entry_type, note)
+        assert note in journal_notes(window)
+        # the saved entry is selected in the journal and the form is ready for the next one
+        assert window.selected_entry_id() is not None
+        assert window.current_form.ui.notes.toPlainText() == ""
+    assert visible_rows(window) == 3
+    assert sorted(journal_types(window)) == sorted(TYPE_LABELS.values())
+    close_window(window)
+
+    again = open_window(data_dir / "journal.db")
+    assert visible_rows(again) == 3
+    assert sorted(journal_notes(again)) == sorted(NOTES.values())
+    rows = {again.model.data(again.model.index(r, 1)): again.model.data(again.model.index(r, 2))
+            for r in range(again.model.rowCount())}
+    assert rows == {"Consultation": "Wehringhausen", "Tandem session": "Primary school 2",
+                    "Outreach visit": "Altenhagen"}
+    stored = {e.type: e for e in again.journal.all_entries()}
+    assert stored[TANDEM_SESSION].teacher == "KL 3b" and stored[TANDEM_SESSION].social_worker == "SSA"
+    assert stored[TANDEM_SESSION].format == "tridem" and stored[TANDEM_SESSION].pupils_count == 2
+    assert stored[CONSULTATION].topics == ["housing", "benefits"] and stored[CONSULTATION].setting == "home_visit"
+    assert stored[OUTREACH_VISIT].partners == ["district_police"] and stored[OUTREACH_VISIT].adults_reached == 12
+    # closing the window right after saving leaves no "restored" empty form behind
+    assert again.ui.form_message.text() == ""
+
+
+def test_edit_from_journal_then_delete_with_keyboard_and_undo(qtbot, open_window):
+    window = open_window()
+    create_through_form(qtbot, window, CONSULTATION, "Erste Fassung der Notiz")
+    create_through_form(qtbot, window, OUTREACH_VISIT, "Andere Notiz")
+    qtbot.keyClick(window.ui.journal_view, Qt.Key.Key_Escape)  # closes the form
+    assert not window.ui.form_panel.isVisible()
+
+    # open from the journal: select the row and press Enter (the view's activated signal)
+    view = window.ui.journal_view
+    row = journal_notes(window).index("Erste Fassung der Notiz")
+    view.setFocus()
+    view.setCurrentIndex(window.model.index(row, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    form = window.current_form
+    assert form is window.forms[CONSULTATION] and window.ui.form_panel.isVisible()
+    assert window.ui.form_title.text() == "Edit: Consultation"
+    assert form.ui.notes.toPlainText() == "Erste Fassung der Notiz"
+    entry_id = form.entry.id
+
+    form.ui.notes.selectAll()
+    type_text(form.ui.notes, "Zweite Fassung nach Rückruf")
+    qtbot.keyClick(form.ui.notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert window.ui.form_message.text() == ""
+    assert visible_rows(window) == 2  # edited in place, not duplicated
+    assert "Zweite Fassung nach Rückruf" in journal_notes(window)
+    assert "Erste Fassung der Notiz" not in journal_notes(window)
+    assert window.journal.get_entry(entry_id).notes == "Zweite Fassung nach Rückruf"
+    assert window.selected_entry_id() == entry_id
+
+    # open again through window.open_entry: the edit is what the form shows
+    window.open_entry(entry_id)
+    assert window.current_form.ui.notes.toPlainText() == "Zweite Fassung nach Rückruf"
+
+    # delete: select the row, press Delete on the journal view
+    view.selectRow(journal_notes(window).index("Zweite Fassung nach Rückruf"))
+    assert window.selected_entry_id() == entry_id
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert visible_rows(window) == 1
+    assert "Zweite Fassung nach Rückruf" not in journal_notes(window)
+    assert window.journal.get_entry(entry_id) is None
+    assert not window.ui.form_panel.isVisible()  # the deleted entry's form closed
+    assert window.undo_button.isVisible()
+    assert window.ui.statusbar.currentMessage() == "Entry deleted."
+
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert visible_rows(window) == 2
+    assert "Zweite Fassung nach Rückruf" in journal_notes(window)
+    assert window.journal.get_entry(entry_id).notes == "Zweite Fassung nach Rückruf"
+    assert window.selected_entry_id() == entry_id
+    assert not window.undo_button.isVisible()
+
+
+def test_validation_errors_show_next_to_fields_without_losing_input_or_modal_dialogs(qtbot, open_window):
+    window = open_window()
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # new tandem session
+    form = window.current_form
+    assert form is window.forms[TANDEM_SESSION]
+    form.ui.mediator.clear()
+    type_text(form.ui.follow_up, "Rückruf bei der Klassenlehrerin")
+    type_text(form.ui.notes, "Notiz die nicht verloren gehen darf")
+    form.ui.duration.setValue(45)
+
+    qtbot.keyClick(form.ui.notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.activeModalWidget() is None
+    assert visible_rows(window) == 0
+    expected = {
+        "mediator": "Enter who did this (mediator).",
+        "school": "Choose the school.",
+        "teacher": "Enter the teacher's role or initials.",
+    }
+    for field, message in expected.items():
+        label = form.findChild(type(form.ui.start_label), f"{field}_error")
+        assert label is not None and label.isVisible(), field
+        assert label.text() == message
+    # the error sits in the row right below its own field
+    layout = form.ui.form
+    for field in expected:
+        row, _role = layout.getWidgetPosition(getattr(form.ui, field))
+        below = layout.itemAt(row + 1, layout.ItemRole.FieldRole).widget()
+        assert below.objectName() == f"{field}_error"
+    for field in ("notes", "follow_up", "social_worker", "start"):
+        assert not form.findChild(type(form.ui.start_label), f"{field}_error").isVisible()
+    assert window.ui.form_message.text() == "Not saved yet: please check the marked fields."
+    assert QApplication.focusWidget() is form.ui.mediator  # the first problem gets the focus
+    # nothing typed is lost
+    assert form.ui.notes.toPlainText() == "Notiz die nicht verloren gehen darf"
+    assert form.ui.follow_up.text() == "Rückruf bei der Klassenlehrerin"
+    assert form.ui.duration.value() == 45
+
+    # a tridem also needs the social worker: a second round of messages, still no dialog
+    type_text(form.ui.mediator, "T. Mediator")
+    select_combo(form.ui.school, "gs1")
+    type_text(form.ui.teacher, "KL 2a")
+    select_combo(form.ui.format, "tridem")
+    form.ui.start.setDateTime(form.ui.start.dateTime().addDays(3))  # in the future
+    qtbot.mouseClick(window.ui.save, Qt.MouseButton.LeftButton)
+    assert QApplication.activeModalWidget() is None
+    assert not form.findChild(type(form.ui.start_label), "mediator_error").isVisible()
+    assert not form.findChild(type(form.ui.start_label), "school_error").isVisible()
+    assert form.findChild(type(form.ui.start_label), "social_worker_error").text().startswith("A tridem includes")
+    assert form.findChild(type(form.ui.start_label), "start_error").text() == "The date is in the future. Check the date."
+    assert form.ui.notes.toPlainText() == "Notiz die nicht verloren gehen darf"
+
+    form.ui.start.setDateTime(form.ui.start.dateTime().addDays(-3))
+    type_text(form.ui.social_worker, "SSA")
+    qtbot.mouseClick(window.ui.save, Qt.MouseButton.LeftButton)
+    assert QApplication.activeModalWidget() is None
+    assert window.ui.form_message.text() == ""
+    assert journal_notes(window) == ["Notiz die nicht verloren gehen darf"]
+    assert not any(label.isVisible() for label in form._errors.values())
+    assert dt.date.today() - window.journal.all_entries()[0].start.date() <= dt.timedelta(days=1)

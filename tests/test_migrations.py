@@ -1,0 +1,222 @@
+"""Every older store version opens (after a backup) and a store from the future is refused.
+
+Fixtures: tests/fixtures/stores/schema-<revision>/journal.db(.keys), made by
+tests/fixtures/make_store_fixture.py (passphrase "fixture passphrase", three known entries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers.factories import consultation, raw, snapshot, store_files
+
+from app.domain.filters import JournalFilter
+from app.services.stores import open_store, unlock_key
+from app.store import migrate
+from app.store.engine import checkpoint, make_engine
+from app.store.keyslots import keyslot_path
+from app.store.migrate import NewerStoreError, current_revision, head_revision, known_revisions
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stores"
+FIXTURE_PASSPHRASE = "fixture passphrase"
+FIXTURE_DIRS = sorted(FIXTURES.glob("schema-*"))
+
+
+def revision_of(folder: Path) -> str:
+    return folder.name.removeprefix("schema-")
+
+
+def copy_fixture(folder: Path, target_dir: Path) -> Path:
+    target = target_dir / "journal.db"
+    shutil.copy2(folder / "journal.db", target)
+    shutil.copy2(folder / "journal.db.keys", keyslot_path(target))
+    return target
+
+
+def test_every_known_revision_has_a_fixture_store():
+    """A new migration needs a fixture of the schema it creates: run make_store_fixture.py."""
+    revisions = known_revisions()
+    assert revisions[-1] == head_revision()
+    fixtures = {revision_of(folder) for folder in FIXTURE_DIRS}
+    missing = [r for r in revisions if r not in fixtures]
+    assert not missing, f"no fixture store for revisions {missing}: run tests/fixtures/make_store_fixture.py"
+    assert fixtures <= set(revisions), f"fixtures for unknown revisions: {sorted(fixtures - set(revisions))}"
+    for folder in FIXTURE_DIRS:
+        assert (folder / "journal.db").is_file() and (folder / "journal.db.keys").is_file(), folder
+        assert not list(folder.glob("journal.db-*")), f"{folder} has SQLite side files"
+
+
+def test_fixture_stores_are_at_their_revision(data_dir):
+    for folder in FIXTURE_DIRS:
+        path = copy_fixture(folder, data_dir)
+        engine = make_engine(path, unlock_key(path, FIXTURE_PASSPHRASE))
+        try:
+            assert current_revision(engine) == revision_of(folder)
+        finally:
+            engine.dispose()
+        for leftover in store_files(path):
+            leftover.unlink()
+
+
+def assert_fixture_entries(journal):
+    entries = {e.type: e for e in journal.all_entries()}
+    assert sorted(entries) == ["consultation", "outreach_visit", "tandem_session"]
+
+    c = entries["consultation"]
+    assert (c.start, c.end) == (dt.datetime(2025, 6, 2, 9, 30), dt.datetime(2025, 6, 2, 10, 0))
+    assert (c.mediator, c.setting, c.topics, c.referrals, c.languages) == (
+        "Fixture", "office", ["housing"], ["jobcentre"], ["ro"],
+    )
+    assert c.notes == "fixture consultation note"
+    [client_id] = c.client_ids
+    client = journal.get_client(client_id)
+    assert client is not None and client.code.startswith("K-")
+
+    t = entries["tandem_session"]
+    assert (t.start, t.school, t.format, t.teacher, t.social_worker, t.pupils_count, t.topics, t.notes) == (
+        dt.datetime(2025, 6, 2, 8, 0), "gs1", "tridem", "KL", "SSA", 2, ["attendance"], "fixture tandem",
+    )
+
+    o = entries["outreach_visit"]
+    assert (o.start, o.district, o.place_type, o.purpose, o.adults_reached, o.children_reached, o.notes) == (
+        dt.datetime(2025, 6, 1, 15, 0), "wehringhausen", "street", "prevention", 7, 3, "fixture outreach",
+    )
+    for entry in entries.values():
+        assert entry.meta.created_at and entry.meta.author == "Fixture"
+
+    assert journal.count_entries(JournalFilter(text="fixture")) == 3
+    assert journal.count_entries(JournalFilter(text="tandem")) == 1
+    assert journal.count_entries(JournalFilter(client_id=client_id)) == 1
+
+
+@pytest.mark.parametrize("folder", FIXTURE_DIRS, ids=[f.name for f in FIXTURE_DIRS])
+def test_fixture_store_opens_at_head_with_entries_intact(folder, data_dir):
+    revision = revision_of(folder)
+    path = copy_fixture(folder, data_dir)
+
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:
+        assert current_revision(journal.engine) == head_revision()
+        assert_fixture_entries(journal)
+        # The upgraded schema is usable: new entries and drafts can be written.
+        journal.save_entry(consultation(notes="nach der Migration"))
+        journal.save_draft("consultation:new", {"notes": "Entwurf"})
+        assert journal.count_entries() == 4
+
+    backups = sorted((data_dir / "backups").glob("*")) if (data_dir / "backups").exists() else []
+    if revision == head_revision():
+        assert backups == [], "a store at the newest schema is not backed up on every open"
+        return
+
+    [backup_db] = [b for b in backups if b.suffix == ".db"]
+    assert re.fullmatch(rf"journal-schema{revision}-\d{{8}}-\d{{6}}\.db", backup_db.name)
+    assert keyslot_path(backup_db) in backups
+    assert backup_db.read_bytes() == (folder / "journal.db").read_bytes(), "the backup is the untouched original"
+
+    # The backup still opens, at its old revision, with the same passphrase.
+    engine = make_engine(backup_db, unlock_key(backup_db, FIXTURE_PASSPHRASE))
+    try:
+        assert current_revision(engine) == revision
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM entries").scalar() == 3
+    finally:
+        engine.dispose()
+
+    # Opening again does not migrate or back up a second time.
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:
+        assert journal.count_entries() == 4
+    assert len(list((data_dir / "backups").glob("*.db"))) == 1
+
+
+def test_store_from_a_newer_version_is_refused_and_left_alone(data_dir):
+    path = copy_fixture(FIXTURE_DIRS[-1], data_dir)
+    engine = make_engine(path, unlock_key(path, FIXTURE_PASSPHRASE))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    checkpoint(engine)
+    engine.dispose()
+    before = snapshot([path, keyslot_path(path)])
+
+    with pytest.raises(NewerStoreError) as info:
+        open_store(path, FIXTURE_PASSPHRASE)
+
+    message = str(info.value)
+    assert "newer version" in message and "nothing was changed" in message
+    assert snapshot([path, keyslot_path(path)]) == before
+    assert not (data_dir / "backups").exists(), "a store that is not migrated is not backed up"
+
+
+BROKEN_MIGRATION = '''
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("half_done", sa.Column("x", sa.Integer))
+    op.execute("UPDATE entries SET notes = 'clobbered'")
+    raise RuntimeError("migration failed half-way")
+'''
+
+
+def test_failing_migration_rolls_back_and_keeps_a_backup(data_dir, tmp_path, monkeypatch):
+    migrations = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    (migrations / "versions" / "9000_broken.py").write_text(
+        BROKEN_MIGRATION.format(revision="9000", down=head_revision())
+    )
+    head = head_revision()
+    path = copy_fixture(FIXTURE_DIRS[-1], data_dir)
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        open_store(path, FIXTURE_PASSPHRASE)
+
+    engine = make_engine(path, unlock_key(path, FIXTURE_PASSPHRASE))
+    try:
+        assert current_revision(engine) == head
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchall() == []
+            notes = sorted(r[0] for r in conn.exec_driver_sql("SELECT notes FROM entries"))
+        assert "clobbered" not in notes and len(notes) == 3
+    finally:
+        engine.dispose()
+    assert len(list((data_dir / "backups").glob(f"journal-schema{head}-*.db"))) == 1
+
+    monkeypatch.undo()
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:
+        assert_fixture_entries(journal)
+
+
+def test_new_store_is_created_at_head(journal):
+    assert current_revision(journal.engine) == head_revision()
+    tables = {r[0] for r in raw(journal, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"entries", "clients", "catalog_values", "meta", "drafts", "entries_fts", "alembic_version"} <= tables
+
+
+def test_passphrase_change_also_retires_the_old_passphrase_in_migration_backups(data_dir):
+    """After a passphrase change (say, because the old one leaked) the old passphrase must not
+    open the journal any more. The store key is never changed, so a key slot file kept in
+    backups/ by a migration would still unwrap it with the old passphrase and open the
+    *current* journal.db."""
+    from app.services.stores import change_passphrase
+    from app.store.keyslots import KeySlots, WrongPassphrase
+
+    path = copy_fixture(FIXTURE_DIRS[0], data_dir)
+    open_store(path, FIXTURE_PASSPHRASE).close()
+    backup_keys = sorted((data_dir / "backups").glob("*.keys"))
+    assert backup_keys, "a migration backup with its key slots exists"
+
+    change_passphrase(path, FIXTURE_PASSPHRASE, "the new passphrase", kdf={"time_cost": 1, "memory_cost_kib": 8192,
+                                                                            "parallelism": 1})
+
+    for keys_file in [keyslot_path(path), *data_dir.rglob("*.keys")]:
+        with pytest.raises(WrongPassphrase):
+            KeySlots.load(keys_file).unlock_with_passphrase(FIXTURE_PASSPHRASE)

@@ -1,0 +1,147 @@
+"""Full-text search (FTS5, kept in step with every write) and the journal filters."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from helpers.factories import consultation, outreach, raw, tandem
+
+from app.domain.filters import JournalFilter, fts_query
+
+
+def found(journal, **criteria) -> set[str]:
+    flt = JournalFilter(**criteria)
+    rows = journal.list_entries(flt, limit=1000)
+    assert journal.count_entries(flt) == len(rows)
+    return {r.id for r in rows}
+
+
+@pytest.fixture
+def searchable(journal):
+    k1 = journal.save_client(journal.new_client())
+    k2 = journal.save_client(journal.new_client())
+    e = {}
+    e["wohnung"] = journal.save_entry(consultation(
+        start=dt.datetime(2025, 3, 3, 9, 0), end=None, district="haspe", client_ids=[k1.id], mediator="A. Mihai",
+        notes="Wohnungsbesichtigung mit Familie Ştefănescu, Übergabe der Schlüssel."))
+    e["schule"] = journal.save_entry(tandem(
+        start=dt.datetime(2025, 3, 4, 8, 0), end=None, school="gs2", district="haspe", mediator="B. Ivanova",
+        notes="Elterngespräch zur Schulanmeldung.", follow_up="Impfpass nachreichen"))
+    e["platz"] = journal.save_entry(outreach(
+        start=dt.datetime(2025, 3, 5, 16, 0), end=None, district="wehringhausen", mediator="A. Mihai",
+        notes="Gespräche auf dem Platz wegen Lärm in der Wohnanlage."))
+    e["abend"] = journal.save_entry(consultation(
+        start=dt.datetime(2025, 3, 5, 23, 30), end=None, district="wehringhausen", client_ids=[k1.id, k2.id],
+        mediator="B. Ivanova", notes="Mietschulden; Wohnung gekündigt?"))
+    e["leer"] = journal.save_entry(tandem(
+        start=dt.datetime(2025, 3, 6, 8, 0), end=None, school="gs1", district=None, mediator="A. Mihai", notes=""))
+    ids = {name: entry.id for name, entry in e.items()}
+    return journal, ids, k1, k2
+
+
+def test_word_prefix_case_and_diacritics(searchable):
+    journal, ids, *_ = searchable
+    assert found(journal, text="wohnungsbesichtigung") == {ids["wohnung"]}
+    assert found(journal, text="Wohn") == {ids["wohnung"], ids["platz"], ids["abend"]}, "prefix of a word"
+    assert found(journal, text="WOHNUNG") == {ids["wohnung"], ids["abend"]}
+    assert found(journal, text="stefanescu") == {ids["wohnung"]}, "diacritics are ignored"
+    assert found(journal, text="ŞTEFĂNESCU") == {ids["wohnung"]}
+    assert found(journal, text="ubergabe schlussel") == {ids["wohnung"]}
+    assert found(journal, text="schlüssel") == {ids["wohnung"]}
+    assert found(journal, text="besichtigung") == set(), "only prefixes, not inner parts of words"
+
+
+def test_every_word_must_occur(searchable):
+    journal, ids, *_ = searchable
+    assert found(journal, text="wohnung mietschulden") == {ids["abend"]}
+    assert found(journal, text="wohnung elefant") == set()
+    assert found(journal, text="  wohnung   ") == {ids["wohnung"], ids["abend"]}
+    assert found(journal, text="") == set(ids.values())
+
+
+def test_follow_up_text_is_searchable_too(searchable):
+    journal, ids, *_ = searchable
+    assert found(journal, text="impfpass") == {ids["schule"]}
+
+
+def test_edited_note_is_found_by_the_new_word_only(searchable):
+    journal, ids, *_ = searchable
+    entry = journal.get_entry(ids["schule"])
+    journal.save_entry(dataclasses.replace(entry, notes="Übergang zur Gesamtschule", follow_up=""))
+    assert found(journal, text="Elterngespräch") == set()
+    assert found(journal, text="impfpass") == set()
+    assert found(journal, text="gesamtschule") == {ids["schule"]}
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entry_id = ?", (ids["schule"],)) == [(1,)]
+
+
+def test_note_emptied_leaves_no_index_row(searchable):
+    journal, ids, *_ = searchable
+    entry = journal.get_entry(ids["platz"])
+    journal.save_entry(dataclasses.replace(entry, notes=""))
+    assert found(journal, text="Lärm") == set()
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entry_id = ?", (ids["platz"],)) == [(0,)]
+
+
+def test_deleted_entry_is_not_found_and_restored_one_is(searchable):
+    journal, ids, *_ = searchable
+    deleted = journal.delete_entry(ids["wohnung"])
+    assert found(journal, text="stefanescu") == set()
+    assert ids["wohnung"] not in found(journal)
+    assert ids["wohnung"] not in found(journal, district="haspe")
+    journal.restore_entry(deleted)
+    assert found(journal, text="stefanescu") == {ids["wohnung"]}
+
+
+def test_filters(searchable):
+    journal, ids, k1, k2 = searchable
+    assert found(journal, types=("tandem_session",)) == {ids["schule"], ids["leer"]}
+    assert found(journal, types=("consultation", "outreach_visit")) == {ids["wohnung"], ids["platz"], ids["abend"]}
+    assert found(journal, date_from=dt.date(2025, 3, 4), date_to=dt.date(2025, 3, 5)) == {
+        ids["schule"], ids["platz"], ids["abend"]}, "date_to includes the whole day, up to 23:59"
+    assert found(journal, date_from=dt.date(2025, 3, 6)) == {ids["leer"]}
+    assert found(journal, date_to=dt.date(2025, 3, 3)) == {ids["wohnung"]}
+    assert found(journal, district="wehringhausen") == {ids["platz"], ids["abend"]}
+    assert found(journal, school="gs2") == {ids["schule"]}
+    assert found(journal, client_id=k1.id) == {ids["wohnung"], ids["abend"]}
+    assert found(journal, client_id=k2.id) == {ids["abend"]}
+    assert found(journal, mediator="A. Mihai") == {ids["wohnung"], ids["platz"], ids["leer"]}
+
+
+def test_filters_combined_with_text(searchable):
+    journal, ids, k1, _k2 = searchable
+    assert found(journal, text="wohn", types=("consultation",)) == {ids["wohnung"], ids["abend"]}
+    assert found(journal, text="wohn", district="wehringhausen") == {ids["platz"], ids["abend"]}
+    assert found(journal, text="wohn", date_to=dt.date(2025, 3, 4)) == {ids["wohnung"]}
+    assert found(journal, text="wohn", client_id=k1.id, mediator="B. Ivanova") == {ids["abend"]}
+    assert found(journal, text="elterngespräch", school="gs2", types=("tandem_session",)) == {ids["schule"]}
+    assert found(journal, text="elterngespräch", school="gs1") == set()
+    assert found(journal, text="wohn", types=("outreach_visit",), date_from=dt.date(2025, 3, 5),
+                 district="wehringhausen", mediator="A. Mihai") == {ids["platz"]}
+
+
+def test_journal_rows_are_newest_first_and_page(searchable):
+    journal, ids, *_ = searchable
+    order = [r.id for r in journal.list_entries(limit=100)]
+    assert order == [ids["leer"], ids["abend"], ids["platz"], ids["schule"], ids["wohnung"]]
+    pages = [r.id for offset in (0, 2, 4) for r in journal.list_entries(offset=offset, limit=2)]
+    assert pages == order
+    first = journal.list_entries(limit=1)[0]
+    assert first.type == "tandem_session" and first.school == "gs1" and first.start == "2025-03-06T08:00"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['"', "'", "*", "-", "NEAR(", "AND", "wohn OR", "a:b", "(x", "'; DROP TABLE entries; --", '"wohn"', "^x"],
+)
+def test_anything_a_user_types_is_safe(searchable, typed):
+    journal, ids, *_ = searchable
+    found(journal, text=typed)  # must not raise
+    assert journal.count_entries() == len(ids)
+
+
+def test_quotes_in_the_search_are_ignored(searchable):
+    journal, ids, *_ = searchable
+    assert found(journal, text='"Wohnung"') == {ids["wohnung"], ids["abend"]}
+    assert fts_query('say "hi" there') == '"say"* "hi"* "there"*'
