@@ -135,12 +135,17 @@ def test_demo_then_export_to_stdout_and_to_a_file(store, data_dir, tmp_path):
     result = ok(run("demo", "--entries", "25", "--seed", "3", data_dir=data_dir))
     assert "26 entries" in result.stdout
 
-    out_file = tmp_path / "out" / "export.csv"
-    jsonl, csv_out = run_all(["export"], ["export", "--format", "csv", "--out", out_file], data_dir=data_dir)
+    out_file, out_jsonl = tmp_path / "out" / "export.csv", tmp_path / "out" / "export.jsonl"
+    jsonl, csv_out, csv_stdout, jsonl_out = run_all(
+        ["export"], ["export", "--format", "csv", "--out", out_file], ["export", "--format", "csv"],
+        ["export", "--out", out_jsonl], data_dir=data_dir,
+    )
 
     records = [json.loads(line) for line in ok(jsonl).stdout.splitlines()]
     assert len(records) == 26 and len({r["id"] for r in records}) == 26
     assert "schon da" in {r["notes"] for r in records}
+    assert ok(jsonl_out).stdout == "" and out_jsonl.read_text(encoding="utf-8") == jsonl.stdout
+    assert ok(csv_stdout).stdout == out_file.read_text(encoding="utf-8")
     ok(csv_out)
     assert csv_out.stdout == "" and "Exported 26 entries" in csv_out.stderr
     rows = list(csv.DictReader(io.StringIO(out_file.read_text(encoding="utf-8"))))

@@ -242,6 +242,26 @@ def test_damaged_slot_is_reported_as_damaged_not_a_crash(closed_store, field, va
         open_store(closed_store, PASSPHRASE)
 
 
+SLOTS_BROKEN = "open bug: KeySlots.load does not check that `slots` is a list of objects; see the closing report"
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        pytest.param(None, id="slots-null", marks=pytest.mark.xfail(strict=True, raises=(TypeError, AttributeError), reason=SLOTS_BROKEN)),
+        pytest.param(["garbage"], id="slot-not-an-object", marks=pytest.mark.xfail(strict=True, raises=(TypeError, AttributeError), reason=SLOTS_BROKEN)),
+        pytest.param([{"type": "passphrase"}], id="slot-without-fields"),
+    ],
+)
+def test_damaged_slot_list_is_reported_as_damaged_not_a_crash(closed_store, slots):
+    path = keyslot_path(closed_store)
+    document = load_json(path)
+    document["slots"] = slots
+    save_json(path, document)
+    with pytest.raises((StoreError, KeySlotError)):
+        open_store(closed_store, PASSPHRASE)
+
+
 # -- recovery slot ----------------------------------------------------------------------
 
 
