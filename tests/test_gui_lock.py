@@ -23,8 +23,8 @@ from gui_fixtures import (
     unlock,
     widget_texts,
 )
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit
 
 from app.domain.entries import CONSULTATION
 
@@ -228,12 +228,15 @@ def test_idle_lock_closes_open_dialogs_so_nothing_stays_on_screen(qtbot, open_wi
         window.idle_timer.start()  # and the user walks away with the dialog open
 
     for dialog_type, action in ((ClientDialog, window.act_new_client), (CatalogEditor, window.act_catalogs)):
+        QTimer.singleShot(5000, lambda: [d.reject() for d in window.findChildren(QDialog)])  # never hang
         drive_modal(qtbot, dialog_type, type_then_go_idle if dialog_type is ClientDialog else
                     lambda d: (window.idle_timer.setInterval(200), window.idle_timer.start()), errors)
         action.trigger()  # returns when the dialog is gone
         assert errors == []
         assert window.journal is None, dialog_type.__name__
         assert [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not window] == []
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qtbot.waitUntil(lambda: window.findChildren(QDialog) == [])  # destroyed, not just hidden
         for top in QApplication.topLevelWidgets():
             texts = widget_texts(top)
             assert not [t for t in texts if "Vertraulicher" in t or "555 12 34" in t]

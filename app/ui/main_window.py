@@ -10,6 +10,7 @@ from PySide6.QtCore import QDate, QEvent, QObject, QSettings, QTimer, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHeaderView,
     QMainWindow,
     QMessageBox,
@@ -709,6 +710,8 @@ class MainWindow(QMainWindow):
         if self.journal is None or self.journal.role != "lead":
             return
         CatalogEditor(self.journal, self).exec()
+        if self.journal is None:  # locked while the editor was open
+            return
         self._fill_filters()
         if self.current_form is not None:
             self.current_form.reload()
@@ -727,6 +730,9 @@ class MainWindow(QMainWindow):
         """Save the draft, forget the key and every shown value, and ask for the passphrase."""
         if self.journal is None:
             return
+        for dialog in self.findChildren(QDialog):  # an open client or list editor must not stay on screen
+            dialog.reject()
+            dialog.deleteLater()  # nor keep what it showed in hidden widgets
         self.save_draft()
         form = self.current_form
         self.saved_view = {
