@@ -204,3 +204,49 @@ def test_follow_ups_due_today_and_overdue_with_count_and_done(qtbot, open_window
     qtbot.mouseClick(ui.follow_up_done, Qt.MouseButton.LeftButton)
     assert ui.tabs.tabText(2) == "&Follow-ups (0)"
     assert table.rowCount() == 0
+
+
+def test_show_entries_of_a_client_beyond_the_first_500(qtbot, open_window, data_dir):
+    """The client filter lists 500 codes; "Show entries" must still filter by any client,
+    and the filter must stay when the lists are refreshed (lock and unlock)."""
+    from app.domain.entries import RecordMeta
+    from app.services.demo import DemoGenerator
+    from app.services.stores import create_store
+    from app.store import repository as repo
+    from app.store.engine import writing
+
+    path = data_dir / "journal.db"
+    journal = create_store(path, GUI_PASSPHRASE, name="Test Mediator", role="lead", kdf=GUI_FAST_KDF)
+    pool = DemoGenerator(journal, seed=3).clients(520)
+    for client in pool:
+        client.meta = RecordMeta(created_at="2026-01-01T00:00:00.000Z", updated_at="2026-01-01T00:00:00.000Z",
+                                 author="Test Mediator", device_id=journal.device_id)
+    with writing(journal.engine) as conn:
+        repo.insert_clients_bulk(conn, pool)
+    last = max(pool, key=lambda c: c.code)  # sorted by code, so not among the first 500
+    first = min(pool, key=lambda c: c.code)
+    for client, note in ((last, "Eintrag des letzten Klienten"), (first, "Eintrag des ersten Klienten")):
+        journal.save_entry(Consultation(start=days_ago(3), end=days_ago(3) + dt.timedelta(minutes=30),
+                                        mediator="Test Mediator", setting="office", client_ids=[client.id],
+                                        notes=note))
+    journal.close()
+
+    window = open_window(path)
+    ui = window.ui
+    assert ui.client_filter.findData(last.id) < 0  # only the first 500 are listed
+    ui.tabs.setCurrentIndex(1)
+    type_text(ui.client_search, last.code)
+    assert ui.clients_view.rowCount() == 1
+    ui.clients_view.selectRow(0)
+    qtbot.mouseClick(ui.show_client_entries, Qt.MouseButton.LeftButton)
+    assert ui.tabs.currentIndex() == 0
+    assert ui.client_filter.currentText() == last.code
+    assert shown(window) == {"Eintrag des letzten Klienten"}
+
+    window.lock()
+    from gui_fixtures import unlock
+
+    unlock(qtbot, window)
+    assert ui.client_filter.currentText() == last.code
+    assert shown(window) == {"Eintrag des letzten Klienten"}
+    assert window.current_filter() == window.model.filter

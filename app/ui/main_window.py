@@ -393,7 +393,12 @@ class MainWindow(QMainWindow):
         places += [(f"school:{c}", label) for c, label in catalog_items(catalogs, "schools", empty=None)]
         fill_combo(ui.place_filter, places, combo_code(ui.place_filter))
         clients = [(None, _("All clients"))] + [(c.id, c.code) for c in self.journal.list_clients()]
-        fill_combo(ui.client_filter, clients, combo_code(ui.client_filter))
+        chosen = combo_code(ui.client_filter)
+        if chosen and chosen not in {cid for cid, _code in clients}:  # beyond the listed 500: keep it
+            client = self.journal.get_client(chosen)
+            if client is not None:
+                clients.append((client.id, client.code))
+        fill_combo(ui.client_filter, clients, chosen)
         for edit in (ui.date_from, ui.date_to):
             edit.setMinimumDate(QDate(2000, 1, 1))
             if not edit.property("touched"):  # blank on the first fill; later keep the date the user chose
@@ -664,6 +669,10 @@ class MainWindow(QMainWindow):
         if not client_id:
             return
         index = self.ui.client_filter.findData(client_id)
+        client = self.journal.get_client(client_id) if (index < 0 and self.journal) else None
+        if client is not None:  # the filter lists only the first 500 clients
+            self.ui.client_filter.addItem(client.code, client.id)
+            index = self.ui.client_filter.count() - 1
         self.ui.tabs.setCurrentIndex(0)
         self.ui.client_filter.setCurrentIndex(max(index, 0))
 
