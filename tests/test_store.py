@@ -285,14 +285,18 @@ def test_throttle_counts_per_store_and_keeps_no_path_or_content(journal, store_p
     closed_store(journal)
     slept: list[float] = []
     other = data_dir / "other.db"
+
+    def throttle():
+        return UnlockThrottle(data_dir / "state", store_path, slept.append)
+
     for _ in range(4):
         with pytest.raises(WrongPassphrase):
-            open_store(store_path, "wrong passphrase", throttle=UnlockThrottle(data_dir / "state", store_path, slept.append))
+            open_store(store_path, "wrong passphrase", throttle=throttle())
     assert UnlockThrottle(data_dir / "state", other).failures() == 0
     assert UnlockThrottle(data_dir / "state", store_path).failures() == 4
 
     with pytest.raises(WrongPassphrase):
-        open_store(store_path, "wrong passphrase", throttle=UnlockThrottle(data_dir / "state", store_path, slept.append))
+        open_store(store_path, "wrong passphrase", throttle=throttle())
     state_file = data_dir / "state" / "unlock-attempts.json"
     text = state_file.read_text()
     assert str(store_path) not in text and "journal" not in text
