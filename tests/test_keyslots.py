@@ -242,17 +242,11 @@ def test_damaged_slot_is_reported_as_damaged_not_a_crash(closed_store, field, va
         open_store(closed_store, PASSPHRASE)
 
 
-SLOTS_BROKEN = pytest.mark.xfail(
-    strict=True, raises=(TypeError, AttributeError),
-    reason="open bug: KeySlots.load does not check that `slots` is a list of objects; see the closing report",
-)
-
-
 @pytest.mark.parametrize(
     "slots",
     [
-        pytest.param(None, id="slots-null", marks=SLOTS_BROKEN),
-        pytest.param(["garbage"], id="slot-not-an-object", marks=SLOTS_BROKEN),
+        pytest.param(None, id="slots-null"),
+        pytest.param(["garbage"], id="slot-not-an-object"),
         pytest.param([{"type": "passphrase"}], id="slot-without-fields"),
     ],
 )

@@ -239,11 +239,6 @@ def test_new_passphrase_also_retires_the_old_one_in_migration_backups(data_dir, 
     assert open_backup_count(backup_db, "the new passphrase") == 3
 
 
-@pytest.mark.xfail(
-    strict=True, raises=WrongPassphrase,
-    reason="open bug: stores._rewrap_backups rewraps every backups/<stem>-schema*.keys with the current store key "
-           "without checking that the backup belongs to it; see the closing report",
-)
 def test_passphrase_change_leaves_backups_of_another_store_usable(data_dir):
     """IT replaced the journal at the same path by a new one (same file name, new store key).
     The old journal's migration backup must not be rewrapped with the new store's key: that

@@ -316,8 +316,6 @@ def test_lone_carriage_return_in_a_note_survives_csv(journal, fresh, tmp_path):
     assert [e.notes for e in fresh.all_entries()] == ["Zeile eins\nZeile zwei"]
 
 
-@pytest.mark.xfail(strict=True, reason="open bug: transfer.write_export uses lineterminator='\\n', so the csv "
-                   "module does not quote a bare CR inside a cell (Python 3.11); see the closing report")
 def test_bare_carriage_return_inside_a_follow_up_survives_csv(journal, fresh, tmp_path):
     """Only notes are normalised to \\n; a follow-up, mediator or teacher text can still hold
     a bare CR inside, and the CSV export must quote it so that it re-imports as one row."""
@@ -406,8 +404,6 @@ class _Source:
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=st.lists(valid_entries(), min_size=1, max_size=3), fmt=st.sampled_from(FORMATS))
 @example(entries=[consultation(id="0190f0e0-0000-7000-8000-000000000000", follow_up="a\rb")], fmt="csv")
-@pytest.mark.xfail(strict=True, reason="open bug: a bare CR in a cell exports one row too many (see "
-                   "test_bare_carriage_return_inside_a_follow_up_survives_csv); the example above always hits it")
 def test_any_valid_entry_survives_the_exchange_format(entries, fmt):
     """write_export -> read_records -> record_to_entry gives back every field a user can set."""
     buffer = io.StringIO(newline="")

@@ -11,7 +11,7 @@ from app.i18n import _
 from app.paths import user_state_dir
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
-from app.store.engine import NotADatabase, make_engine, writing
+from app.store.engine import NotADatabase, connect, make_engine, writing
 from app.store.keyslots import (
     KeySlotError,
     KeySlots,
@@ -140,9 +140,11 @@ def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
     opening them once it was changed (or leaked)."""
     folder = path.parent / "backups"
     for keys_file in sorted(folder.glob(f"{path.stem}-schema*{path.suffix}.keys")):
+        backup_db = Path(str(keys_file)[: -len(".keys")])
         try:
+            connect(backup_db, key).close()  # a backup of another journal at this path is left alone
             KeySlots.load(keys_file).with_passphrase(key, new, kdf).save(keys_file)
-        except KeySlotError:
+        except (NotADatabase, KeySlotError, OSError):
             continue
 
 

@@ -156,7 +156,7 @@ def write_export(journal: Journal, handle: IO[str], fmt: str) -> int:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         return len(records)
-    writer = csv.DictWriter(handle, fieldnames=ALL_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(handle, fieldnames=ALL_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for record in records:
         writer.writerow({k: _csv_cell(k, v) for k, v in record.items()})

@@ -142,7 +142,10 @@ class KeySlots:
             raise KeySlotError(_("The key slot file has an unknown format."))
         if data.get("version") != VERSION:
             raise KeySlotError(_("The key slot file was made by a newer version of Mediator Log."))
-        return cls(slots=list(data.get("slots", [])))
+        slots = data.get("slots")
+        if not isinstance(slots, list) or not all(isinstance(s, dict) for s in slots):
+            raise KeySlotError(_("The key slot file is damaged. Restore it from a backup or ask IT."))
+        return cls(slots=slots)
 
     def save(self, path: Path) -> None:
         document = {
