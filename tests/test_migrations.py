@@ -90,6 +90,9 @@ def assert_fixture_entries(journal):
 
     assert journal.count_entries(JournalFilter(text="fixture")) == 3
     assert journal.count_entries(JournalFilter(text="tandem")) == 1
+    assert journal.count_entries(JournalFilter(text="fixture", types=("consultation", "tandem_session"))) == 2
+    assert journal.count_entries(JournalFilter(text="fixture", district="wehringhausen")) == 1
+    assert [row.type for row in journal.list_entries(JournalFilter(text="fixture outreach"))] == ["outreach_visit"]
     assert journal.count_entries(JournalFilter(client_id=client_id)) == 1
 
 

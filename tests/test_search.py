@@ -73,15 +73,18 @@ def test_edited_note_is_found_by_the_new_word_only(searchable):
     assert found(journal, text="Elterngespräch") == set()
     assert found(journal, text="impfpass") == set()
     assert found(journal, text="gesamtschule") == {ids["schule"]}
-    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entry_id = ?", (ids["schule"],)) == [(1,)]
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid = (SELECT seq FROM entries WHERE id = ?)", (ids["schule"],)) == [(1,)]
 
 
-def test_note_emptied_leaves_no_index_row(searchable):
+def test_note_emptied_leaves_no_searchable_words(searchable):
     journal, ids, *_ = searchable
     entry = journal.get_entry(ids["platz"])
     journal.save_entry(dataclasses.replace(entry, notes=""))
     assert found(journal, text="Lärm") == set()
-    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entry_id = ?", (ids["platz"],)) == [(0,)]
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'body : larm'") == [(0,)]
+    # The entry keeps its one (now wordless) index row, so typed counts stay exact.
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid = (SELECT seq FROM entries WHERE id = ?)",
+               (ids["platz"],)) == [(1,)]
 
 
 def test_deleted_entry_is_not_found_and_restored_one_is(searchable):
@@ -145,3 +148,13 @@ def test_quotes_in_the_search_are_ignored(searchable):
     journal, ids, *_ = searchable
     assert found(journal, text='"Wohnung"') == {ids["wohnung"], ids["abend"]}
     assert fts_query('say "hi" there') == '"say"* "hi"* "there"*'
+
+
+def test_typed_search_counts_inside_the_index_and_notes_never_match_the_type(searchable):
+    journal, ids, *_ = searchable
+    assert found(journal, text="Wohn", types=("consultation",)) == {ids["wohnung"], ids["abend"]}
+    assert found(journal, text="impfpass", types=("tandem_session",)) == {ids["schule"]}
+    assert found(journal, text="impfpass", types=("consultation", "outreach_visit")) == set()
+    journal.save_entry(outreach(start=dt.datetime(2025, 3, 7, 10, 0), end=None, notes="consultation session tandem"))
+    assert len(found(journal, text="consultation")) == 1, "the type is not a word of the notes"
+    assert found(journal, text="session", types=("tandem_session",)) == set()

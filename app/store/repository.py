@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 
@@ -157,17 +159,29 @@ def _fts_body(entry: Entry) -> str:
     return "\n".join(part for part in (entry.notes, entry.follow_up) if part)
 
 
+def _entry_seq(conn: Connection, entry_id: str) -> int | None:
+    return conn.execute(select(entries.c.seq).where(entries.c.id == entry_id)).scalar()
+
+
+def _index_entry(conn: Connection, seq: int, entry: Entry, *, replace: bool) -> None:
+    if replace:
+        conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", (seq,))
+    conn.exec_driver_sql(
+        "INSERT INTO entries_fts (rowid, kind, body) VALUES (?, ?, ?)", (seq, entry.type, _fts_body(entry))
+    )
+
+
 def write_entry(conn: Connection, entry: Entry) -> None:
     """Insert or replace one entry, with its full-text row and client links."""
     row = entry_to_row(entry)
-    if entry_exists(conn, entry.id):
-        conn.execute(update(entries).where(entries.c.id == entry.id).values(**row))
+    seq = _entry_seq(conn, entry.id)
+    if seq is not None:
+        was_live = conn.execute(select(entries.c.deleted_at.is_(None)).where(entries.c.seq == seq)).scalar()
+        conn.execute(update(entries).where(entries.c.seq == seq).values(**row))
+        _index_entry(conn, seq, entry, replace=bool(was_live))
     else:
-        conn.execute(insert(entries).values(**row))
-    conn.exec_driver_sql("DELETE FROM entries_fts WHERE entry_id = ?", (entry.id,))
-    body = _fts_body(entry)
-    if body:
-        conn.exec_driver_sql("INSERT INTO entries_fts (entry_id, body) VALUES (?, ?)", (entry.id, body))
+        seq = conn.execute(insert(entries).values(**row)).inserted_primary_key[0]
+        _index_entry(conn, seq, entry, replace=False)
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry.id))
     if entry.client_ids:
         conn.execute(insert(entry_clients), [{"entry_id": entry.id, "client_id": c} for c in entry.client_ids])
@@ -175,18 +189,27 @@ def write_entry(conn: Connection, entry: Entry) -> None:
 
 def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, device_id: str) -> None:
     """Replace the entry by a content-free tombstone (id, type and bookkeeping only)."""
+    seq = _entry_seq(conn, entry_id)
+    if seq is None:
+        return
+    was_live = conn.execute(select(entries.c.deleted_at.is_(None)).where(entries.c.seq == seq)).scalar()
     cleared = {c: None for c in TYPE_SPECIFIC}
     cleared.update(
         referrals="[]", partners="[]", start=None, end=None, day=None, mediator="", district=None,
         languages="[]", topics="[]", clients="[]", outcome=None, follow_up="", follow_up_due=None,
         follow_up_done=0, notes="", updated_at=now, author=author, device_id=device_id, deleted_at=now,
     )
-    conn.execute(update(entries).where(entries.c.id == entry_id).values(**cleared))
-    conn.exec_driver_sql("DELETE FROM entries_fts WHERE entry_id = ?", (entry_id,))
+    conn.execute(update(entries).where(entries.c.seq == seq).values(**cleared))
+    if was_live:
+        conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", (seq,))
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
 
 
-def _apply_filter(query, flt: JournalFilter):
+_fts = sa_table("entries_fts", sa_column("rowid"))
+_FTS_MATCH = sql_text("entries_fts MATCH :match")
+
+
+def _conditions(flt: JournalFilter, *, with_text: bool = True) -> list:
     conditions = [entries.c.deleted_at.is_(None)]
     if flt.types:
         conditions.append(entries.c.type.in_(flt.types))
@@ -204,16 +227,19 @@ def _apply_filter(query, flt: JournalFilter):
         conditions.append(
             entries.c.id.in_(select(entry_clients.c.entry_id).where(entry_clients.c.client_id == flt.client_id))
         )
-    match = fts_query(flt.text)
-    if match:
-        conditions.append(
-            entries.c.id.in_(
-                select(sql_text("entry_id")).select_from(sql_text("entries_fts")).where(
-                    sql_text("entries_fts MATCH :match")
-                ).params(match=match)
-            )
-        )
-    return query.where(and_(*conditions))
+    match = _body_match(flt.text)
+    if with_text and match:
+        conditions.append(entries.c.seq.in_(select(_fts.c.rowid).where(_FTS_MATCH).params(match=match)))
+    return conditions
+
+
+def _body_match(text: str) -> str:
+    words = fts_query(text)
+    return f"body : ({words})" if words else ""
+
+
+def _apply_filter(query, flt: JournalFilter):
+    return query.where(and_(*_conditions(flt)))
 
 
 @dataclass(frozen=True)
@@ -260,7 +286,24 @@ def list_entries(
 
 
 def count_entries(conn: Connection, flt: JournalFilter) -> int:
-    return conn.execute(_apply_filter(select(func.count()).select_from(entries), flt)).scalar_one()
+    match = _body_match(flt.text)
+    if not match:
+        return conn.execute(_apply_filter(select(func.count()).select_from(entries), flt)).scalar_one()
+    only_types = flt == JournalFilter(types=flt.types, text=flt.text)
+    if only_types:
+        # Live entries are exactly the indexed ones, and the type is in the index: count there.
+        if flt.types:
+            kinds = " OR ".join('"' + t.replace('"', "") + '"' for t in flt.types)
+            match = f"kind : ({kinds}) AND {match}"
+        return conn.execute(select(func.count()).select_from(_fts).where(_FTS_MATCH).params(match=match)).scalar_one()
+    # Other filters too: walk the matches and look each entry up by its key (not the other way round).
+    query = (
+        select(func.count())
+        .select_from(_fts.join(entries, entries.c.seq == _fts.c.rowid))
+        .where(_FTS_MATCH, *_conditions(flt, with_text=False))
+        .params(match=match)
+    )
+    return conn.execute(query).scalar_one()
 
 
 def all_entries(conn: Connection) -> list[Entry]:
@@ -275,9 +318,9 @@ def open_follow_ups(conn: Connection, until: dt.date) -> list[Entry]:
         select(entries)
         .where(
             and_(
-                entries.c.follow_up_done == 0,
-                entries.c.follow_up_due.is_not(None),
-                entries.c.deleted_at.is_(None),
+                # Literal terms, not bound parameters: SQLite uses the partial index
+                # ix_entries_follow_up_open only when the query repeats its WHERE clause verbatim.
+                sql_text("follow_up_done = 0 AND follow_up_due IS NOT NULL AND deleted_at IS NULL"),
                 entries.c.follow_up_due <= until.isoformat(),
             )
         )
@@ -352,9 +395,10 @@ def insert_entries_bulk(conn: Connection, new_entries: list[Entry]) -> None:
     if not new_entries:
         return
     conn.execute(insert(entries), [entry_to_row(e) for e in new_entries])
-    fts_rows = [(e.id, _fts_body(e)) for e in new_entries if _fts_body(e)]
-    if fts_rows:
-        conn.exec_driver_sql("INSERT INTO entries_fts (entry_id, body) VALUES (?, ?)", fts_rows)
+    conn.exec_driver_sql(
+        "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
+        [(_fts_body(e), e.id) for e in new_entries],
+    )
     links = [{"entry_id": e.id, "client_id": c} for e in new_entries for c in e.client_ids]
     if links:
         conn.execute(insert(entry_clients), links)

@@ -20,7 +20,9 @@ meta = Table(
 entries = Table(
     "entries",
     metadata,
-    Column("id", Text, primary_key=True),
+    # Stable integer key (an alias of SQLite's rowid): the full-text index is keyed by it.
+    Column("seq", Integer, primary_key=True),
+    Column("id", Text, nullable=False, unique=True),
     Column("type", Text, nullable=False),
     Column("start", Text),  # local wall-clock time, YYYY-MM-DDTHH:MM
     Column("end", Text),
@@ -106,10 +108,12 @@ catalog_values = Table(
     Column("updated_at", Text, nullable=False),
 )
 
-# Full-text index over free text; kept in step by the repository in the same transaction.
+# Full-text index over free text, keyed by entries.seq; kept in step by the repository in the
+# same transaction. Contentless: it holds no readable copy of the notes. Every live entry has one
+# row (`kind` = its type, so a typed search counts inside the index); a tombstone has none.
 FTS_CREATE = (
     "CREATE VIRTUAL TABLE entries_fts USING fts5("
-    "entry_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')"
+    "kind, body, content='', contentless_delete=1, tokenize = 'unicode61 remove_diacritics 2')"
 )
 
 drafts = Table(
