@@ -399,7 +399,7 @@ def test_new_entry_defaults_to_me_and_my_last_district(journal):
 
 # -- delete, tombstone, restore ---------------------------------------------------------
 
-BOOKKEEPING = {"id", "type", "created_at", "updated_at", "author", "device_id", "deleted_at"}
+BOOKKEEPING = {"seq", "id", "type", "created_at", "updated_at", "author", "device_id", "deleted_at"}
 EMPTY = (None, "", "[]", 0)
 
 
@@ -427,7 +427,7 @@ def test_delete_leaves_a_content_free_tombstone_and_restore_brings_it_back(journ
     assert row["device_id"] == journal.device_id
     leftovers = {k: v for k, v in row.items() if k not in BOOKKEEPING and v not in EMPTY}
     assert leftovers == {}, f"a tombstone keeps no content: {leftovers}"
-    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entry_id = ?", (saved.id,)) == [(0,)]
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid = ?", (row["seq"],)) == [(0,)]
     assert raw(journal, "SELECT count(*) FROM entry_clients WHERE entry_id = ?", (saved.id,)) == [(0,)]
 
     restored = journal.restore_entry(deleted)
