@@ -159,7 +159,8 @@ def cmd_gui(args) -> int:
         from app.ui.main import run_gui
     except ImportError as exc:
         raise CliError(_("The desktop client cannot start: {reason}").format(reason=exc.msg)) from None
-    return run_gui(store=_store_path(args) if args.store else None)
+    return run_gui(store=_store_path(args) if args.store else None, smoke_test=args.smoke_test,
+                   screenshot=Path(args.screenshot) if args.screenshot else None)
 
 
 def _read_file(name: str) -> bytes:
@@ -212,7 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     recover = add("recover", _("set a new passphrase with the organisation recovery key"), cmd_recover)
     recover.add_argument("--recovery-key", required=True, metavar="PRIVATE_FILE")
 
-    add("gui", _("start the desktop client (the default)"), cmd_gui)
+    gui = add("gui", _("start the desktop client (the default)"), cmd_gui)
+    gui.add_argument("--smoke-test", action="store_true",
+                     help=_("show the window, close it after a moment and exit 0 (checks an installation)"))
+    gui.add_argument("--screenshot", metavar="PNG", help=_("with --smoke-test: save the window as a PNG image"))
     return parser
 
 

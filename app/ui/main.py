@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 from app.i18n import LANGUAGES, language_from_environment
-from app.paths import default_store_path, user_data_dir
+from app.paths import default_store_path, resources_dir, user_data_dir
+
+SMOKE_TEST_DELAY_MS = 300  # long enough for the first paint, short enough for CI
 
 
 def make_settings():
@@ -30,6 +32,8 @@ def create_window(store: Path | None = None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Mediator Log")
     app.setOrganizationName("MediatorLog")
+    app.setDesktopFileName("mediatorlog")  # Wayland/X11 match the window to mediatorlog.desktop
+    app.setWindowIcon(app_icon())
     settings = make_settings()
     language = str(settings.value("language", "") or language_from_environment())
     apply_language(language if language in LANGUAGES else "en")
@@ -38,7 +42,43 @@ def create_window(store: Path | None = None):
     return app, window
 
 
-def run_gui(store: Path | None = None) -> int:
+def app_icon():
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for png in sorted((resources_dir() / "icons").glob("mediatorlog-*.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def run_gui(store: Path | None = None, *, smoke_test: bool = False, screenshot: Path | None = None) -> int:
     app, window = create_window(store)
     window.show()
+    if smoke_test:
+        return _smoke_test(app, window, screenshot)
     return app.exec()
+
+
+def _smoke_test(app, window, screenshot: Path | None) -> int:
+    """Show the window, let it paint, then quit on our own: exit 0 if it was shown.
+
+    For installers and CI (`mediatorlog gui --smoke-test`). Prints which page is shown
+    (setup or unlock), never anything about the journal's content.
+    """
+    from PySide6.QtCore import QTimer
+
+    outcome = {"code": 1}
+
+    def finish() -> None:
+        shown = window.isVisible() and not window.size().isEmpty()
+        saved = window.grab().save(str(screenshot)) if screenshot else True
+        page = window.ui.pages.currentWidget().objectName()
+        outcome["code"] = 0 if shown and saved else 1
+        print(f"mediatorlog: smoke test {'passed' if outcome['code'] == 0 else 'failed'} "
+              f"(page {page}, platform {app.platformName()})")
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(SMOKE_TEST_DELAY_MS, finish)
+    app.exec()
+    return outcome["code"]
