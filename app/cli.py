@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.i18n import LANGUAGES, _, language_from_environment, set_language
+from app.i18n import LANGUAGES, _, language_from_environment, ngettext, set_language
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -85,7 +85,8 @@ def cmd_demo(args) -> int:
     with _open(args) as journal:
         fill_demo(journal, entries=args.entries, seed=args.seed)
         total = journal.count_entries()
-    print(_("Added demo entries; the journal now holds {count} entries.").format(count=total))
+    print(ngettext("Added demo entries; the journal now holds {count} entry.",
+                   "Added demo entries; the journal now holds {count} entries.", total).format(count=total))
     return EXIT_OK
 
 
@@ -98,8 +99,11 @@ def cmd_import(args) -> int:
     with _open(args) as journal:
         result = import_file(journal, source, args.format)
     print(
-        _("Imported {file}: {added} new, {updated} changed, {unchanged} unchanged entries.").format(
-            file=source.name, added=result.added, updated=result.updated, unchanged=result.unchanged
+        ngettext("Imported {file}: {count} entry read ({added} new, {updated} changed, {unchanged} unchanged).",
+                 "Imported {file}: {count} entries read ({added} new, {updated} changed, {unchanged} unchanged).",
+                 result.added + result.updated + result.unchanged).format(
+            file=source.name, count=result.added + result.updated + result.unchanged,
+            added=result.added, updated=result.updated, unchanged=result.unchanged
         )
     )
     return EXIT_OK
@@ -116,7 +120,8 @@ def cmd_export(args) -> int:
             buffer = io.StringIO()
             count = write_export(journal, buffer, args.format)
             atomic_write(Path(args.out), buffer.getvalue().encode("utf-8"))
-            print(_("Exported {count} entries to {path}.").format(count=count, path=args.out), file=sys.stderr)
+            print(ngettext("Exported {count} entry to {path}.", "Exported {count} entries to {path}.", count)
+                  .format(count=count, path=args.out), file=sys.stderr)
         else:
             write_export(journal, sys.stdout, args.format)
     return EXIT_OK

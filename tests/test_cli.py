@@ -162,7 +162,7 @@ def test_import_good_and_bad_files(store, data_dir, tmp_path):
                    "consultation,2025-04-01T10:00,M,sofa\n")
     results = run_all(["import", good], ["import", tmp_path / "missing.jsonl"], data_dir=data_dir)
     ok(results[0])
-    assert "good.jsonl: 1 new, 0 changed, 0 unchanged" in results[0].stdout
+    assert "good.jsonl: 1 entry read (1 new, 0 changed, 0 unchanged)" in results[0].stdout
     failed(results[1], 1, "File not found")
     assert count(store) == 2
 
@@ -228,7 +228,7 @@ def test_recovery_keygen_init_and_recover(data_dir, tmp_path):
         ["recover", "--store", target, "--recovery-key", tmp_path / "nope.pem"],
         data_dir=data_dir, passphrase=None, new=NEW_PASSPHRASE,
     )
-    failed(results[0], 1, "does not belong to this store")
+    failed(results[0], 1, "does not belong to this journal")
     failed(results[1], 1, "Cannot read the file")
 
     ok(run("recover", "--store", target, "--recovery-key", private, data_dir=data_dir, passphrase=None,
@@ -263,4 +263,4 @@ def test_damaged_key_file_exits_1_without_traceback(store, data_dir):
     document = json.loads(keyslot_path(store).read_text())
     document["slots"][0]["memory_cost_kib"] = 1  # e.g. a bit flip or a bad hand edit
     keyslot_path(store).write_text(json.dumps(document))
-    failed(run("export", data_dir=data_dir), 1, "key slot")
+    failed(run("export", data_dir=data_dir), 1, "key file")

@@ -199,7 +199,7 @@ def test_flipped_bit_in_wrapped_key_or_nonce_fails(closed_store, field):
     [
         (lambda d: d.update(format="something-else"), "unknown format"),
         (lambda d: d.update(version=2), "newer version"),
-        (lambda d: d.update(slots=[]), "no passphrase slot"),
+        (lambda d: d.update(slots=[]), "holds no passphrase"),
     ],
     ids=["format", "version", "no-slot"],
 )
@@ -286,6 +286,6 @@ def test_tampered_recovery_slot_is_refused(store_path):
     document["slots"][1]["sealed_key"] = base64.b64encode(bytes(sealed)).decode()
     save_json(path, document)
     before = snapshot(store_files(store_path))
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(StoreError, match="cannot open this journal"):
         recover_access(store_path, private_pem, "a new passphrase", kdf=FAST_KDF)
     assert snapshot(store_files(store_path)) == before

@@ -111,7 +111,7 @@ def test_open_store_that_does_not_exist(data_dir):
 def test_open_store_without_key_file(journal, store_path):
     closed_store(journal)
     keyslot_path(store_path).unlink()
-    with pytest.raises(StoreError, match="key slot file is missing"):
+    with pytest.raises(StoreError, match="key file of this journal is missing"):
         open_store(store_path, PASSPHRASE)
 
 
@@ -218,7 +218,7 @@ def test_wrong_recovery_key_is_refused_and_nothing_written(recoverable_store):
     store_path, private_pem, _entry = recoverable_store
     other_private, other_public = generate_recovery_keypair()
     before = snapshot(store_files(store_path))
-    with pytest.raises(StoreError, match="does not belong to this store"):
+    with pytest.raises(StoreError, match="does not belong to this journal"):
         recover_access(store_path, other_private, NEW_PASSPHRASE, kdf=FAST_KDF)
     with pytest.raises(StoreError, match="Not a PEM private key"):
         recover_access(store_path, other_public, NEW_PASSPHRASE, kdf=FAST_KDF)
@@ -231,7 +231,7 @@ def test_wrong_recovery_key_is_refused_and_nothing_written(recoverable_store):
 def test_store_without_recovery_slot_cannot_be_recovered(journal, store_path):
     closed_store(journal)
     private_pem, _public = generate_recovery_keypair()
-    with pytest.raises(StoreError, match="no recovery slot"):
+    with pytest.raises(StoreError, match="has no recovery key"):
         recover_access(store_path, private_pem, NEW_PASSPHRASE, kdf=FAST_KDF)
 
 

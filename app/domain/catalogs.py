@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.i18n import N_, _, current_language
+from app.i18n import N_, NP_, _, current_language, pgettext
 
 # catalog name -> human title (for the catalog editor)
 CATALOGS: dict[str, str] = {
@@ -17,7 +17,7 @@ CATALOGS: dict[str, str] = {
     "topics": N_("Consultation topics"),
     "school_topics": N_("School topics"),
     "languages": N_("Languages"),
-    "settings": N_("Settings"),
+    "settings": N_("Consultation places"),
     "place_types": N_("Place types"),
     "purposes": N_("Purposes of outreach"),
     "partners": N_("Partners present"),
@@ -41,14 +41,17 @@ class CatalogValue:
         language = language or current_language()
         if language in self.labels and self.labels[language]:
             return self.labels[language]
-        if language != "en" and self.code in _SEEDED_CODES.get(self.catalog, ()):
-            translated = _(self.label)
-            if translated != self.label:
+        # A seeded value reads its source label from the code, so a reworded label
+        # (e.g. "Referred on" -> "Referred to another service") reaches older stores too.
+        source = _SEED_LABELS.get((self.catalog, self.code), self.label)
+        if language != "en" and (self.catalog, self.code) in _SEED_LABELS:
+            context = _CONTEXTS.get((self.catalog, self.code))
+            translated = pgettext(context, source) if context else _(source)
+            if translated != source:
                 return translated
         if language != "en" and self.labels.get("de"):
             return self.labels["de"]
-        return self.labels.get("en") or self.label
-
+        return self.labels.get("en") or source
 
 SEED: dict[str, list[tuple[str, str]]] = {
     "districts": [
@@ -139,7 +142,7 @@ SEED: dict[str, list[tuple[str, str]]] = {
     ],
     "place_types": [
         ("street", N_("Street or square")),
-        ("housing", N_("Housing")),
+        ("housing", NP_("place type", "Housing")),
         ("event", N_("Event")),
         ("facility", N_("Facility")),
     ],
@@ -161,7 +164,7 @@ SEED: dict[str, list[tuple[str, str]]] = {
     "outcomes": [
         ("resolved", N_("Resolved")),
         ("in_progress", N_("In progress")),
-        ("referred", N_("Referred on")),
+        ("referred", N_("Referred to another service")),
         ("not_resolved", N_("Not resolved")),
         ("no_show", N_("Did not come")),
     ],
@@ -175,6 +178,13 @@ SEED: dict[str, list[tuple[str, str]]] = {
 _SEEDED_CODES: dict[str, frozenset[str]] = {
     name: frozenset(code for code, _label in values) for name, values in SEED.items()
 }
+
+
+_SEED_LABELS: dict[tuple[str, str], str] = {
+    (name, code): label for name, values in SEED.items() for code, label in values
+}
+# Seeded labels whose English word means something else in another list (msgctxt)
+_CONTEXTS: dict[tuple[str, str], str] = {("place_types", "housing"): "place type"}
 
 
 def seed_values() -> list[CatalogValue]:

@@ -166,7 +166,7 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
     try:
         entry.follow_up_done = _as_bool(record.get("follow_up_done"))
     except ValueError:
-        problems.append(Problem("follow_up_done", _("Use yes or no.")))
+        problems.append(Problem("follow_up_done", _("Follow-up done: write yes or no (or 1 or 0).")))
 
     for name in ("mediator", "follow_up", "notes"):
         value = record.get(name)

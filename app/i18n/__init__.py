@@ -83,9 +83,21 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:  # noqa: N802 (gettext convention)
+    """Mark a string with a context (msgctxt) for extraction; translate it later with `pgettext`."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
+    """`_` for a word that means different things in different places (msgctxt `context`)."""
+    if not message:
+        return ""
     return _current.pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _current.npgettext(context, singular, plural, n)

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from app.domain.catalogs import seed_values
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.paths import user_state_dir
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
@@ -37,7 +37,9 @@ class StoreError(Exception):
 def check_new_passphrase(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise StoreError(
-            _("The passphrase is too short: use at least {count} characters.").format(count=MIN_PASSPHRASE_LENGTH)
+            ngettext("The passphrase is too short: use at least {count} character.",
+                     "The passphrase is too short: use at least {count} characters.",
+                     MIN_PASSPHRASE_LENGTH).format(count=MIN_PASSPHRASE_LENGTH)
         )
 
 

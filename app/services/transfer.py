@@ -18,7 +18,7 @@ from app.domain.entries import Client, RecordMeta
 from app.domain.ids import uuid7
 from app.domain.records import ALL_COLUMNS, LIST_FIELDS, RecordError, entry_to_record, record_to_entry
 from app.domain.validation import validate_entry
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
 from app.store.engine import writing
@@ -33,7 +33,8 @@ class ImportError_(Exception):
         self.line, self.field, self.more = line, field, more
         text = _("Line {line} ({field}): {message}").format(line=line, field=field, message=message)
         if more:
-            text += " " + _("{count} more lines have problems.").format(count=more)
+            text += " " + ngettext("{count} more line has a problem.", "{count} more lines have problems.",
+                                   more).format(count=more)
         text += " " + _("Nothing was imported.")
         super().__init__(text)
 

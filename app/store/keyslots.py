@@ -95,7 +95,7 @@ def unwrap_passphrase_slot(slot: dict, passphrase: str) -> bytes:
         nonce, wrapped = _unb64(slot["nonce"]), _unb64(slot["wrapped_key"])
         aad = _passphrase_aad(slot)
     except (KeyError, TypeError, ValueError, Argon2Error) as exc:  # binascii.Error is a ValueError
-        raise KeySlotError(_("The key slot file is damaged. Restore it from a backup or ask IT.")) from exc
+        raise KeySlotError(_("The key file of this journal is damaged. Restore it from a backup or ask IT.")) from exc
     try:
         return AESGCM(wrapping_key).decrypt(nonce, wrapped, aad)
     except (InvalidTag, ValueError):
@@ -119,11 +119,11 @@ def make_recovery_slot(store_key: bytes, public_key: X25519PublicKey) -> dict:
 
 def unwrap_recovery_slot(slot: dict, private_key: X25519PrivateKey) -> bytes:
     if slot["key_id"] != recovery_key_id(private_key.public_key()):
-        raise KeySlotError(_("This recovery key does not belong to this store."))
+        raise KeySlotError(_("This recovery key does not belong to this journal."))
     try:
         return _HPKE.decrypt(_unb64(slot["sealed_key"]), private_key, info=_recovery_info(slot["key_id"]))
     except Exception as exc:  # cryptography raises InvalidTag or ValueError here
-        raise KeySlotError(_("The recovery slot cannot be opened with this key.")) from exc
+        raise KeySlotError(_("This recovery key cannot open this journal.")) from exc
 
 
 @dataclass
@@ -135,16 +135,16 @@ class KeySlots:
         try:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
-            raise KeySlotError(_("The key slot file is missing.")) from None
+            raise KeySlotError(_("The key file of this journal is missing.")) from None
         except (OSError, ValueError) as exc:
-            raise KeySlotError(_("The key slot file cannot be read.")) from exc
+            raise KeySlotError(_("The key file of this journal cannot be read.")) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise KeySlotError(_("The key slot file has an unknown format."))
+            raise KeySlotError(_("The key file of this journal has an unknown format."))
         if data.get("version") != VERSION:
-            raise KeySlotError(_("The key slot file was made by a newer version of Mediator Log."))
+            raise KeySlotError(_("The key file of this journal was made by a newer version of Mediator Log."))
         slots = data.get("slots")
         if not isinstance(slots, list) or not all(isinstance(s, dict) for s in slots):
-            raise KeySlotError(_("The key slot file is damaged. Restore it from a backup or ask IT."))
+            raise KeySlotError(_("The key file of this journal is damaged. Restore it from a backup or ask IT."))
         return cls(slots=slots)
 
     def save(self, path: Path) -> None:
@@ -162,7 +162,7 @@ class KeySlots:
     def unlock_with_passphrase(self, passphrase: str) -> bytes:
         slots = self.of_type("passphrase")
         if not slots:
-            raise KeySlotError(_("The key slot file has no passphrase slot."))
+            raise KeySlotError(_("The key file of this journal holds no passphrase."))
         for slot in slots:
             try:
                 return unwrap_passphrase_slot(slot, passphrase)
@@ -173,12 +173,12 @@ class KeySlots:
     def unlock_with_recovery_key(self, private_key: X25519PrivateKey) -> bytes:
         slots = self.of_type("recovery")
         if not slots:
-            raise KeySlotError(_("This store has no recovery slot."))
+            raise KeySlotError(_("This journal has no recovery key."))
         wanted = recovery_key_id(private_key.public_key())
         for slot in slots:
             if slot.get("key_id") == wanted:
                 return unwrap_recovery_slot(slot, private_key)
-        raise KeySlotError(_("This recovery key does not belong to this store."))
+        raise KeySlotError(_("This recovery key does not belong to this journal."))
 
     def with_passphrase(self, store_key: bytes, passphrase: str, kdf: dict | None = None) -> KeySlots:
         """A copy whose passphrase slot is replaced; other slots are kept as they are."""

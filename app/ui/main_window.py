@@ -22,7 +22,7 @@ from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, OUTREACH_VISIT, 
 from app.domain.filters import JournalFilter
 from app.domain.records import entry_to_record, record_to_entry
 from app.domain.validation import ValidationError
-from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext
+from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext, pgettext
 from app.services.journal import Journal
 from app.services.stores import StoreError, check_new_passphrase, create_store, open_store, store_exists
 from app.store.keyslots import WrongPassphrase
@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         self.unlock_form.retranslateUi(self.ui.unlock_page)
         self._restore_setup_values(setup_values)
         self.menu_file.setTitle(_("&File"))
-        self.menu_edit.setTitle(_("&Edit"))
+        self.menu_edit.setTitle(pgettext("menu", "&Edit"))
         self.menu_language.setTitle(_("&Language"))
         self.act_new_consultation.setText(_("New &consultation"))
         self.act_new_tandem.setText(_("New &tandem session"))

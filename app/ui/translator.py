@@ -14,7 +14,9 @@ class GettextTranslator(QTranslator):
             return None
         if n is not None and n >= 0 and "%n" in source_text:
             return i18n.ngettext(source_text, source_text, n)
-        translated = i18n._(source_text)
+        translated = i18n.pgettext(context, source_text) if context else source_text
+        if translated == source_text:  # Designer forms and tr() strings are extracted without a context
+            translated = i18n._(source_text)
         return translated if translated != source_text else None
 
     def isEmpty(self):  # noqa: N802 (Qt API)
