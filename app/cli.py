@@ -106,6 +106,10 @@ def cmd_import(args) -> int:
             added=result.added, updated=result.updated, unchanged=result.unchanged
         )
     )
+    if result.new_clients:
+        print(ngettext("{count} new client code was added to the client register.",
+                       "{count} new client codes were added to the client register.",
+                       result.new_clients).format(count=result.new_clients))
     return EXIT_OK
 
 

@@ -51,7 +51,7 @@ def _check_char(body: str) -> str:
 
 
 def new_client_code(choice=secrets.choice) -> str:
-    """A pseudonymous client code like `K-7QF3-9XM`, with a check character that catches most typos."""
+    """A pseudonymous client code like `K-7QF3-9X9`, with a check character that catches most typos."""
     body = "".join(choice(CODE_ALPHABET) for _ in range(6))
     return f"K-{body[:4]}-{body[4:]}{_check_char(body)}"
 
@@ -64,3 +64,9 @@ def is_client_code(code: str) -> bool:
     if any(c not in CODE_ALPHABET for c in body + code[9]):
         return False
     return _check_char(body) == code[9]
+
+
+def looks_like_our_code(code: str) -> bool:
+    """Shaped like a code this application makes (older systems' codes are accepted as they are)."""
+    code = code.strip().upper()
+    return len(code) == 10 and code.startswith("K-") and code[6] == "-"

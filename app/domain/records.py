@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 from app.domain.entries import (
@@ -16,7 +17,7 @@ from app.domain.entries import (
     Entry,
     RecordMeta,
 )
-from app.domain.ids import is_uuid
+from app.domain.ids import is_client_code, is_uuid, looks_like_our_code
 from app.domain.validation import Problem
 from app.i18n import _
 
@@ -136,7 +137,7 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
         if not is_uuid(str(entry_id)):
             problems.append(Problem("id", _("The id is not a valid UUID. Leave it empty for a new entry.")))
         else:
-            entry.id = str(entry_id).strip()
+            entry.id = str(uuid.UUID(str(entry_id).strip()))  # one spelling: lower case, with hyphens
 
     start = record.get("start")
     try:
@@ -199,10 +200,14 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
                     Problem(column, _("“{column}” does not belong to this type of entry.").format(column=column))
                 )
 
-    codes = _as_list(record.get("clients"))
+    codes = [code.upper() for code in _as_list(record.get("clients"))]  # codes are case-insensitive
     for code in codes:
         if not CLIENT_CODE_PATTERN.match(code):
             problems.append(Problem("clients", _("A client code may contain only letters, digits and hyphens.")))
+            break
+        if looks_like_our_code(code) and not is_client_code(code):
+            problems.append(Problem("clients", _("The client code {code} has a typo: its last character does not "
+                                                 "match. Check the code on the client's card.").format(code=code)))
             break
     if problems:
         raise RecordError(problems)

@@ -166,6 +166,11 @@ class Journal:
         with self.engine.connect() as conn:
             return repo.get_entry(conn, entry_id)
 
+    def entry_is_deleted(self, entry_id: str) -> bool:
+        """Deleted (a tombstone remains): such an id must never come back to life by an import."""
+        with self.engine.connect() as conn:
+            return repo.entry_is_tombstone(conn, entry_id)
+
     def delete_entry(self, entry_id: str) -> Entry | None:
         """Delete (leaving a content-free tombstone); returns what was deleted, for undo."""
         with writing(self.engine) as conn:
@@ -217,16 +222,18 @@ class Journal:
         return Client(code=code)
 
     def save_client(self, client: Client, *, today: dt.date | None = None) -> Client:
+        client = replace(client, code=(client.code or "").strip().upper(), meta=replace(client.meta))
+        if not client.code:
+            raise ValidationError([Problem("code", _("Every client needs a code. Keep the suggested one."))])
         problems = validate_client(client, self.catalogs, today=today or dt.date.today())
         if problems:
             raise ValidationError(problems)
         stamp = utc_now()
-        client = replace(client, meta=replace(client.meta))
         with writing(self.engine) as conn:
             stored = repo.get_client(conn, client.id) if client.id else None
             if stored is None:
                 holder = repo.client_by_code(conn, client.code)
-                if holder is not None or not client.code:
+                if holder is not None:
                     raise ValidationError([Problem("code", _("This client code is already in use."))])
                 client.id = client.id or uuid7()
                 client.meta = RecordMeta(created_at=stamp, updated_at=stamp, author=self.user_name, device_id=self.device_id)

@@ -96,7 +96,11 @@ def _unlock(path: Path, key: bytes) -> Journal:
     except NotADatabase:
         engine.dispose()
         raise StoreError(_("The journal file is damaged or does not belong to these keys.")) from None
-    ensure_current(engine, path)
+    try:
+        ensure_current(engine, path)
+    except BaseException:
+        engine.dispose()  # no connection may stay open on a store we refuse (Windows could not move it)
+        raise
     return Journal(path, engine)
 
 

@@ -55,13 +55,17 @@ def read_records(handle: IO[str], fmt: str) -> list[tuple[int, dict[str, Any] | 
     """(line number, record or None, reason) per data row."""
     rows: list[tuple[int, dict[str, Any] | None, str]] = []
     if fmt == "csv":
-        reader = csv.DictReader(handle)
+        text = handle.read()
+        header = text.split("\n", 1)[0]
+        # German Excel saves "CSV" with semicolons; our own export uses commas.
+        delimiter = ";" if ";" in header and "," not in header else ","
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         for record in reader:
             line = reader.line_num
             if None in record:
                 rows.append((line, None, _("This row has more cells than the header.")))
                 continue
-            rows.append((line, {k.strip(): v for k, v in record.items() if k is not None}, ""))
+            rows.append((line, {k.strip(): _unguard(v) for k, v in record.items() if k is not None}, ""))
         return rows
     for number, text in enumerate(handle, start=1):
         if not text.strip():
@@ -92,7 +96,7 @@ def import_file(journal: Journal, path: Path, fmt: str | None = None, *, now: dt
 def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) -> ImportResult:
     now = now or dt.datetime.now()
     catalogs = journal.catalogs
-    known_codes = {code: cid for cid, code in journal.client_codes().items()}
+    known_codes = {code.upper(): cid for cid, code in journal.client_codes().items()}
     planned: dict[str, Client] = {}
     parsed = []
     failures: list[tuple[int, str, str]] = []
@@ -110,6 +114,10 @@ def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) ->
             failures.append((line, "id", _("This id appears twice in the file.")))
             continue
         seen_ids.add(entry.id)
+        if entry.id and journal.entry_is_deleted(entry.id):
+            failures.append((line, "id", _("This entry was deleted in this journal and cannot be brought back by "
+                                           "an import. Remove this line, or empty its id to add it as a new entry.")))
+            continue
         for code in codes:
             if code not in known_codes and code not in planned:
                 planned[code] = Client(id=uuid7(), code=code)
@@ -164,12 +172,24 @@ def write_export(journal: Journal, handle: IO[str], fmt: str) -> int:
     return len(records)
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(column: str, value: Any) -> Any:
     if column in LIST_FIELDS and isinstance(value, list):
-        return ";".join(value)
+        value = ";".join(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value  # shown as text by Excel and LibreOffice; removed again on import
     return "" if value is None else value
+
+
+def _unguard(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def export_text(journal: Journal, fmt: str) -> str:

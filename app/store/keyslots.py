@@ -65,7 +65,16 @@ def _passphrase_aad(slot: dict) -> bytes:
     ).encode("ascii")
 
 
+# Upper bounds for KDF parameters read from a key file. A tampered file would be caught by the
+# AAD check, but only after the KDF ran: without bounds it could make us allocate gigabytes first.
+KDF_LIMITS = {"time_cost": 64, "memory_cost_kib": 4 * 1024 * 1024, "parallelism": 16}
+
+
 def _derive(passphrase: str, slot: dict) -> bytes:
+    for name, limit in KDF_LIMITS.items():
+        value = slot[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+            raise ValueError(f"KDF parameter {name} out of range")
     return hash_secret_raw(
         secret=passphrase.encode("utf-8"),
         salt=slot["salt"].encode("ascii"),

@@ -155,6 +155,11 @@ def entry_exists(conn: Connection, entry_id: str) -> bool:
     return conn.execute(select(entries.c.id).where(entries.c.id == entry_id)).first() is not None
 
 
+def entry_is_tombstone(conn: Connection, entry_id: str) -> bool:
+    deleted = conn.execute(select(entries.c.deleted_at).where(entries.c.id == entry_id)).scalar()
+    return deleted is not None
+
+
 def _fts_body(entry: Entry) -> str:
     return "\n".join(part for part in (entry.notes, entry.follow_up) if part)
 
