@@ -497,3 +497,21 @@ def test_save_returns_exactly_what_is_stored(journal):
     assert journal.get_entry(saved.id) == saved
     again = journal.save_entry(saved)
     assert again.meta.updated_at == saved.meta.updated_at
+
+
+def test_wal_checkpoints_run_off_the_save_path_and_stop_with_the_journal(journal, store_path):
+    from app.store.engine import _checkpointers
+
+    with journal.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0, "no checkpoint inside a save"
+    for n in range(80):  # more commits than one background round needs
+        journal.save_entry(consultation(notes=f"Eintrag {n}"))
+    thread = _checkpointers[journal.engine]._thread
+    assert thread.is_alive()
+    journal.close()
+    assert not thread.is_alive()
+    wal = store_path.with_name(store_path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "closing folds the WAL into the database"
+    reopened = open_store(store_path, PASSPHRASE)
+    assert reopened.count_entries() == 80
+    reopened.close()

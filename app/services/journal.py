@@ -20,7 +20,7 @@ from app.domain.ids import new_client_code, uuid7
 from app.domain.validation import Problem, ValidationError, validate_client, validate_entry
 from app.i18n import _
 from app.store import repository as repo
-from app.store.engine import checkpoint, writing
+from app.store.engine import close_engine, writing
 from app.store.repository import JournalRow
 
 
@@ -43,10 +43,7 @@ class Journal:
     # -- lifecycle --------------------------------------------------------------------
 
     def close(self) -> None:
-        try:
-            checkpoint(self.engine)
-        finally:
-            self.engine.dispose()
+        close_engine(self.engine)
 
     def __enter__(self) -> Journal:
         return self

@@ -11,7 +11,7 @@ from app.i18n import _, ngettext
 from app.paths import user_state_dir
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
-from app.store.engine import NotADatabase, connect, make_engine, writing
+from app.store.engine import NotADatabase, connect, discard_engine, make_engine, writing
 from app.store.keyslots import (
     KeySlotError,
     KeySlots,
@@ -94,12 +94,12 @@ def _unlock(path: Path, key: bytes) -> Journal:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1").fetchone()
     except NotADatabase:
-        engine.dispose()
+        discard_engine(engine)
         raise StoreError(_("The journal file is damaged or does not belong to these keys.")) from None
     try:
         ensure_current(engine, path)
     except BaseException:
-        engine.dispose()  # no connection may stay open on a store we refuse (Windows could not move it)
+        discard_engine(engine)  # no connection may stay open on a store we refuse (Windows could not move it)
         raise
     return Journal(path, engine)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import threading
+import weakref
 from pathlib import Path
 
 import sqlcipher3
@@ -27,7 +29,7 @@ def _key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
-def connect(path: Path, key: bytes, *, encrypted: bool = True) -> sqlcipher3.Connection:
+def connect(path: Path, key: bytes, *, encrypted: bool = True, autocheckpoint: bool = True) -> sqlcipher3.Connection:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
         if encrypted:
@@ -45,15 +47,67 @@ def connect(path: Path, key: bytes, *, encrypted: bool = True) -> sqlcipher3.Con
         conn.execute("PRAGMA journal_mode = WAL")
     # FULL: an entry reported saved survives even a power cut, not only a killed process.
     conn.execute("PRAGMA synchronous = FULL")
+    if not autocheckpoint:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # a BackgroundCheckpointer does it instead
     return conn
 
 
-def make_engine(path: Path, key: bytes, *, encrypted: bool = True) -> Engine:
+class BackgroundCheckpointer:
+    """Copies the WAL back into the database on a thread of its own, every `every` commits.
+
+    SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 WAL pages, which
+    made one save in a hundred take 15-30 ms instead of 3-7. A PASSIVE checkpoint never blocks
+    a writer, so the save path no longer waits for it. The thread holds the engine weakly and
+    ends when the engine is gone or `stop()` is called.
+    """
+
+    def __init__(self, engine: Engine, every: int = 64):
+        self._engine = weakref.ref(engine)
+        self._every = every
+        self._commits = 0
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        self._commits += 1
+        if self._commits >= self._every:
+            self._commits = 0
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopped:
+            if not self._wake.wait(timeout=5.0):
+                if self._engine() is None:
+                    return
+                continue
+            self._wake.clear()
+            engine = self._engine()
+            if engine is None or self._stopped:
+                return
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # a closed or busy store: the next round or close() does it
+                pass
+            del engine
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+
+_checkpointers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def make_engine(path: Path, key: bytes, *, encrypted: bool = True, background_checkpoint: bool = True) -> Engine:
     """An engine whose connections are already unlocked. `encrypted=False` gives the
     same setup on a plain SQLite file, used only as the baseline in benchmarks."""
     engine = create_engine(
         "sqlite+pysqlite://",
-        creator=lambda: connect(path, key, encrypted=encrypted),
+        creator=lambda: connect(path, key, encrypted=encrypted, autocheckpoint=not background_checkpoint),
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
@@ -67,6 +121,10 @@ def make_engine(path: Path, key: bytes, *, encrypted: bool = True) -> Engine:
         immediate = conn.get_execution_options().get("immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if background_checkpoint:
+        checkpointer = BackgroundCheckpointer(engine)
+        _checkpointers[engine] = checkpointer
+        event.listen(engine, "commit", lambda _conn: checkpointer.committed())
     return engine
 
 
@@ -81,3 +139,22 @@ def writing(engine: Engine) -> Iterator[Connection]:
 def checkpoint(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def discard_engine(engine: Engine) -> None:
+    """Close an engine on a store we refuse to open: no checkpoint, no thread left behind."""
+    checkpointer = _checkpointers.pop(engine, None)
+    if checkpointer is not None:
+        checkpointer.stop()
+    engine.dispose()
+
+
+def close_engine(engine: Engine) -> None:
+    """Stop background checkpoints, fold the WAL into the database, close every connection."""
+    checkpointer = _checkpointers.pop(engine, None)
+    if checkpointer is not None:
+        checkpointer.stop()
+    try:
+        checkpoint(engine)
+    finally:
+        engine.dispose()
