@@ -18,6 +18,7 @@ from app.domain.catalogs import CatalogValue, Catalogs
 from app.domain.entries import ENTRY_CLASSES, Client, Entry, RecordMeta
 from app.domain.filters import JournalFilter, fts_query
 from app.store.schema import catalog_values, clients, entries, entry_clients, meta
+from app.sync import replica as sync_replica  # every write below records its field versions
 
 LIST_COLUMNS = ("languages", "topics", "referrals", "partners")
 TYPE_SPECIFIC = (
@@ -64,6 +65,8 @@ def put_catalog_value(conn: Connection, value: CatalogValue, now: str) -> None:
             and_(catalog_values.c.catalog == value.catalog, catalog_values.c.code == value.code)
         )
     ).first()
+    rid = sync_replica.catalog_rid(value.catalog, value.code)
+    before = sync_replica.snapshot(conn, "catalog_values", [rid]) if found else {}
     if found:
         conn.execute(
             update(catalog_values)
@@ -72,6 +75,7 @@ def put_catalog_value(conn: Connection, value: CatalogValue, now: str) -> None:
         )
     else:
         conn.execute(insert(catalog_values).values(catalog=value.catalog, code=value.code, **row))
+    sync_replica.track(conn, "catalog_values", [(rid, before.get(rid), row)])
 
 
 # -- entries ----------------------------------------------------------------------------
@@ -180,6 +184,7 @@ def write_entry(conn: Connection, entry: Entry) -> None:
     """Insert or replace one entry, with its full-text row and client links."""
     row = entry_to_row(entry)
     seq = _entry_seq(conn, entry.id)
+    before = sync_replica.snapshot(conn, "entries", [entry.id]) if seq is not None else {}
     if seq is not None:
         was_live = conn.execute(select(entries.c.deleted_at.is_(None)).where(entries.c.seq == seq)).scalar()
         conn.execute(update(entries).where(entries.c.seq == seq).values(**row))
@@ -190,6 +195,7 @@ def write_entry(conn: Connection, entry: Entry) -> None:
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry.id))
     if entry.client_ids:
         conn.execute(insert(entry_clients), [{"entry_id": entry.id, "client_id": c} for c in entry.client_ids])
+    sync_replica.track(conn, "entries", [(entry.id, before.get(entry.id), row)])
 
 
 def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, device_id: str) -> None:
@@ -198,6 +204,7 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     if seq is None:
         return
     was_live = conn.execute(select(entries.c.deleted_at.is_(None)).where(entries.c.seq == seq)).scalar()
+    before = sync_replica.snapshot(conn, "entries", [entry_id])
     cleared = {c: None for c in TYPE_SPECIFIC}
     cleared.update(
         referrals="[]", partners="[]", start=None, end=None, day=None, mediator="", district=None,
@@ -208,6 +215,7 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     if was_live:
         conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", (seq,))
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
+    sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 
 
 _fts = sa_table("entries_fts", sa_column("rowid"))
@@ -376,10 +384,12 @@ def code_taken(conn: Connection, code: str) -> bool:
 
 def write_client(conn: Connection, client: Client) -> None:
     row = client_to_row(client)
-    if conn.execute(select(clients.c.id).where(clients.c.id == client.id)).first():
+    before = sync_replica.snapshot(conn, "clients", [client.id])
+    if before:
         conn.execute(update(clients).where(clients.c.id == client.id).values(**row))
     else:
         conn.execute(insert(clients).values(**row))
+    sync_replica.track(conn, "clients", [(client.id, before.get(client.id), row)])
 
 
 def list_clients(conn: Connection, search: str = "", limit: int = 500) -> list[Client]:
@@ -399,7 +409,8 @@ def insert_entries_bulk(conn: Connection, new_entries: list[Entry]) -> None:
     """Insert entries that do not exist yet, in one go (demo data, first imports)."""
     if not new_entries:
         return
-    conn.execute(insert(entries), [entry_to_row(e) for e in new_entries])
+    rows = [entry_to_row(e) for e in new_entries]
+    conn.execute(insert(entries), rows)
     conn.exec_driver_sql(
         "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
         [(_fts_body(e), e.id) for e in new_entries],
@@ -407,11 +418,14 @@ def insert_entries_bulk(conn: Connection, new_entries: list[Entry]) -> None:
     links = [{"entry_id": e.id, "client_id": c} for e in new_entries for c in e.client_ids]
     if links:
         conn.execute(insert(entry_clients), links)
+    sync_replica.track(conn, "entries", [(row["id"], None, row) for row in rows])
 
 
 def insert_clients_bulk(conn: Connection, new_clients: list[Client]) -> None:
     if new_clients:
-        conn.execute(insert(clients), [client_to_row(c) for c in new_clients])
+        rows = [client_to_row(c) for c in new_clients]
+        conn.execute(insert(clients), rows)
+        sync_replica.track(conn, "clients", [(row["id"], None, row) for row in rows])
 
 
 # -- drafts -----------------------------------------------------------------------------

@@ -6,7 +6,8 @@ version got here; this module is what the running code reads and writes.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, Table, Text, UniqueConstraint, text
+from sqlalchemy.types import NullType
 
 metadata = MetaData()
 
@@ -122,4 +123,86 @@ drafts = Table(
     Column("key", Text, primary_key=True),
     Column("payload", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
+)
+
+# -- sync (migration 0004; rules in app/sync/replica.py, format in docs/sync-format.md) ----------
+
+# One row per synced record: JSON {field: [hlc, device, base, lseq]} ("*" = every other field).
+sync_clock = Table(
+    "sync_clock",
+    metadata,
+    Column("tbl", Text, primary_key=True),
+    Column("rid", Text, primary_key=True),
+    Column("origin", Text, nullable=False),  # whose workstation holds it ("*" = every one)
+    Column("lseq", Integer, nullable=False),  # highest local change number of its fields
+    Column("clocks", Text, nullable=False),
+    Column("erased", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+Index("ix_sync_clock_origin_lseq", sync_clock.c.origin, sync_clock.c.lseq)
+
+# A workstation's own field changes, numbered, until the team lead acknowledges them.
+sync_log = Table(
+    "sync_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("tbl", Text, nullable=False),
+    Column("rid", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("value", NullType),  # the column value as stored (text, integer or NULL)
+    Column("hlc", Integer, nullable=False),
+    Column("base", Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_sync_log_record", sync_log.c.tbl, sync_log.c.rid)
+
+# Losing values of concurrent writes, for the team lead to review.
+sync_conflicts = Table(
+    "sync_conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tbl", Text, nullable=False),
+    Column("rid", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("loser_hlc", Integer, nullable=False),
+    Column("loser_dev", Text, nullable=False),
+    Column("loser_value", NullType),
+    Column("kind", Text, nullable=False),  # concurrent | deleted
+    Column("detected_at", Text, nullable=False),
+    UniqueConstraint("tbl", "rid", "field", "loser_hlc", "loser_dev"),
+)
+
+# Lead: provisioned and enrolled workstations. Workstation: unused.
+sync_peers = Table(
+    "sync_peers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("device_id", Text, unique=True),
+    Column("user_name", Text, nullable=False, server_default=""),
+    Column("language", Text, nullable=False, server_default=""),
+    Column("sign_public", LargeBinary),
+    Column("enc_public", LargeBinary),
+    Column("verifier", LargeBinary),  # SHA-256 of the one-time enrollment secret; NULL once used
+    Column("state", Text, nullable=False),  # pending | enrolled | revoked
+    Column("provisioned_at", Text),
+    Column("enrolled_at", Text),
+    Column("revoked_at", Text),
+    Column("ack", Integer, nullable=False, server_default="0"),
+    Column("ack_sent", Integer),
+    Column("last_import_at", Text),
+)
+
+# Every bundle applied here: duplicates are recognised, replays refused, gaps found.
+sync_bundles = Table(
+    "sync_bundles",
+    metadata,
+    Column("sender", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("digest", Text, nullable=False),
+    Column("first", Integer, nullable=False),
+    Column("last", Integer, nullable=False),
+    Column("changes", Integer, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("imported_at", Text, nullable=False),
 )

@@ -1,0 +1,824 @@
+"""Sync between a team lead's store and the team's workstations, by bundle files.
+
+This is the API the CLI and the desktop client use (no Qt here). Everything is one
+`SyncService` over an open `Journal`:
+
+    sync = SyncService(journal)
+    sync.status()                      -> SyncStatus (unacknowledged changes, last sync, ...)
+    sync.unsynced_warning()            -> str | None, to show before an action that drops work
+    sync.export_bundles(to_dir=None)   -> list[ExportResult] (device: one bundle to the lead;
+                                          lead: one per device that has something to receive)
+    sync.waiting_bundles(folder)       -> list[WaitingBundle] (what lies in the folder for us)
+    sync.import_paths(paths, progress=None, cancel=None) -> ImportReport with one FileResult
+                                          per file; a cancelled run leaves the store as before
+    sync.list_conflicts()              -> list[ConflictInfo] (lead)
+    sync.resolve_conflict(id, choice, value=None)  choice: "keep" | "take" | "edit"
+    sync.devices()                     -> list[DeviceInfo] (lead)
+    sync.provision(workstation, out=..., user=, language=, sync_dir=)  (lead)
+    sync.revoke(name)                  (lead)
+
+Formats, trust model and merge rules: docs/sync-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app import __version__
+from app.i18n import _, ngettext
+from app.services.journal import Journal, utc_now
+from app.store import repository as repo
+from app.store.atomic import atomic_write
+from app.store.engine import writing
+from app.store.migrate import head_revision, known_revisions
+from app.sync import bundle as fmt
+from app.sync import crypto, replica
+from app.sync.bundle import BundleError
+from app.sync.hlc import MAX_DRIFT_MS, millis, to_iso, wall_ms
+from app.sync.profile import Profile
+
+EXIT_REJECTED = 3
+
+
+class SyncError(Exception):
+    """An expected problem (wrong role, unknown workstation, ...) with a message for the user."""
+
+
+# -- results ---------------------------------------------------------------------------------
+
+@dataclass
+class FileResult:
+    path: Path
+    status: str  # "imported" | "duplicate" | "skipped" | "rejected"
+    reason: str = ""  # for "rejected": one of app.sync.bundle.REASONS
+    message: str = ""
+    sender: str = ""  # workstation name (or "lead")
+    seq: int = 0
+    changes: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    erased: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    results: list[FileResult] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "rejected"]
+
+    @property
+    def imported(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "imported"]
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    recipient: str  # workstation name, or "lead"
+    seq: int
+    changes: int
+    size: int
+
+
+@dataclass
+class WaitingBundle:
+    path: Path
+    sender: str
+    seq: int
+    changes: int
+    created_at: str
+    state: str  # "new" | "imported" | "rejected"
+    reason: str = ""
+
+
+@dataclass
+class DeviceInfo:
+    name: str
+    device_id: str
+    user: str
+    state: str  # "pending" | "enrolled" | "revoked"
+    provisioned_at: str
+    enrolled_at: str
+    revoked_at: str
+    last_bundle_seq: int
+    last_bundle_at: str  # when the device made its newest bundle we imported
+    last_import_at: str  # when we imported it
+    missing_bundles: list[int]
+    missing_changes: list[tuple[int, int]]  # (after, up to) ranges of the device's change numbers
+    acknowledged: int  # how far the device has applied what we sent it
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SyncStatus:
+    role: str
+    in_team: bool
+    team_id: str
+    workstation: str
+    enrolled: bool  # device: the lead has accepted us (we imported a bundle from the lead)
+    unacknowledged: int  # own changes the other side has not acknowledged yet
+    last_export_at: str
+    last_import_at: str
+    sync_dir: str
+    open_conflicts: int
+    devices: list[DeviceInfo] = field(default_factory=list)
+
+
+@dataclass
+class ConflictInfo:
+    id: int
+    table: str
+    record_id: str
+    field: str
+    kind: str  # "concurrent" | "deleted"
+    loser_value: Any
+    loser_device: str
+    loser_time: str
+    current_value: Any
+    current_device: str
+    current_time: str
+    record_deleted: bool
+    detected_at: str
+
+
+# -- messages -----------------------------------------------------------------------------
+
+def rejection_message(reason: str, name: str) -> str:
+    messages = {
+        "not_a_bundle": _("{file} is not a Mediator Log sync bundle. Remove it from the sync folder."),
+        "truncated": _("{file} is incomplete: the copy was cut off. Copy it again, or ask the sender to "
+                       "export again."),
+        "altered": _("{file} was changed after it was signed and cannot be trusted. Delete it and ask the "
+                     "sender to export again."),
+        "newer_version": _("{file} was made by a newer version of Mediator Log. Update Mediator Log on this "
+                           "computer, then import it again."),
+        "not_addressed": _("{file} is addressed to another journal. Import it on the computer it is meant for."),
+        "unknown_sender": _("{file} comes from a workstation this journal does not trust (unknown, or its "
+                            "one-time enrollment was already used). Provision the workstation again."),
+        "revoked_sender": _("{file} comes from a revoked workstation and was refused. If the laptop was "
+                            "found again, provision it anew."),
+        "replayed": _("{file} repeats a bundle number that was already imported with other content. Delete it "
+                      "and ask the sender to export a new bundle."),
+    }
+    return messages.get(reason, _("{file} cannot be imported.")).format(file=name)
+
+
+def _rows_to_groups(payload: dict) -> list[tuple[str, str, str, list[replica.Change]]]:
+    devices = payload.get("devices") or []
+    groups = []
+    for tbl, rid, origin, changes in payload.get("rows") or []:
+        groups.append((str(tbl), str(rid), str(origin), [
+            replica.Change(str(f), v, int(h), devices[d], int(b)) for f, v, h, d, b in changes
+        ]))
+    return groups
+
+
+class _Payload:
+    """Builds the payload's `devices` index and `rows` list."""
+
+    def __init__(self) -> None:
+        self.devices: list[str] = []
+        self._index: dict[str, int] = {}
+        self.rows: list[list] = []
+        self.count = 0
+
+    def dev(self, device_id: str) -> int:
+        if device_id not in self._index:
+            self._index[device_id] = len(self.devices)
+            self.devices.append(device_id)
+        return self._index[device_id]
+
+    def add(self, tbl: str, rid: str, origin: str, changes: list[list]) -> None:
+        if changes:
+            self.rows.append([tbl, rid, origin, changes])
+            self.count += len(changes)
+
+    def as_dict(self, **extra) -> dict:
+        return {"devices": self.devices, "rows": self.rows, **extra}
+
+
+def _coverage(ranges: Iterable[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
+    """Contiguous high-water mark from 0 of (after, up_to] ranges, and the holes above it."""
+    high, holes = 0, []
+    for lo, hi in sorted(ranges):
+        if lo > high:
+            holes.append((high, lo))
+        high = max(high, hi)
+    contiguous = holes[0][0] if holes else high
+    return contiguous, holes
+
+
+def _meta(conn, key: str, default: str = "") -> str:
+    value = repo.get_meta(conn, key)
+    return default if value is None else value
+
+
+class SyncService:
+    def __init__(self, journal: Journal):
+        self.journal = journal
+        self.engine = journal.engine
+
+    # -- identity -----------------------------------------------------------------------
+
+    @property
+    def is_lead(self) -> bool:
+        return self.journal.role == "lead"
+
+    def _keys(self, conn) -> crypto.KeyPairs:
+        sign, enc = _meta(conn, "sync.sign_private"), _meta(conn, "sync.enc_private")
+        if not sign or not enc:
+            raise SyncError(_("This journal is not part of a sync team yet."))
+        return crypto.KeyPairs(crypto.unb64(sign), crypto.unb64(enc))
+
+    def ensure_team(self) -> str:
+        """Lead: create the team's key pairs and id on first use. Returns the team id."""
+        if not self.is_lead:
+            raise SyncError(_("Only a team lead's journal can do this."))
+        with writing(self.engine) as conn:
+            team_id = _meta(conn, "sync.team_id")
+            if not team_id:
+                team_id = _meta(conn, "store_id")
+                keys = crypto.KeyPairs.generate()
+                repo.set_meta(conn, "sync.team_id", team_id)
+                repo.set_meta(conn, "sync.sign_private", crypto.b64(keys.sign_private))
+                repo.set_meta(conn, "sync.enc_private", crypto.b64(keys.enc_private))
+        return team_id
+
+    # -- provisioning and devices (lead) -----------------------------------------------------
+
+    def provision(self, workstation: str, out: Path, *, user: str = "", language: str = "",
+                  sync_dir: str = "", recovery_public_pem: str = "") -> Path:
+        """Write a signed workstation profile with a fresh one-time enrollment secret."""
+        workstation = workstation.strip()
+        if not workstation:
+            raise SyncError(_("Give the workstation a name."))
+        team_id = self.ensure_team()
+        secret = crypto.new_enrollment_secret()
+        now = utc_now()
+        with writing(self.engine) as conn:
+            taken = conn.exec_driver_sql(
+                "SELECT state FROM sync_peers WHERE name = ? AND state != 'revoked'", (workstation,)).fetchone()
+            if taken and taken[0] == "enrolled":
+                raise SyncError(_("The workstation {name} is already enrolled. Revoke it first to provision it "
+                                  "again.").format(name=workstation))
+            conn.exec_driver_sql("DELETE FROM sync_peers WHERE name = ? AND state = 'pending'", (workstation,))
+            # The profile carries the catalogs as they are now: the device has acknowledged them.
+            lseq = int(_meta(conn, "sync.lseq", "0"))
+            conn.exec_driver_sql(
+                "INSERT INTO sync_peers (name, user_name, language, verifier, state, provisioned_at, ack) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                (workstation, user.strip(), language, crypto.enrollment_verifier(secret), now, lseq))
+            keys = self._keys(conn)
+            recovery = recovery_public_pem or _meta(conn, "sync.recovery_public_pem")
+            catalogs = self._catalog_payload(conn)
+            profile = Profile(
+                team_id=team_id, lead_id=self.journal.device_id, team_sign_public=keys.sign_public,
+                team_enc_public=keys.enc_public, workstation=workstation, enrollment_secret=secret,
+                user=user.strip(), language=language, sync_dir=sync_dir, recovery_public_pem=recovery,
+                catalogs=[catalogs], created_at=now,
+            )
+            # Written inside the transaction: if the file cannot be written, no pending record stays.
+            atomic_write(Path(out), profile.to_bytes(keys), overwrite=False)
+        return Path(out)
+
+    def _catalog_payload(self, conn) -> dict:
+        payload = _Payload()
+        for rid, origin, clocks in conn.exec_driver_sql(
+                "SELECT rid, origin, clocks FROM sync_clock WHERE tbl = 'catalog_values' AND erased = 0"):
+            self._add_current(conn, payload, "catalog_values", rid, origin, json.loads(clocks), None, None)
+        return payload.as_dict()
+
+    def devices(self) -> list[DeviceInfo]:
+        with self.engine.connect() as conn:
+            return self._devices(conn)
+
+    def _devices(self, conn) -> list[DeviceInfo]:
+        found = []
+        for (name, device_id, user, state, provisioned, enrolled, revoked, ack, last_import) in conn.exec_driver_sql(
+                "SELECT name, device_id, user_name, state, provisioned_at, enrolled_at, revoked_at, ack, "
+                "last_import_at FROM sync_peers ORDER BY name, id"):
+            bundles = conn.exec_driver_sql(
+                "SELECT seq, first, last, created_at FROM sync_bundles WHERE sender = ? ORDER BY seq",
+                (device_id or "",)).fetchall()
+            seqs = [b[0] for b in bundles]
+            missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs)) if seqs else []
+            _high, holes = _coverage((b[1], b[2]) for b in bundles)
+            found.append(DeviceInfo(
+                name=name, device_id=device_id or "", user=user or "", state=state, provisioned_at=provisioned or "",
+                enrolled_at=enrolled or "", revoked_at=revoked or "", last_bundle_seq=seqs[-1] if seqs else 0,
+                last_bundle_at=bundles[-1][3] if bundles else "", last_import_at=last_import or "",
+                missing_bundles=missing, missing_changes=holes, acknowledged=ack or 0,
+            ))
+        return found
+
+    def revoke(self, name: str) -> None:
+        """Refuse every later bundle from this workstation (and any unused enrollment for it)."""
+        with writing(self.engine) as conn:
+            hit = conn.exec_driver_sql(
+                "UPDATE sync_peers SET state = 'revoked', revoked_at = ?, verifier = NULL "
+                "WHERE name = ? AND state != 'revoked'", (utc_now(), name.strip())).rowcount
+        if not hit:
+            raise SyncError(_("There is no workstation called {name} to revoke.").format(name=name))
+
+    # -- status --------------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        with self.engine.connect() as conn:
+            team_id = _meta(conn, "sync.team_id")
+            acked = int(_meta(conn, "sync.acked", "0"))
+            if self.is_lead:
+                unacked = 0
+                conflicts = conn.exec_driver_sql("SELECT count(*) FROM sync_conflicts").scalar()
+                devices = self._devices(conn)
+            else:
+                unacked = conn.exec_driver_sql("SELECT count(*) FROM sync_log WHERE seq > ?", (acked,)).scalar()
+                conflicts, devices = 0, []
+            return SyncStatus(
+                role=self.journal.role, in_team=bool(team_id), team_id=team_id,
+                workstation=_meta(conn, "sync.workstation"), enrolled=_meta(conn, "sync.enrolled") == "1",
+                unacknowledged=unacked, last_export_at=_meta(conn, "sync.last_export_at"),
+                last_import_at=_meta(conn, "sync.last_import_at"), sync_dir=_meta(conn, "sync.sync_dir"),
+                open_conflicts=conflicts, devices=devices,
+            )
+
+    def unsynced_warning(self) -> str | None:
+        """A message to show (and confirm) before an action that would drop unsynced work, such
+        as deleting or replacing this journal; None when nothing would be lost."""
+        state = self.status()
+        if not state.in_team or self.is_lead or state.unacknowledged == 0:
+            return None
+        return ngettext(
+            "{count} change on this computer has not reached the team lead yet. Export a sync bundle and "
+            "wait for the lead's reply first, or it will be lost.",
+            "{count} changes on this computer have not reached the team lead yet. Export a sync bundle and "
+            "wait for the lead's reply first, or they will be lost.",
+            state.unacknowledged,
+        ).format(count=state.unacknowledged)
+
+    # -- export --------------------------------------------------------------------------
+
+    def export_bundles(self, to_dir: Path | None = None) -> list[ExportResult]:
+        """Write what the other side has not acknowledged yet. A device writes one bundle for
+        the lead; the lead one per enrolled device with something new for it."""
+        with self.engine.connect() as conn:
+            folder = Path(to_dir) if to_dir else Path(_meta(conn, "sync.sync_dir") or ".")
+            if not _meta(conn, "sync.team_id"):
+                raise SyncError(_("This journal is not part of a sync team yet."))
+        results = []
+        if self.is_lead:
+            for device in self.devices():
+                if device.state == "enrolled":
+                    result = self._export_to_device(folder, device)
+                    if result:
+                        results.append(result)
+        else:
+            result = self._export_to_lead(folder)
+            if result:
+                results.append(result)
+        return results
+
+    def _next_seq(self, conn) -> int:
+        return int(_meta(conn, "sync.bundle_seq", "0")) + 1
+
+    def _header(self, conn, *, recipient: str, recipient_enc: bytes, seq: int, first: int, last: int,
+                count: int, keys: crypto.KeyPairs) -> dict:
+        return {
+            "app_version": __version__, "schema": head_revision(), "team": _meta(conn, "sync.team_id"),
+            "sender": self.journal.device_id, "sender_key": crypto.key_id(keys.sign_public),
+            "recipient": recipient, "recipient_key": crypto.key_id(recipient_enc), "seq": seq,
+            "first": first, "last": last, "count": count, "created_at": utc_now(),
+            "created_hlc": int(_meta(conn, "sync.hlc", "0")),
+        }
+
+    def _write_bundle(self, folder: Path, header: dict, payload: dict, keys, recipient_enc: bytes) -> Path:
+        seq = header["seq"]
+        while True:
+            header["seq"] = seq
+            data = fmt.encode(header, payload, keys, recipient_enc)
+            path = folder / fmt.file_name(self.journal.device_id, seq, header["recipient"])
+            try:
+                atomic_write(path, data, overwrite=False)
+                return path
+            except FileExistsError:
+                seq += 1  # never overwrite: a number used before (e.g. restored journal) moves on
+
+    def _export_to_lead(self, folder: Path) -> ExportResult | None:
+        with self.engine.connect() as conn:
+            keys = self._keys(conn)
+            acked = int(_meta(conn, "sync.acked", "0"))
+            lead_id = _meta(conn, "sync.lead_id")
+            lead_enc = crypto.unb64(_meta(conn, "sync.team_enc_public"))
+            payload = _Payload()
+            me = payload.dev(self.journal.device_id)
+            rows = conn.exec_driver_sql(
+                "SELECT l.seq, l.tbl, l.rid, l.field, l.value, l.hlc, l.base, c.origin FROM sync_log l "
+                "LEFT JOIN sync_clock c ON c.tbl = l.tbl AND c.rid = l.rid WHERE l.seq > ? ORDER BY l.seq",
+                (acked,)).fetchall()
+            grouped: dict[tuple[str, str], tuple[str, list]] = {}
+            last = acked
+            for seq, tbl, rid, name, value, hlc, base, origin in rows:
+                last = max(last, seq)
+                grouped.setdefault((tbl, rid), (origin or self.journal.device_id, []))[1].append(
+                    [name, value, hlc, me, base])
+            for (tbl, rid), (origin, changes) in grouped.items():
+                payload.add(tbl, rid, origin, changes)
+            coverage = self._lead_coverage(conn, lead_id)
+            if payload.count == 0 and coverage == int(_meta(conn, "sync.ack_sent", "-1")):
+                return None
+            seq = self._next_seq(conn)
+            header = self._header(conn, recipient=lead_id, recipient_enc=lead_enc, seq=seq, first=acked,
+                                  last=last, count=payload.count, keys=keys)
+            if _meta(conn, "sync.enrolled") != "1":
+                header["enroll"] = self._enrollment(conn, keys)
+        path = self._write_bundle(folder, header, payload.as_dict(ack=coverage), keys, lead_enc)
+        with writing(self.engine) as conn:
+            repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
+            repo.set_meta(conn, "sync.ack_sent", str(coverage))
+            repo.set_meta(conn, "sync.last_export_at", utc_now())
+        return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size)
+
+    def _enrollment(self, conn, keys: crypto.KeyPairs) -> dict:
+        secret = crypto.unb64(_meta(conn, "sync.enroll_secret"))
+        workstation = _meta(conn, "sync.workstation")
+        message = crypto.enrollment_message(_meta(conn, "sync.team_id"), workstation, self.journal.device_id,
+                                            keys.sign_public, keys.enc_public)
+        return {
+            "workstation": workstation, "sign_public": crypto.b64(keys.sign_public),
+            "enc_public": crypto.b64(keys.enc_public),
+            "proof": crypto.b64(crypto.enrollment_proof(crypto.enrollment_verifier(secret), message)),
+        }
+
+    def _lead_coverage(self, conn, lead_id: str) -> int:
+        ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?", (lead_id,))
+        return _coverage(ranges)[0]
+
+    def _export_to_device(self, folder: Path, device: DeviceInfo) -> ExportResult | None:
+        with self.engine.connect() as conn:
+            keys = self._keys(conn)
+            peer = conn.exec_driver_sql(
+                "SELECT enc_public, ack, ack_sent FROM sync_peers WHERE device_id = ?", (device.device_id,)).fetchone()
+            enc_public, ack, ack_sent = bytes(peer[0]), peer[1] or 0, peer[2]
+            lseq = int(_meta(conn, "sync.lseq", "0"))
+            payload = _Payload()
+            for tbl, rid, origin, clocks in conn.exec_driver_sql(
+                    "SELECT tbl, rid, origin, clocks FROM sync_clock WHERE origin IN (?, '*') AND lseq > ? "
+                    "ORDER BY tbl, rid", (device.device_id, ack)).fetchall():
+                self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), ack, device.device_id)
+            ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
+                                          (device.device_id,))
+            coverage = _coverage(ranges)[0]
+            if payload.count == 0 and coverage == ack_sent:
+                return None
+            seq = self._next_seq(conn)
+            header = self._header(conn, recipient=device.device_id, recipient_enc=enc_public, seq=seq, first=ack,
+                                  last=lseq, count=payload.count, keys=keys)
+        path = self._write_bundle(folder, header, payload.as_dict(ack=coverage), keys, enc_public)
+        with writing(self.engine) as conn:
+            repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
+            repo.set_meta(conn, "sync.last_export_at", utc_now())
+            conn.exec_driver_sql("UPDATE sync_peers SET ack_sent = ? WHERE device_id = ?",
+                                 (coverage, device.device_id))
+        return ExportResult(path, device.name, header["seq"], payload.count, path.stat().st_size)
+
+    def _add_current(self, conn, payload: _Payload, tbl: str, rid: str, origin: str, clocks: dict,
+                     after: int | None, skip_dev: str | None) -> None:
+        """Add the current versions of one record (those newer than `after` here, and not
+        written by `skip_dev`) with their values as stored."""
+        if replica.ERASED in clocks:
+            h, d, b, lseq = clocks[replica.ERASED]
+            if (after is None or lseq > after) and d != skip_dev:
+                payload.add(tbl, rid, origin, [[replica.ERASED, 1, h, payload.dev(d), b]])
+            return
+        spec = replica.SPECS[tbl]
+        row = replica._select_rows(conn, tbl, [rid], spec.fields).get(rid)
+        if row is None:
+            return
+        deleted = row.get(replica.DELETED) is not None
+        changes = []
+        for name in spec.fields:
+            clock = clocks.get(name) or clocks.get(replica.STAR)
+            if clock is None:
+                continue
+            h, d, b, lseq = clock
+            if (after is not None and lseq <= after) or d == skip_dev:
+                continue
+            if deleted and name not in spec.no_conflict and name not in (replica.DELETED, "type"):
+                continue  # a tombstone's content is gone; only the deletion travels
+            changes.append([name, row[name], h, payload.dev(d), b])
+        payload.add(tbl, rid, origin, changes)
+
+    # -- import --------------------------------------------------------------------------
+
+    def waiting_bundles(self, folder: Path) -> list[WaitingBundle]:
+        """Bundles in `folder` addressed to this journal, with whether they were imported."""
+        found = []
+        for path in sorted(Path(folder).glob(f"*{fmt.SUFFIX}")):
+            try:
+                b = fmt.read(path)
+            except (BundleError, OSError) as exc:
+                found.append(WaitingBundle(path, "", 0, 0, "", "rejected", getattr(exc, "reason", "truncated")))
+                continue
+            h = b.header
+            if h.get("recipient") != self.journal.device_id:
+                continue
+            with self.engine.connect() as conn:
+                done = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
+                                            (h.get("sender"), h.get("seq"))).fetchone()
+                sender = self._sender_name(conn, str(h.get("sender")))
+            state = "imported" if done and done[0] == b.digest else "new"
+            found.append(WaitingBundle(path, sender, int(h.get("seq", 0)), int(h.get("count", 0)),
+                                       str(h.get("created_at", "")), state))
+        return found
+
+    def _sender_name(self, conn, device_id: str) -> str:
+        if device_id == _meta(conn, "sync.lead_id"):
+            return "lead"
+        row = conn.exec_driver_sql("SELECT name FROM sync_peers WHERE device_id = ?", (device_id,)).fetchone()
+        return row[0] if row else ""
+
+    def import_paths(self, paths: Iterable[Path], progress: Callable[[int, int], None] | None = None,
+                     cancel: Callable[[], bool] | None = None) -> ImportReport:
+        """Import bundle files and folders. Folders: only bundles addressed to this journal,
+        others are passed over quietly. Every bundle is checked and applied on its own (a
+        rejected one changes nothing and the others still import); the whole run is one
+        transaction, so a cancelled run leaves the journal exactly as before."""
+        files: list[tuple[Path, bool]] = []
+        for p in paths:
+            p = Path(p)
+            if p.is_dir():
+                files.extend((f, True) for f in sorted(p.glob(f"*{fmt.SUFFIX}")))
+            else:
+                files.append((p, False))
+        report = ImportReport()
+        with self.engine.connect().execution_options(immediate=True) as conn:
+            outer = conn.begin()
+            try:
+                # Order: by sender, then number, so a device's bundles apply in the order made.
+                parsed = []
+                for path, from_folder in files:
+                    parsed.append((path, from_folder, self._read(path)))
+                parsed.sort(key=lambda t: (0, "", 0) if isinstance(t[2], FileResult) else
+                            (1, str(t[2].header.get("sender")), int(t[2].header.get("seq") or 0)))
+                for done, (path, from_folder, item) in enumerate(parsed):
+                    if cancel and cancel():
+                        report.cancelled = True
+                        break
+                    if isinstance(item, FileResult):
+                        result = item
+                    else:
+                        savepoint = conn.begin_nested()
+                        try:
+                            result = self._import_one(conn, path, item, from_folder)
+                        except BundleError as exc:
+                            result = FileResult(path, "rejected", exc.reason, rejection_message(exc.reason, path.name))
+                        if result.status == "imported":
+                            savepoint.commit()
+                        else:
+                            savepoint.rollback()
+                    if result.status != "skipped" or not from_folder:
+                        report.results.append(result)
+                    if progress:
+                        progress(done + 1, len(parsed))
+                if report.cancelled or (cancel and cancel()):
+                    report.cancelled = True
+                    outer.rollback()
+                    for r in report.results:
+                        if r.status == "imported":
+                            r.status, r.message = "cancelled", _("Import cancelled: nothing was changed.")
+                else:
+                    outer.commit()
+            except BaseException:
+                if outer.is_active:
+                    outer.rollback()
+                raise
+        return report
+
+    def _read(self, path: Path):
+        try:
+            return fmt.read(path)
+        except BundleError as exc:
+            return FileResult(path, "rejected", exc.reason, rejection_message(exc.reason, path.name))
+        except OSError:
+            return FileResult(path, "rejected", "truncated", rejection_message("truncated", path.name))
+
+    def _import_one(self, conn, path: Path, b: fmt.Bundle, from_folder: bool) -> FileResult:
+        h = b.header
+        name = path.name
+        my_id = self.journal.device_id
+        sender = str(h.get("sender") or "")
+        if sender == my_id and from_folder:
+            return FileResult(path, "skipped")
+        if h.get("recipient") != my_id or h.get("team") != _meta(conn, "sync.team_id") or not my_id:
+            if from_folder:
+                return FileResult(path, "skipped")
+            raise BundleError("not_addressed")
+        keys = self._keys(conn)
+        if h.get("recipient_key") != crypto.key_id(keys.enc_public):
+            raise BundleError("not_addressed")
+        seq = h.get("seq")
+        if not isinstance(seq, int) or seq < 1:
+            raise BundleError("altered")
+
+        enroll_peer = None
+        if self.is_lead:
+            peer = conn.exec_driver_sql(
+                "SELECT id, name, state, sign_public FROM sync_peers WHERE device_id = ?", (sender,)).fetchone()
+            if peer is not None and peer[2] == "revoked":
+                raise BundleError("revoked_sender")
+            if peer is not None:
+                b.verify(bytes(peer[3]))
+                sender_name = peer[1]
+            else:
+                enroll_peer, sender_name = self._check_enrollment(conn, b)
+        else:
+            if sender != _meta(conn, "sync.lead_id"):
+                raise BundleError("unknown_sender")
+            b.verify(crypto.unb64(_meta(conn, "sync.team_sign_public")))
+            sender_name = "lead"
+
+        schema = str(h.get("schema") or "")
+        if schema not in known_revisions():
+            raise BundleError("newer_version")
+        seen = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
+                                    (sender, seq)).fetchone()
+        if seen is not None:
+            if seen[0] == b.digest:
+                return FileResult(path, "duplicate", message=_("{file} was imported before; nothing to do.").format(
+                    file=name), sender=sender_name, seq=seq)
+            raise BundleError("replayed")
+
+        payload = b.open(keys)
+        try:
+            groups = _rows_to_groups(payload)
+            ack = int(payload.get("ack") or 0)
+        except (TypeError, ValueError, IndexError, KeyError):
+            raise BundleError("altered", "payload structure") from None
+        now = utc_now()
+        if enroll_peer is not None:
+            enroll = h["enroll"]
+            conn.exec_driver_sql(
+                "UPDATE sync_peers SET device_id = ?, sign_public = ?, enc_public = ?, verifier = NULL, "
+                "state = 'enrolled', enrolled_at = ? WHERE id = ?",
+                (sender, crypto.unb64(enroll["sign_public"]), crypto.unb64(enroll["enc_public"]), now, enroll_peer))
+        if not self.is_lead:
+            groups = self._own_scope(groups)
+        state = replica.Replica.load(conn)
+        applied = replica.apply(conn, groups, record_conflicts=self.is_lead, replica=state)
+        first, last = int(h.get("first") or 0), int(h.get("last") or 0)
+        conn.exec_driver_sql(
+            "INSERT INTO sync_bundles (sender, seq, digest, first, last, changes, created_at, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (sender, seq, b.digest, first, last, applied.changes, str(h.get("created_at") or ""), now))
+        if self.is_lead:
+            conn.exec_driver_sql("UPDATE sync_peers SET ack = max(ack, ?), last_import_at = ? WHERE device_id = ?",
+                                 (ack, now, sender))
+        else:
+            acked = max(int(_meta(conn, "sync.acked", "0")), ack)
+            repo.set_meta(conn, "sync.acked", str(acked))
+            conn.exec_driver_sql("DELETE FROM sync_log WHERE seq <= ?", (acked,))
+            if _meta(conn, "sync.enrolled") != "1":
+                repo.set_meta(conn, "sync.enrolled", "1")
+                repo.set_meta(conn, "sync.enroll_secret", "")  # the one-time secret is spent
+        repo.set_meta(conn, "sync.last_import_at", now)
+        result = FileResult(path, "imported", sender=sender_name, seq=seq, changes=applied.changes,
+                            applied=applied.applied, conflicts=applied.conflicts, erased=applied.erased)
+        result.message = _("{file}: {changes} changes from {sender}, {applied} applied, {conflicts} conflicts.").format(
+            file=name, changes=applied.changes, sender=sender_name, applied=applied.applied,
+            conflicts=applied.conflicts)
+        if applied.max_hlc and millis(applied.max_hlc) - wall_ms() > MAX_DRIFT_MS:
+            result.warnings.append(_("The clock of {sender} is ahead by more than a day ({time}). Ask them to set "
+                                     "the date and time of the computer.").format(sender=sender_name,
+                                                                                  time=to_iso(applied.max_hlc)))
+        if applied.skipped:
+            result.warnings.append(_("{count} changes belong to records not received yet; they will apply when "
+                                     "the missing bundle arrives.").format(count=applied.skipped))
+        return result
+
+    def _own_scope(self, groups):
+        """A device accepts records of its own scope and shared catalogs only."""
+        me = self.journal.device_id
+        return [g for g in groups if g[2] in (me, replica.STAR)]
+
+    def _check_enrollment(self, conn, b: fmt.Bundle) -> tuple[int, str]:
+        """A first bundle from an unknown device: its signature must verify with the key it
+        presents and its proof must match a pending, unused enrollment secret."""
+        enroll = b.header.get("enroll")
+        if not isinstance(enroll, dict):
+            raise BundleError("unknown_sender")
+        try:
+            sign_public = crypto.unb64(enroll["sign_public"])
+            enc_public = crypto.unb64(enroll["enc_public"])
+            proof = crypto.unb64(enroll["proof"])
+            workstation = str(enroll["workstation"])
+        except (KeyError, ValueError, TypeError):
+            raise BundleError("altered", "enrollment block") from None
+        b.verify(sign_public)
+        candidates = conn.exec_driver_sql(
+            "SELECT id, name, verifier, state FROM sync_peers WHERE name = ?", (workstation,)).fetchall()
+        message = crypto.enrollment_message(str(b.header.get("team")), workstation, str(b.header.get("sender")),
+                                            sign_public, enc_public)
+        for peer_id, name, verifier, state in candidates:
+            if state == "pending" and verifier and crypto.check_enrollment_proof(bytes(verifier), message, proof):
+                return peer_id, name
+        raise BundleError("unknown_sender")
+
+    # -- conflicts (lead) ------------------------------------------------------------------
+
+    def list_conflicts(self) -> list[ConflictInfo]:
+        with self.engine.connect() as conn:
+            names = {d: n for d, n in conn.exec_driver_sql("SELECT device_id, name FROM sync_peers "
+                                                           "WHERE device_id IS NOT NULL")}
+            names[self.journal.device_id] = "lead"
+            out = []
+            rows = conn.exec_driver_sql(
+                "SELECT k.id, k.tbl, k.rid, k.field, k.kind, k.loser_value, k.loser_dev, k.loser_hlc, k.detected_at, "
+                "c.clocks FROM sync_conflicts k LEFT JOIN sync_clock c ON c.tbl = k.tbl AND c.rid = k.rid "
+                "ORDER BY k.id").fetchall()
+            for cid, tbl, rid, name, kind, value, dev, hlc, detected, clocks in rows:
+                clocks = json.loads(clocks or "{}")
+                current = clocks.get(name) or clocks.get(replica.STAR) or [0, "", 0, 0]
+                row = replica._select_rows(conn, tbl, [rid], [name, replica.DELETED]
+                                           if replica.DELETED in replica.SPECS[tbl].fields else [name]).get(rid, {})
+                out.append(ConflictInfo(
+                    id=cid, table=tbl, record_id=rid, field=name, kind=kind, loser_value=value,
+                    loser_device=names.get(dev, dev[:12]), loser_time=to_iso(hlc), current_value=row.get(name),
+                    current_device=names.get(current[1], current[1][:12]), current_time=to_iso(current[0]),
+                    record_deleted=row.get(replica.DELETED) is not None, detected_at=detected,
+                ))
+            return out
+
+    def resolve_conflict(self, conflict_id: int, choice: str = "keep", value: Any = None) -> None:
+        """keep: the current value stays; take: the losing value becomes current (for an edit
+        that lost against a deletion: the record is restored with the values that lost);
+        edit: `value` becomes current. A new value is an ordinary change and syncs."""
+        if choice not in ("keep", "take", "edit"):
+            raise SyncError(_("Choose keep, take or edit."))
+        with writing(self.engine) as conn:
+            found = conn.exec_driver_sql(
+                "SELECT tbl, rid, field, kind, loser_value FROM sync_conflicts WHERE id = ?", (conflict_id,)).fetchone()
+            if found is None:
+                raise SyncError(_("There is no open conflict with the number {id}.").format(id=conflict_id))
+            tbl, rid, name, kind, loser = found
+            if choice != "keep":
+                changes = {name: loser if choice == "take" else value}
+                if kind == "deleted" and choice == "take":
+                    for other, other_value in conn.exec_driver_sql(
+                            "SELECT field, loser_value FROM sync_conflicts WHERE tbl = ? AND rid = ? AND "
+                            "kind = 'deleted' ORDER BY loser_hlc", (tbl, rid)):
+                        changes[other] = other_value
+                    changes[replica.DELETED] = None
+                    conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND kind = 'deleted'",
+                                         (tbl, rid))
+                self._write_fields(conn, tbl, rid, changes)
+            conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE id = ?", (conflict_id,))
+
+    def _write_fields(self, conn, tbl: str, rid: str, changes: dict[str, Any]) -> None:
+        """Change some columns of one record through the repository (so it is tracked)."""
+        spec = replica.SPECS[tbl]
+        stamp = utc_now()
+        changes = dict(changes, updated_at=stamp, author=self.journal.user_name, device_id=self.journal.device_id) \
+            if tbl != "catalog_values" else dict(changes, updated_at=stamp)
+        if tbl == "entries":
+            row = conn.exec_driver_sql(
+                "SELECT * FROM entries WHERE id = ?", (rid,)).mappings().first()
+            if row is None:
+                raise SyncError(_("The record of this conflict no longer exists."))
+            row = dict(row)
+            row.update({k: v for k, v in changes.items() if k in spec.fields})
+            if row.get("start") and "start" in changes:
+                row["day"] = str(row["start"])[:10]
+            if row.get("deleted_at") is not None and replica.DELETED not in changes:
+                raise SyncError(_("This entry is deleted; restore it to change it."))
+            repo.write_entry(conn, repo.row_to_entry(row))
+        elif tbl == "clients":
+            row = conn.exec_driver_sql("SELECT * FROM clients WHERE id = ?", (rid,)).mappings().first()
+            if row is None:
+                raise SyncError(_("The record of this conflict no longer exists."))
+            row = dict(row)
+            row.update({k: v for k, v in changes.items() if k in spec.fields})
+            repo.write_client(conn, repo.row_to_client(row))
+        else:
+            catalog, code = rid.split("/", 1)
+            value = next((v for v in repo.load_catalogs(conn).values(catalog, include_retired=True)
+                          if v.code == code), None)
+            if value is None:
+                raise SyncError(_("The record of this conflict no longer exists."))
+            from dataclasses import replace
+
+            updated = replace(
+                value,
+                label=changes.get("label", value.label),
+                labels=json.loads(changes["labels"]) if "labels" in changes else value.labels,
+                active=bool(changes.get("active", value.active)), sort=int(changes.get("sort", value.sort)),
+            )
+            repo.put_catalog_value(conn, updated, stamp)

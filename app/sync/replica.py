@@ -1,0 +1,595 @@
+"""Per-field versions of synced records, and the merge, on an open connection.
+
+Every write goes through one transaction of the caller; nothing here commits.
+
+Tables (created by migration 0004, described in docs/sync-format.md):
+- `sync_clock(tbl, rid, origin, lseq, clocks, erased)`: one row per synced record. `clocks` is
+  JSON {field: [hlc, device, base, lseq]}; the key "*" is the clock of every field not listed
+  (a record is created with all its fields at one stamp, so most rows hold just "*").
+  `base` is the stamp of the version the writer replaced (what it had seen), `lseq` a local
+  counter of when this replica last changed the field (the lead exports by it).
+- `sync_log(seq, tbl, rid, field, value, hlc, base)`: a device's own changes, numbered, kept
+  until the lead acknowledges them (every intermediate value, so the lead sees every edit).
+- `sync_conflicts`: losing values of concurrent writes (only the lead records them).
+
+Values are the stored column values (text, integer or NULL) of the record tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from app.sync.hlc import Clock, to_iso
+
+DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL when alive
+ERASED = "_erased"  # data-protection erasure: absorbing, wins over everything
+STAR = "*"
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    key: str  # the column holding the record id ("" for catalog_values: catalog/code)
+    fields: tuple[str, ...]  # synced columns
+    no_conflict: frozenset[str]  # bookkeeping: last writer wins, never a conflict
+    cleared: dict[str, Any]  # content of a tombstone
+    required: tuple[str, ...]  # a record cannot be created without these
+
+
+_ENTRY_FIELDS = (
+    "type", "start", "end", "day", "mediator", "district", "school", "setting", "accompanied_to", "format",
+    "teacher", "social_worker", "pupils_count", "families_count", "place_type", "purpose", "adults_reached",
+    "children_reached", "languages", "topics", "referrals", "partners", "clients", "outcome", "follow_up",
+    "follow_up_due", "follow_up_done", "notes", "created_at", "updated_at", "author", "device_id", DELETED,
+)
+_ENTRY_KEEP = {"type", "created_at", "updated_at", "author", "device_id", DELETED}
+_ENTRY_DEFAULTS = {
+    "mediator": "", "languages": "[]", "topics": "[]", "referrals": "[]", "partners": "[]", "clients": "[]",
+    "follow_up": "", "follow_up_done": 0, "notes": "",
+}
+_CLIENT_FIELDS = (
+    "code", "kind", "name", "birth_year", "contact", "languages", "consent_date", "consent_scopes", "notes",
+    "created_at", "updated_at", "author", "device_id", DELETED,
+)
+_CLIENT_CLEARED = {
+    "name": "", "birth_year": None, "contact": "", "languages": "[]", "consent_date": None, "consent_scopes": "[]",
+    "notes": "",
+}
+META_FIELDS = frozenset({"created_at", "updated_at", "author", "device_id", "day"})
+
+SPECS: dict[str, TableSpec] = {
+    "entries": TableSpec(
+        "entries", "id", _ENTRY_FIELDS, META_FIELDS,
+        {f: _ENTRY_DEFAULTS.get(f) for f in _ENTRY_FIELDS if f not in _ENTRY_KEEP},
+        ("type", "created_at", "updated_at", "author", "device_id"),
+    ),
+    "clients": TableSpec(
+        "clients", "id", _CLIENT_FIELDS, META_FIELDS, _CLIENT_CLEARED,
+        ("code", "kind", "created_at", "updated_at", "author", "device_id"),
+    ),
+    "catalog_values": TableSpec(
+        "catalog_values", "", ("label", "labels", "active", "sort", "updated_at"), frozenset({"updated_at"}), {},
+        ("label", "updated_at"),
+    ),
+}
+CONTENT_DEFAULTS = {"entries": _ENTRY_DEFAULTS, "clients": {"name": "", "contact": "", "languages": "[]",
+                                                             "consent_scopes": "[]", "notes": ""},
+                    "catalog_values": {"labels": "{}", "active": 1, "sort": 0}}
+
+
+def catalog_rid(catalog: str, code: str) -> str:
+    return f"{catalog}/{code}"
+
+
+# -- replica context ---------------------------------------------------------------------
+
+def _meta(conn: Connection, key: str) -> str | None:
+    row = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+@dataclass
+class Replica:
+    """This store's identity and counters, read at the start of a write and saved with it."""
+
+    device_id: str
+    role: str
+    logging: bool  # a team device: own changes are logged until the lead acknowledges them
+    clock: Clock
+    lseq: int
+
+    @classmethod
+    def load(cls, conn: Connection) -> Replica:
+        role = _meta(conn, "role") or "mediator"
+        return cls(
+            device_id=_meta(conn, "device_id") or "",
+            role=role,
+            logging=role != "lead" and bool(_meta(conn, "sync.team_id")),
+            clock=Clock(int(_meta(conn, "sync.hlc") or 0)),
+            lseq=int(_meta(conn, "sync.lseq") or 0),
+        )
+
+    def save(self, conn: Connection) -> None:
+        _set_meta(conn, "sync.hlc", str(self.clock.last))
+        _set_meta(conn, "sync.lseq", str(self.lseq))
+
+    def next_lseq(self) -> int:
+        self.lseq += 1
+        return self.lseq
+
+
+def _load_clocks(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, tuple[str, dict, int]]:
+    """rid -> (origin, clocks, erased)"""
+    found: dict[str, tuple[str, dict, int]] = {}
+    for i in range(0, len(rids), CHUNK):
+        chunk = rids[i: i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for rid, origin, clocks, erased in conn.exec_driver_sql(
+            f"SELECT rid, origin, clocks, erased FROM sync_clock WHERE tbl = ? AND rid IN ({marks})",
+            (tbl, *chunk),
+        ):
+            found[rid] = (origin, json.loads(clocks), erased)
+    return found
+
+
+def _save_clocks(conn: Connection, rows: list[tuple]) -> None:
+    """rows of (tbl, rid, origin, lseq, clocks dict, erased)"""
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO sync_clock (tbl, rid, origin, lseq, clocks, erased) VALUES (?, ?, ?, ?, ?, ?)",
+            [(t, r, o, lseq, json.dumps(c, separators=(",", ":")), e) for t, r, o, lseq, c, e in rows],
+        )
+
+
+def _clock_of(clocks: dict, name: str) -> list | None:
+    return clocks.get(name) or clocks.get(STAR)
+
+
+def _select_rows(conn: Connection, tbl: str, rids: Sequence[str], columns: Sequence[str]) -> dict[str, dict]:
+    spec = SPECS[tbl]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    found: dict[str, dict] = {}
+    for i in range(0, len(rids), CHUNK):
+        chunk = list(rids[i: i + CHUNK])
+        marks = ",".join("?" * len(chunk))
+        if spec.key:
+            sql = f'SELECT "{spec.key}", {cols} FROM {tbl} WHERE "{spec.key}" IN ({marks})'
+            params: tuple = tuple(chunk)
+        else:
+            sql = f"SELECT catalog || '/' || code, {cols} FROM {tbl} WHERE catalog || '/' || code IN ({marks})"
+            params = tuple(chunk)
+        for row in conn.exec_driver_sql(sql, params):
+            found[row[0]] = dict(zip(columns, row[1:]))
+    return found
+
+
+# -- recording local writes --------------------------------------------------------------
+
+def _origin_for(tbl: str, replica: Replica) -> str:
+    return STAR if tbl == "catalog_values" else replica.device_id
+
+
+def track(conn: Connection, tbl: str, pairs: Iterable[tuple[str, dict | None, dict]]) -> int:
+    """Record local writes: `pairs` of (rid, row before or None, row after) with the synced
+    columns. A field whose value is unchanged is no change. Returns the number of field changes."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    spec = SPECS[tbl]
+    replica = Replica.load(conn)
+    clocks_found = _load_clocks(conn, tbl, [rid for rid, _, _ in pairs])
+    clock_rows, log_rows = [], []
+    total = 0
+    for rid, old, new in pairs:
+        origin, clocks, erased = clocks_found.get(rid, (_origin_for(tbl, replica), {}, 0))
+        if erased:
+            continue
+        if new.get(DELETED) is not None:
+            # A tombstone carries only the deletion and bookkeeping; the cleared content is implied.
+            names = [f for f in spec.fields if f == DELETED or f in spec.no_conflict]
+        else:
+            names = list(spec.fields)
+        if old is None or not clocks:
+            changed = names
+        else:
+            changed = [f for f in names if old.get(f) != new.get(f)]
+        if not changed:
+            continue
+        stamp = replica.clock.tick()
+        lseq = replica.next_lseq()
+        dev = replica.device_id
+        if not clocks:
+            clocks = {STAR: [stamp, dev, 0, lseq]}
+            bases = dict.fromkeys(changed, 0)
+        else:
+            bases = {}
+            for name in changed:
+                if name == DELETED:
+                    # What the deleter had seen: edits newer than this are concurrent with the deletion.
+                    bases[name] = max(c[0] for c in clocks.values())
+                else:
+                    bases[name] = (_clock_of(clocks, name) or [0])[0]
+                clocks[name] = [stamp, dev, bases[name], lseq]
+        clock_rows.append((tbl, rid, origin, lseq, clocks, 0))
+        if replica.logging:
+            log_rows.extend((tbl, rid, name, new.get(name), stamp, bases[name]) for name in changed)
+        total += len(changed)
+    _save_clocks(conn, clock_rows)
+    if log_rows:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, ?, ?, ?)", log_rows
+        )
+    replica.save(conn)
+    return total
+
+
+def snapshot(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, dict]:
+    """The synced columns of records as they are now (call before a write, pass to `track`)."""
+    return _select_rows(conn, tbl, rids, SPECS[tbl].fields)
+
+
+# -- erasure -------------------------------------------------------------------------------
+
+def erase_client(conn: Connection, client_id: str) -> int:
+    """Erase a person everywhere: the client, every entry linked to them, their conflict
+    records and unsent changes. Returns the number of entries erased. Syncs as one change."""
+    replica = Replica.load(conn)
+    stamp = replica.clock.tick()
+    clock = [stamp, replica.device_id, 0, replica.next_lseq()]
+    origin = _load_clocks(conn, "clients", [client_id]).get(client_id, (replica.device_id, {}, 0))[0]
+    erased = _erase(conn, "clients", {client_id: (origin, clock)}, replica)
+    if replica.logging:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES ('clients', ?, ?, 1, ?, 0)",
+            (client_id, ERASED, stamp),
+        )
+    replica.save(conn)
+    return erased
+
+
+def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> int:
+    """Erase records (rid -> (origin, erasure clock)); linked entries of erased clients follow,
+    with the client's erasure clock, so every replica derives the same. Returns entries erased."""
+    entry_targets: dict[str, tuple[str, list]] = {}
+    if tbl == "clients":
+        rids = list(targets)
+        for i in range(0, len(rids), CHUNK):
+            chunk = rids[i: i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for entry_id, client_id in conn.exec_driver_sql(
+                f"SELECT entry_id, client_id FROM entry_clients WHERE client_id IN ({marks})", tuple(chunk)
+            ):
+                entry_targets.setdefault(entry_id, targets[client_id])
+        now = to_iso(replica.clock.last)
+        conn.exec_driver_sql(
+            "UPDATE clients SET code = id, name = '', birth_year = NULL, contact = '', languages = '[]', "
+            "consent_date = NULL, consent_scopes = '[]', notes = '', deleted_at = coalesce(deleted_at, ?) "
+            "WHERE id = ?",
+            [(now, rid) for rid in rids],
+        )
+    else:
+        entry_targets = dict(targets)
+    if entry_targets:
+        known = _load_clocks(conn, "entries", list(entry_targets))
+        entry_targets = {
+            rid: (known.get(rid, (origin, {}, 0))[0], clock) for rid, (origin, clock) in entry_targets.items()
+            if not known.get(rid, ("", {}, 0))[2]
+        }
+        _tombstone_entries(conn, list(entry_targets), to_iso(replica.clock.last))
+    all_targets = [("clients" if tbl == "clients" else "entries", rid, o, c) for rid, (o, c) in targets.items()]
+    if tbl == "clients":
+        all_targets += [("entries", rid, o, c) for rid, (o, c) in entry_targets.items()]
+    _save_clocks(conn, [(t, rid, o, replica.next_lseq(), {ERASED: c}, 1) for t, rid, o, c in all_targets])
+    for t, rid, _o, _c in all_targets:
+        conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ?", (t, rid))
+        conn.exec_driver_sql("DELETE FROM sync_log WHERE tbl = ? AND rid = ? AND field != ?", (t, rid, ERASED))
+    return len(entry_targets)
+
+
+def _tombstone_entries(conn: Connection, ids: list[str], now: str) -> None:
+    if not ids:
+        return
+    cleared = SPECS["entries"].cleared
+    sets = ", ".join(f'"{c}" = ?' for c in cleared)
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i: i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        live = [r[0] for r in conn.exec_driver_sql(
+            f"SELECT seq FROM entries WHERE deleted_at IS NULL AND id IN ({marks})", tuple(chunk))]
+        if live:
+            conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", [(s,) for s in live])
+        conn.exec_driver_sql(f"DELETE FROM entry_clients WHERE entry_id IN ({marks})", tuple(chunk))
+    conn.exec_driver_sql(
+        f"UPDATE entries SET {sets}, deleted_at = coalesce(deleted_at, ?) WHERE id = ?",
+        [(*cleared.values(), now, rid) for rid in ids],
+    )
+
+
+# -- merging received changes ----------------------------------------------------------------
+
+@dataclass
+class Change:
+    field: str
+    value: Any
+    hlc: int
+    dev: str
+    base: int
+
+
+@dataclass
+class ApplyResult:
+    changes: int = 0  # field changes received
+    applied: int = 0  # field versions that became current here
+    conflicts: int = 0  # conflict records written
+    rows: int = 0  # records created or changed
+    erased: int = 0
+    skipped: int = 0  # for records not (yet) known here and incomplete
+    max_hlc: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == "[]" or value == 0
+
+
+def apply(conn: Connection, groups: list[tuple[str, str, str, list[Change]]], *, record_conflicts: bool,
+          replica: Replica | None = None) -> ApplyResult:
+    """Merge received changes, grouped per record as (tbl, rid, origin, changes).
+
+    Per field the version with the larger (hlc, device) wins, on every replica alike. With
+    `record_conflicts` (the lead), a losing value written without knowledge of the winner
+    (its base is not the other's stamp) is kept in `sync_conflicts`; so is an edit the
+    deleter had not seen (edit vs delete: the deletion stands). An erasure wins over all.
+    """
+    result = ApplyResult()
+    replica = replica or Replica.load(conn)
+    by_table: dict[str, list] = defaultdict(list)
+    for group in groups:
+        if group[0] in SPECS:
+            by_table[group[0]].append(group)
+    for tbl in ("catalog_values", "clients", "entries"):  # clients first: entries may link to them
+        if by_table.get(tbl):
+            _apply_table(conn, tbl, by_table[tbl], record_conflicts, replica, result)
+    replica.clock.observe(result.max_hlc)
+    replica.save(conn)
+    return result
+
+
+def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
+    spec = SPECS[tbl]
+    rids = list(dict.fromkeys(g[1] for g in groups))
+    clocks_found = _load_clocks(conn, tbl, rids)
+    columns = list(spec.fields) + (["seq"] if tbl == "entries" else [])
+    rows_found = _select_rows(conn, tbl, rids, columns)
+    open_conflicts: dict[tuple[str, str], set[int]] = defaultdict(set)
+    if record_conflicts:
+        for i in range(0, len(rids), CHUNK):
+            chunk = rids[i: i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for rid, name, hlc in conn.exec_driver_sql(
+                f"SELECT rid, field, loser_hlc FROM sync_conflicts WHERE tbl = ? AND rid IN ({marks})",
+                (tbl, *chunk),
+            ):
+                open_conflicts[(rid, name)].add(hlc)
+    erased_clients: dict[str, list] = {}
+    if tbl == "entries":
+        erased_clients = _erased_client_ids(conn, groups)
+
+    clock_rows, inserts, updates, conflicts, dismiss = [], [], [], [], []
+    erase_targets: dict[str, tuple[str, list]] = {}
+    fts_delete, fts_insert, links_reset = [], [], []
+    merged_groups: dict[str, tuple[str, list[Change]]] = {}
+    for _tbl, rid, origin, changes in groups:
+        if rid in merged_groups:
+            merged_groups[rid][1].extend(changes)
+        else:
+            merged_groups[rid] = (origin, list(changes))
+    for rid, (origin, changes) in merged_groups.items():
+        result.changes += len(changes)
+        for c in changes:
+            result.max_hlc = max(result.max_hlc, c.hlc)
+        known_origin, clocks, erased = clocks_found.get(rid, (origin, {}, 0))
+        if erased:
+            continue
+        erasure = [c for c in changes if c.field == ERASED]
+        if erasure:
+            first = min(erasure, key=lambda c: (c.hlc, c.dev))
+            erase_targets[rid] = (known_origin, [first.hlc, first.dev, 0, 0])
+            continue
+        old = rows_found.get(rid)
+        clocks = {k: list(v) for k, v in clocks.items()}
+        if old is None:
+            present = {c.field for c in changes}
+            if any(name not in present for name in spec.required):
+                result.skipped += len(changes)
+                continue
+            row = {name: CONTENT_DEFAULTS[tbl].get(name) for name in spec.fields}
+        else:
+            row = dict(old)
+        changed: set[str] = set()
+        field_conflicts = []
+        for c in sorted(changes, key=lambda c: (c.hlc, c.dev, c.field != DELETED)):
+            if c.field not in spec.fields:
+                continue
+            cur = _clock_of(clocks, c.field)
+            if cur is not None and cur[0] == c.hlc and cur[1] == c.dev:
+                continue  # already have this version
+            wins = cur is None or (c.hlc, c.dev) > (cur[0], cur[1])
+            deleted = row.get(DELETED) is not None
+            if c.field == DELETED:
+                if wins:
+                    if c.value is not None and not deleted:
+                        if record_conflicts:
+                            for name in spec.fields:
+                                if name in spec.no_conflict or name == DELETED or name == "type":
+                                    continue
+                                fc = _clock_of(clocks, name)
+                                if fc and fc[0] > c.base and not _empty(row.get(name)):
+                                    field_conflicts.append((name, row.get(name), fc[0], fc[1], "deleted"))
+                        row.update(spec.cleared)
+                    row[DELETED] = c.value
+                    clocks[DELETED] = [c.hlc, c.dev, c.base, 0]
+                    changed.add(DELETED)
+                continue
+            if c.field in spec.no_conflict or c.field == "type":
+                if wins:
+                    row[c.field] = c.value
+                    clocks[c.field] = [c.hlc, c.dev, c.base, 0]
+                    changed.add(c.field)
+                continue
+            if deleted:
+                dclock = clocks.get(DELETED) or [0, "", 0]
+                if record_conflicts and c.hlc > dclock[2] and not _empty(c.value):
+                    field_conflicts.append((c.field, c.value, c.hlc, c.dev, "deleted"))
+                if wins:
+                    clocks[c.field] = [c.hlc, c.dev, c.base, 0]
+                    changed.add(c.field)
+                continue
+            if wins:
+                if record_conflicts and cur is not None and old is not None and c.base != cur[0] \
+                        and row.get(c.field) != c.value:
+                    field_conflicts.append((c.field, row.get(c.field), cur[0], cur[1], "concurrent"))
+                row[c.field] = c.value
+                clocks[c.field] = [c.hlc, c.dev, c.base, 0]
+                changed.add(c.field)
+            elif record_conflicts and cur[2] != c.hlc and row.get(c.field) != c.value:
+                field_conflicts.append((c.field, c.value, c.hlc, c.dev, "concurrent"))
+            if record_conflicts and c.base in open_conflicts.get((rid, c.field), ()):
+                dismiss.append((tbl, rid, c.field, c.base))
+        if not changed and not field_conflicts:
+            continue
+        # Every field version that became current here gets this replica's next lseq.
+        for name in changed:
+            clocks[name][3] = replica.next_lseq()
+        if old is None:
+            star = max(clocks.values(), key=lambda v: (v[0], v[1]))
+            clocks = _compact(clocks, spec.fields, star)
+        result.applied += len(changed)
+        clock_rows.append((tbl, rid, known_origin, max(v[3] for v in clocks.values()), clocks, 0))
+        for name, value, hlc, dev, kind in field_conflicts:
+            conflicts.append((tbl, rid, name, hlc, dev, value, kind))
+        if not changed:
+            continue
+        result.rows += 1
+        if tbl == "entries" and row.get(DELETED) is None and erased_clients:
+            hit = sorted(set(json.loads(row.get("clients") or "[]")) & erased_clients.keys())
+            if hit:
+                erase_targets[rid] = (known_origin, erased_clients[hit[0]])
+        if old is None:
+            inserts.append(dict(row, _rid=rid))
+        else:
+            updates.append((rid, row))
+        if tbl == "entries":
+            was_live = old is not None and old.get(DELETED) is None
+            live = row.get(DELETED) is None
+            text_changed = old is None or any(
+                old.get(n) != row.get(n) for n in ("notes", "follow_up", "type", DELETED))
+            if was_live and (text_changed or not live):
+                fts_delete.append((old["seq"],))
+            if live and (text_changed or not was_live):
+                fts_insert.append((_fts_body(row), rid))
+            if old is None or old.get("clients") != row.get("clients"):
+                links_reset.append((rid, json.loads(row.get("clients") or "[]")))
+
+    _save_clocks(conn, clock_rows)
+    _write_rows(conn, tbl, inserts, updates)
+    if tbl == "entries":
+        if fts_delete:
+            conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", fts_delete)
+        if fts_insert:
+            conn.exec_driver_sql(
+                "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
+                fts_insert)
+        if links_reset:
+            conn.exec_driver_sql("DELETE FROM entry_clients WHERE entry_id = ?", [(r,) for r, _ in links_reset])
+            links = [(r, c) for r, ids in links_reset for c in dict.fromkeys(ids)]
+            if links:
+                conn.exec_driver_sql("INSERT INTO entry_clients (entry_id, client_id) VALUES (?, ?)", links)
+    if conflicts:
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO sync_conflicts (tbl, rid, field, loser_hlc, loser_dev, loser_value, kind, "
+            "detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*c, to_iso(replica.clock.last or result.max_hlc)) for c in conflicts],
+        )
+        result.conflicts += len(conflicts)
+    if dismiss:
+        conn.exec_driver_sql(
+            "DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND field = ? AND loser_hlc = ?", dismiss)
+    if erase_targets:
+        result.erased += len(erase_targets)
+        _erase(conn, tbl, erase_targets, replica)
+
+
+def _compact(clocks: dict, fields: Sequence[str], star: list) -> dict:
+    out = {STAR: star}
+    for name in fields:
+        value = clocks.get(name)
+        if value is not None and value != star:
+            out[name] = value
+    return out
+
+
+def _erased_client_ids(conn: Connection, groups) -> dict[str, list]:
+    """Erased clients linked from the incoming entries: client id -> erasure clock."""
+    wanted: set[str] = set()
+    for _t, _r, _o, changes in groups:
+        for c in changes:
+            if c.field == "clients" and c.value:
+                try:
+                    wanted.update(json.loads(c.value))
+                except ValueError:
+                    continue
+    if not wanted:
+        return {}
+    found = _load_clocks(conn, "clients", sorted(wanted))
+    return {rid: clocks[ERASED] for rid, (_o, clocks, erased) in found.items() if erased}
+
+
+def _fts_body(row: dict) -> str:
+    return "\n".join(part for part in (row.get("notes"), row.get("follow_up")) if part)
+
+
+def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[tuple[str, dict]]) -> None:
+    spec = SPECS[tbl]
+    names = list(spec.fields)
+    cols = ", ".join(f'"{n}"' for n in names)
+    if tbl == "catalog_values":
+        return _write_catalog(conn, inserts, updates)
+    if inserts:
+        conn.exec_driver_sql(
+            f'INSERT INTO {tbl} ("{spec.key}", {cols}) VALUES (?, {", ".join("?" * len(names))})',
+            [(r["_rid"], *(r[n] for n in names)) for r in inserts],
+        )
+    if updates:
+        sets = ", ".join(f'"{n}" = ?' for n in names)
+        conn.exec_driver_sql(
+            f'UPDATE {tbl} SET {sets} WHERE "{spec.key}" = ?',
+            [(*(r[n] for n in names), rid) for rid, r in updates],
+        )
+
+
+def _write_catalog(conn: Connection, inserts: list[dict], updates: list[tuple[str, dict]]) -> None:
+    rows = [(r["_rid"], r) for r in inserts] + updates
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO catalog_values (catalog, code, label, labels, active, sort, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(catalog, code) DO UPDATE SET label = excluded.label, "
+            "labels = excluded.labels, active = excluded.active, sort = excluded.sort, "
+            "updated_at = excluded.updated_at",
+            [(*rid.split("/", 1), r["label"], r["labels"], r["active"], r["sort"], r["updated_at"])
+             for rid, r in rows],
+        )
