@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QTableWid
 from app.domain.catalogs import CATALOGS, CatalogValue
 from app.domain.entries import CLIENT_KIND_LABELS, Client
 from app.domain.validation import ValidationError
-from app.i18n import _, current_language
+from app.i18n import _, current_language, formats
 from app.services.journal import Journal
 from app.ui.forms.ui_catalog_editor import Ui_CatalogEditor
 from app.ui.forms.ui_client_dialog import Ui_ClientDialog
@@ -168,16 +168,39 @@ class CatalogEditor(QDialog):
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, idle_minutes: int, parent=None):
+    """Idle lock, and (for a Romani interface, which has no locale data of its own) the
+    region whose date and number conventions apply; the region is kept in the journal."""
+
+    def __init__(self, idle_minutes: int, parent=None, region: str | None = None):
         super().__init__(parent)
         self.ui = Ui_Preferences()
         self.ui.setupUi(self)
         self.ui.idle_minutes.setValue(idle_minutes)
+        self._region = region or formats.current_region()
+        self._fill_regions()
         self.ui.buttons.accepted.connect(self.accept)
         self.ui.buttons.rejected.connect(self.reject)
 
+    def _fill_regions(self) -> None:
+        fill_combo(self.ui.region, [(code, _(name)) for code, name in formats.REGIONS.items()], self._region)
+        romani = current_language() == "rom"
+        self.ui.region.setVisible(romani)
+        self.ui.region_label.setVisible(romani)
+
     def idle_minutes(self) -> int:
         return self.ui.idle_minutes.value()
+
+    def region(self) -> str:
+        return combo_code(self.ui.region) or self._region
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self._region = self.region()
+            minutes = self.ui.idle_minutes.value()
+            self.ui.retranslateUi(self)
+            self.ui.idle_minutes.setValue(minutes)
+            self._fill_regions()
+        super().changeEvent(event)
 
 
 __all__ = ["ClientDialog", "CatalogEditor", "PreferencesDialog", "QDialogButtonBox"]

@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QDate, QDateTime, QLocale, QMode
 from app.domain.entries import ENTRY_TYPE_LABELS
 from app.domain.filters import JournalFilter
 from app.i18n import N_, _
+from app.i18n import formats
 from app.services.journal import Journal
 from app.store.repository import JournalRow
 
@@ -78,7 +79,7 @@ class JournalModel(QAbstractTableModel):
         if column == 0:
             when = dt.datetime.fromisoformat(row.start)
             qwhen = QDateTime(QDate(when.year, when.month, when.day), QTime(when.hour, when.minute))
-            return QLocale().toString(qwhen, QLocale.FormatType.ShortFormat)
+            return QLocale().toString(qwhen, formats.qt_datetime_format())  # Babel/CLDR conventions
         if column == 1:
             return _(ENTRY_TYPE_LABELS[row.type])
         if column == 2:
@@ -96,7 +97,7 @@ class JournalModel(QAbstractTableModel):
             if not row.follow_up_due:
                 return ""
             due = dt.date.fromisoformat(row.follow_up_due)
-            text = QLocale().toString(QDate(due.year, due.month, due.day), QLocale.FormatType.ShortFormat)
+            text = QLocale().toString(QDate(due.year, due.month, due.day), formats.qt_date_format())
             return _("{date} (done)").format(date=text) if row.follow_up_done else text
         return None
 

@@ -23,6 +23,7 @@ from app.domain.filters import JournalFilter
 from app.domain.records import entry_to_record, record_to_entry
 from app.domain.validation import ValidationError
 from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext, pgettext
+from app.i18n.formats import format_time
 from app.services.journal import Journal
 from app.services.stores import StoreError, check_new_passphrase, create_store, open_store, store_exists
 from app.store.keyslots import WrongPassphrase
@@ -34,7 +35,7 @@ from app.ui.forms.ui_main_window import Ui_MainWindow
 from app.ui.forms.ui_unlock import Ui_Unlock
 from app.ui.journal_model import JournalModel
 from app.ui.tasks import TaskRunner
-from app.ui.translator import apply_language
+from app.ui.translator import apply_language, apply_region
 from app.ui.widgets import catalog_items, combo_code, fill_combo, fill_table, short_date
 
 SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
@@ -344,6 +345,7 @@ class MainWindow(QMainWindow):
 
     def enter_workspace(self, journal: Journal) -> None:
         self.journal = journal
+        apply_region(journal.get_setting("region", "") or None)  # Romani dates follow the user's region
         self.ui.pages.setCurrentIndex(WORK_PAGE)
         for action in self._work_actions():
             action.setEnabled(True)
@@ -566,7 +568,7 @@ class MainWindow(QMainWindow):
         self.model.reload()
         self._select(saved.id)
         self.refresh_follow_ups()
-        when = saved.start.strftime("%H:%M") if saved.start else ""
+        when = format_time(saved.start)
         self.ui.statusbar.showMessage(_("Saved: {type}, {time}.").format(type=form.title(), time=when), 6000)
         form.load(self.journal.new_entry(form.entry_type))  # ready for the next one
         self.ui.form_message.clear()
@@ -732,6 +734,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("idle_minutes", dialog.idle_minutes())
             if self.journal is not None:
                 self._start_idle_timer()
+                self.journal.set_setting("region", dialog.region())  # kept encrypted, not in Qt settings
+                apply_region(dialog.region())
+                self.retranslate()  # dates in the lists follow the region
 
     # -- lock -----------------------------------------------------------------------------------
 

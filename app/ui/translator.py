@@ -1,11 +1,14 @@
 """Qt's translate() answered by gettext, so Designer forms, our code and Qt's own
-dialogs read from one catalog, and a language switch retranslates every window."""
+dialogs read from one catalog, and a language switch retranslates every window.
+Date pickers get the interface language's date conventions (app/i18n/formats.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTranslator
+from PySide6.QtWidgets import QApplication, QCalendarWidget, QDateEdit, QDateTimeEdit, QMenu, QToolButton
 
 from app import i18n
+from app.i18n import formats
 
 
 class GettextTranslator(QTranslator):
@@ -23,7 +26,48 @@ class GettextTranslator(QTranslator):
         return False
 
 
+class DateEditLocalizer(QObject):
+    """Gives every date/time picker the interface's date format when it is first shown."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Polish and isinstance(obj, QDateTimeEdit):
+            localize_date_edit(obj)
+        return False
+
+
+def localize_date_edit(edit: QDateTimeEdit) -> None:
+    edit.setLocale(QLocale())
+    edit.setDisplayFormat(formats.qt_date_format() if isinstance(edit, QDateEdit) else formats.qt_datetime_format())
+    if edit.calendarPopup():
+        localize_calendar(edit.calendarWidget())
+
+
+def localize_calendar(calendar: QCalendarWidget) -> None:
+    """Qt has no Romani: in a Romani interface the calendar shows Romani month names and
+    no weekday header (which Qt could only write in another language)."""
+    calendar.setLocale(QLocale())
+    romani = i18n.current_language() == "rom"
+    calendar.setHorizontalHeaderFormat(QCalendarWidget.HorizontalHeaderFormat.NoHorizontalHeader if romani
+                                       else QCalendarWidget.HorizontalHeaderFormat.ShortDayNames)
+    button = calendar.findChild(QToolButton, "qt_calendar_monthbutton")
+    if button is None:
+        return
+
+    def name_months(*_args) -> None:
+        menu = button.menu() or calendar.findChild(QMenu)
+        for month, action in enumerate(menu.actions() if menu else [], start=1):
+            action.setText(formats.month_name(month) if romani else QLocale().standaloneMonthName(month))
+        button.setText(formats.month_name(calendar.monthShown()) if romani
+                       else QLocale().standaloneMonthName(calendar.monthShown()))
+
+    name_months()
+    if not calendar.property("months_named"):
+        calendar.setProperty("months_named", True)
+        calendar.currentPageChanged.connect(lambda *_a: localize_calendar(calendar))
+
+
 _installed: list[QTranslator] = []  # keep references, or Qt would translate with freed objects
+_localizer: list[DateEditLocalizer] = []
 
 
 def apply_language(language: str) -> None:
@@ -33,14 +77,33 @@ def apply_language(language: str) -> None:
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
-    locale_name = {"rom": "de"}.get(language, language)  # Romani uses a region's conventions; see docs/i18n.md
-    QLocale.setDefault(QLocale(locale_name))
+    apply_formats()
     qt_base = QTranslator()
-    if language != "en" and qt_base.load(QLocale(locale_name), "qtbase", "_",
-                                          QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        if language != "rom":
-            _installed.append(qt_base)
+    if language not in ("en", "rom") and qt_base.load(QLocale(language), "qtbase", "_",
+                                                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        _installed.append(qt_base)
     ours = GettextTranslator()
     _installed.append(ours)  # installed last = asked first
     for translator in _installed:
         app.installTranslator(translator)
+
+
+def apply_formats() -> None:
+    """Qt's default locale follows the interface language (for Romani: the chosen region),
+    and every open date picker is reformatted."""
+    QLocale.setDefault(QLocale(formats.locale_name()))
+    app = QCoreApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    if not _localizer:
+        _localizer.append(DateEditLocalizer())
+        app.installEventFilter(_localizer[0])
+    for widget in app.allWidgets():
+        if isinstance(widget, QDateTimeEdit):
+            localize_date_edit(widget)
+
+
+def apply_region(region: str | None) -> None:
+    """The region preference (Romani only) from the unlocked journal."""
+    formats.set_region(region)
+    apply_formats()

@@ -75,7 +75,7 @@ def fill_table(table, headers: list[str], rows: list[tuple[str, list[str]]]) -> 
 
 
 def short_date(value) -> str:
-    """A date in the interface language's short format (QLocale default follows the language)."""
-    from PySide6.QtCore import QDate, QLocale
+    """A date in the interface language's conventions (Babel/CLDR; for Romani the region's)."""
+    from app.i18n.formats import format_date
 
-    return QLocale().toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+    return format_date(value)

@@ -1,0 +1,338 @@
+"""Desktop client in every language: no text cut off at the default window size, a language
+switch at runtime retranslates every open window without losing anything typed, and dates
+follow the interface language (Romani: the region chosen in Preferences)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from gui_fixtures import *  # noqa: F403 (fixtures and helpers)
+from gui_fixtures import check_items, make_store, select_combo, type_text
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QCheckBox,
+    QDateEdit,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QStyle,
+    QStyleOptionHeader,
+    QTabBar,
+    QTableView,
+    QWidget,
+)
+
+from app.domain.entries import CONSULTATION, OUTREACH_VISIT, TANDEM_SESSION
+from app.i18n import _, current_language, formats, pgettext
+from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
+from app.ui.translator import apply_language
+
+LANGS = ("de", "ro", "bg", "rom", "en")
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    apply_language("en")
+    formats.set_region(None)
+
+
+# -- finding cut-off text ---------------------------------------------------------------------
+
+def _plain(text: str) -> str:
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def _clipped_by_ancestor(widget: QWidget, right_edge: int) -> str | None:
+    """The text ends at `right_edge` (widget coordinates): is that outside the window, or
+    outside a scroll area that cannot scroll sideways?"""
+    window = widget.window()
+    if widget.mapTo(window, QPoint(right_edge, 0)).x() > window.width():
+        return "runs past the window edge"
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        area = parent.parentWidget()
+        if isinstance(area, QAbstractScrollArea) and parent is area.viewport() \
+                and area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            if widget.mapTo(parent, QPoint(right_edge, 0)).x() > parent.width():
+                return "runs past the side of a scroll area that cannot scroll sideways"
+        parent = parent.parentWidget()
+    return None
+
+
+def cut_texts(root: QWidget) -> list[str]:
+    """Every visible label, button, check box, group box title, tab and column header under
+    `root` whose text does not fit into the space it has (measured with QFontMetrics)."""
+    problems = []
+
+    def report(widget, text, why):
+        problems.append(f"{type(widget).__name__} {widget.objectName() or '?'} {text!r}: {why}")
+
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisible() or w.width() <= 0:
+            continue
+        fm = w.fontMetrics()
+        if isinstance(w, QLabel) and w.text() and w.pixmap().isNull():
+            text = _plain(w.text()) if w.buddy() is not None else w.text()
+            if w.textFormat() == Qt.TextFormat.RichText or (w.textFormat() == Qt.TextFormat.AutoText and "<" in text):
+                continue
+            if w.wordWrap():
+                if w.heightForWidth(w.width()) > w.height() + 1:
+                    report(w, text, f"wrapped text needs {w.heightForWidth(w.width())} px height, has {w.height()}")
+                needed = min(w.width(), max(fm.horizontalAdvance(word) for word in text.split() or [""]))
+            else:
+                needed = max(fm.horizontalAdvance(line) for line in text.splitlines())
+                available = w.contentsRect().width() - 2 * w.margin() - max(w.indent(), 0)
+                if needed > available:
+                    report(w, text, f"needs {needed} px, has {available}")
+            why = _clipped_by_ancestor(w, w.contentsRect().left() + min(needed, w.width()))
+            if why:
+                report(w, text, why)
+        elif isinstance(w, QAbstractButton) and w.text() and not isinstance(w.parentWidget(), QTabBar):
+            text = _plain(w.text())
+            needed = fm.horizontalAdvance(text)
+            if isinstance(w, (QCheckBox, QRadioButton)):
+                available = w.width() - (w.sizeHint().width() - needed)
+            elif isinstance(w, QPushButton):
+                available = w.width() - 8  # the frame and padding of a push button
+            else:
+                available = w.width()
+            if needed > available:
+                report(w, text, f"needs {needed} px, has {available}")
+            why = _clipped_by_ancestor(w, min(w.width(), max(needed, 1)))
+            if why:
+                report(w, text, why)
+        elif isinstance(w, QGroupBox) and w.title():
+            needed = fm.horizontalAdvance(_plain(w.title())) + (24 if w.isCheckable() else 8)
+            if needed > w.width():
+                report(w, w.title(), f"title needs {needed} px, has {w.width()}")
+        elif isinstance(w, QTabBar):
+            for i in range(w.count()):
+                if w.tabRect(i).width() < w.tabSizeHint(i).width() or not w.rect().contains(w.tabRect(i)):
+                    report(w, w.tabText(i), "tab is elided or scrolled out of view")
+        elif isinstance(w, QTableView):
+            header: QHeaderView = w.horizontalHeader()
+            model = w.model()
+            if model is None or header.isHidden():
+                continue
+            for i in range(header.count()):
+                if header.isSectionHidden(i):
+                    continue
+                text = str(model.headerData(i, Qt.Orientation.Horizontal) or "")
+                # what QHeaderView::paintSection does: elide the text to the style's label rect
+                option = QStyleOptionHeader()
+                option.initFrom(header)
+                option.rect = QRect(0, 0, header.sectionSize(i), header.height())
+                option.section, option.text = i, text
+                label_rect = header.style().subElementRect(QStyle.SubElement.SE_HeaderLabel, option, header)
+                shown = header.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, label_rect.width())
+                if text and shown != text:
+                    report(w, text, f"column header shown as {shown!r} ({header.sectionSize(i)} px)")
+    return problems
+
+
+def cut_menu_texts(window) -> list[str]:
+    problems = []
+    bar = window.menuBar()
+    for action in bar.actions():
+        geometry = bar.actionGeometry(action)
+        if geometry.isEmpty() or geometry.right() > bar.width():
+            problems.append(f"menu {action.text()!r} does not fit into the menu bar")
+        menu = action.menu()
+        if menu is not None:
+            menu.ensurePolished()
+            screen = QApplication.primaryScreen().availableGeometry()
+            if menu.sizeHint().width() > screen.width():
+                problems.append(f"menu {action.text()!r} is wider than the screen")
+    return problems
+
+
+def _settle(qtbot) -> None:
+    QApplication.processEvents()
+    qtbot.wait(1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_text_is_cut_off(qtbot, open_window, data_dir, gui_settings, lang):
+    """Every window, page, tab, entry form and dialog at its default size in `lang`."""
+    from app.ui.main_window import MainWindow
+    from app.ui.tasks import TaskRunner
+
+    apply_language(lang)
+    problems: list[str] = []
+
+    # first-run setup (no journal yet) and unlock pages
+    setup = MainWindow(data_dir / "none" / "journal.db", gui_settings, TaskRunner())
+    qtbot.addWidget(setup)
+    setup.show()
+    qtbot.waitExposed(setup)
+    _settle(qtbot)
+    problems += [f"setup: {p}" for p in cut_texts(setup) + cut_menu_texts(setup)]
+    setup.close()
+
+    window = open_window(unlock_now=False)
+    _settle(qtbot)
+    problems += [f"unlock: {p}" for p in cut_texts(window)]
+    from gui_fixtures import unlock
+
+    unlock(qtbot, window)
+    assert window.size().width() == 1280 and window.size().height() == 800
+    for tab in range(window.ui.tabs.count()):
+        window.ui.tabs.setCurrentIndex(tab)
+        _settle(qtbot)
+        problems += [f"tab {tab}: {p}" for p in cut_texts(window)]
+    window.ui.tabs.setCurrentIndex(0)
+    for entry_type in (CONSULTATION, TANDEM_SESSION, OUTREACH_VISIT):
+        window.new_entry(entry_type)
+        form = window.current_form
+        if entry_type == TANDEM_SESSION:
+            select_combo(form.ui.format, "tridem")  # the social worker field shows its label in full
+        _settle(qtbot)
+        problems += [f"{entry_type} form: {p}" for p in cut_texts(window)]
+    problems += [f"menus: {p}" for p in cut_menu_texts(window)]
+
+    for make in (lambda: ClientDialog(window.journal, parent=window), lambda: CatalogEditor(window.journal, window),
+                 lambda: PreferencesDialog(5, window)):
+        dialog = make()
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        _settle(qtbot)
+        problems += [f"{type(dialog).__name__}: {p}" for p in cut_texts(dialog)]
+        dialog.reject()
+    assert not problems, f"{lang}: text cut off:\n" + "\n".join(problems)
+
+
+def test_the_truncation_check_sees_cut_text(qtbot):
+    """A label squeezed below its text width and a tab bar too narrow are reported."""
+    box = QWidget()
+    qtbot.addWidget(box)
+    label = QLabel("Schulsozialarbeiterin oder Schulsozialarbeiter", box)
+    label.setGeometry(0, 0, 60, 20)
+    tabs = QTabBar(box)
+    tabs.addTab("Wiedervorlagen (12)")
+    tabs.addTab("Klient*innen")
+    tabs.setGeometry(0, 30, 60, 30)
+    box.resize(300, 80)
+    box.show()
+    qtbot.waitExposed(box)
+    found = "\n".join(cut_texts(box))
+    assert "Schulsozialarbeiterin" in found and "tab is elided" in found
+
+
+# -- switching language while working ----------------------------------------------------------
+
+def test_language_switch_keeps_everything_typed(qtbot, open_window):
+    window = open_window()
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    form = window.forms[CONSULTATION]
+    select_combo(form.ui.setting, "home_visit")
+    select_combo(form.ui.district, "haspe")
+    check_items(form.ui.topics, "housing", "school")
+    note = "Întâlnire la școală – ще дойде утре, Straße ß"
+    type_text(form.ui.notes, note)
+    type_text(form.ui.follow_up, "Termin für Ämter über­prüfen")
+    follow_up = form.ui.follow_up.text()
+    start = form.ui.start.dateTime()
+
+    # dialogs that are open at the same time (not modal here, so the test can reach the menu)
+    client = ClientDialog(window.journal, parent=window)
+    client.show()
+    type_text(client.ui.name, "Ana Ștefănescu")
+    select_combo(client.ui.kind, "household")
+    prefs = PreferencesDialog(17, window)
+    prefs.show()
+
+    for lang in ("de", "ro", "bg", "rom", "en"):
+        window.language_actions[lang].trigger()
+        QApplication.processEvents()
+        assert current_language() == lang
+        expected_file = _("&File")
+        assert window.menu_file.title() == expected_file
+        assert window.menu_edit.title() == pgettext("menu", "&Edit")
+        assert window.act_new_consultation.text() == _("New &consultation")
+        assert window.ui.tabs.tabText(0) == _("&Journal")
+        assert window.ui.form_title.text() == _("New: {type}").format(type=_("Consultation"))
+        assert form.ui.notes_label.text() == _("&Note")
+        if lang != "en":
+            assert expected_file != "&File", f"{lang}: the menu was not translated"
+        # nothing typed or chosen is lost
+        assert form.ui.notes.toPlainText() == note
+        assert form.ui.follow_up.text() == follow_up
+        assert form.ui.start.dateTime() == start
+        assert form.ui.setting.currentData() == "home_visit"
+        assert form.ui.district.currentData() == "haspe"
+        assert form.ui.setting.currentText() == window.journal.catalogs.label("settings", "home_visit")
+        checked = [form.ui.topics.item(i).data(Qt.ItemDataRole.UserRole) for i in range(form.ui.topics.count())
+                   if form.ui.topics.item(i).checkState() == Qt.CheckState.Checked]
+        assert checked == ["housing", "school"]
+        assert window.language_actions[lang].isChecked()
+        # the open dialogs too
+        assert client.windowTitle() == _("Client")
+        assert client.ui.name.text() == "Ana Ștefănescu"
+        assert client.ui.kind.currentData() == "household"
+        assert client.ui.kind.currentText() == _("Household")
+        assert prefs.windowTitle() == _("Preferences")
+        assert prefs.idle_minutes() == 17
+        assert prefs.ui.region.isVisible() == (lang == "rom")
+    assert window.settings.value("language") == "en"
+    client.reject()
+    prefs.reject()
+
+
+# -- dates and numbers -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "region", "date", "number"), [
+    ("en", None, "31/03/2026", "1,234.5"),
+    ("de", None, "31.03.2026", "1.234,5"),
+    ("ro", None, "31.03.2026", "1.234,5"),
+    ("bg", None, "31.03.2026\u202fг.", "1\xa0234,5"),
+    ("rom", "RO", "31.03.2026", "1.234,5"),
+    ("rom", "BG", "31.03.2026", "1\xa0234,5"),  # Bulgarian conventions without the word "г."
+    ("rom", "DE", "31.03.2026", "1.234,5"),
+])
+def test_dates_and_numbers_follow_the_language_and_region(lang, region, date, number):
+    from app.i18n import set_language
+
+    set_language(lang)
+    formats.set_region(region)
+    assert formats.format_date(dt.date(2026, 3, 31)) == date
+    assert formats.format_number(1234.5) == number
+    assert formats.format_time(dt.datetime(2026, 3, 31, 14, 30)) == "14:30"
+
+
+def test_romani_region_preference_is_kept_in_the_journal_and_reformats_dates(qtbot, open_window, monkeypatch):
+    from app.ui import main_window as main_window_module
+
+    window = open_window()
+    window.language_actions["rom"].trigger()
+    window.new_entry(CONSULTATION)
+    QApplication.processEvents()
+    due = window.current_form.ui.follow_up_due
+    assert isinstance(due, QDateEdit)
+    assert due.displayFormat() == "dd.MM.yyyy"  # Romania by default
+
+    class ChooseBulgaria(PreferencesDialog):
+        def exec(self):
+            assert self.ui.region.isVisible() or not self.isVisible()
+            select_combo(self.ui.region, "BG")
+            return 1
+
+    monkeypatch.setattr(main_window_module, "PreferencesDialog", ChooseBulgaria)
+    window.edit_preferences()
+    QApplication.processEvents()
+    assert window.journal.get_setting("region") == "BG"
+    assert due.displayFormat() == "d.MM.yyyy"
+    assert formats.format_date(dt.date(2026, 3, 7)) == "7.03.2026"
+    # the calendar of a date picker names months in Romani, not in the region's language
+    calendar = due.calendarWidget()
+    from PySide6.QtWidgets import QToolButton
+
+    month_button = calendar.findChild(QToolButton, "qt_calendar_monthbutton")
+    assert month_button.text() in formats.ROMANI_MONTHS
+    assert "region" not in open(window.settings.fileName(), encoding="utf-8").read()
