@@ -239,15 +239,34 @@ def _early_language(argv: list[str]) -> None:
     set_language(language if language in LANGUAGES else language_from_environment())
 
 
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """Exception types with a message for the user, from modules a command already imported."""
+    names = {
+        "app.domain.validation": ("ValidationError",),
+        "app.services.stores": ("StoreError",),
+        "app.services.transfer": ("ImportError_",),
+        "app.store.keyslots": ("KeySlotError", "WrongPassphrase"),
+        "app.store.migrate": ("NewerStoreError",),
+    }
+    found = []
+    for module_name, classes in names.items():
+        module = sys.modules.get(module_name)
+        if module is not None:
+            found.extend(getattr(module, name) for name in classes)
+    return tuple(found)
+
+
+def _known_error_reply(exc: BaseException) -> tuple[int, str]:
+    if type(exc).__name__ == "WrongPassphrase":
+        return EXIT_WRONG_PASSPHRASE, _("Wrong passphrase. Nothing was changed.")
+    return EXIT_BAD_INPUT, str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _early_language(argv)  # so that --help and parse errors are already translated
-    from app.domain.validation import ValidationError
-    from app.services.stores import StoreError
-    from app.services.transfer import ImportError_
-    from app.store.keyslots import KeySlotError, WrongPassphrase
-    from app.store.migrate import NewerStoreError
-
+    # The store's modules (SQLAlchemy, Alembic: half a second) are imported by the commands
+    # that need them, not before parsing: `--version`, `--help` and the GUI's first window stay fast.
     try:
         args = build_parser().parse_args(argv)
         if not getattr(args, "command", None):
@@ -255,10 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CliError as exc:
         code, message = exc.code, str(exc)
-    except WrongPassphrase:
-        code, message = EXIT_WRONG_PASSPHRASE, _("Wrong passphrase. Nothing was changed.")
-    except (StoreError, KeySlotError, NewerStoreError, ImportError_, ValidationError) as exc:
-        code, message = EXIT_BAD_INPUT, str(exc)
+    except _known_errors() as exc:
+        code, message = _known_error_reply(exc)
     except KeyboardInterrupt:
         code, message = EXIT_BAD_INPUT, _("Interrupted. Nothing was changed.")
     except OSError as exc:

@@ -37,3 +37,13 @@ def user_state_dir() -> Path:
 
 def default_store_path() -> Path:
     return user_data_dir() / "journal.db"
+
+
+def keys_path(store_path: Path) -> Path:
+    """The key slot file beside a store: `<name>.db.keys` (see docs/storage-format.md)."""
+    return Path(str(store_path) + ".keys")
+
+
+def store_exists(path: Path) -> bool:
+    """A store, or what is left of one, is at this place (then we never create a new one there)."""
+    return Path(path).exists() or keys_path(Path(path)).exists()

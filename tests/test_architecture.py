@@ -104,3 +104,19 @@ def test_store_does_not_depend_on_services_or_ui():
     for path in sorted((APP / "store").rglob("*.py")):
         for name in imported_names(path.read_text()):
             assert not name.startswith(("app.services", "app.ui", "app.cli")), f"{path.name} imports {name}"
+
+
+def test_first_window_and_version_do_not_wait_for_the_store_modules():
+    """SQLAlchemy and Alembic take about half a second to import: the GUI's first window and
+    `mediatorlog --version` must not pay for them (a worker preloads them after the window shows).
+    Import heavy service modules inside the functions that need them, or under TYPE_CHECKING."""
+    script = (
+        "import json, sys\n"
+        "import app.cli, app.ui.main, app.ui.main_window\n"
+        "heavy = ('sqlalchemy', 'alembic', 'app.services.journal', 'app.store.engine')\n"
+        "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    env = {**subprocess_env(REPO / "unused"), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([PYTHON, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []

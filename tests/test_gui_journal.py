@@ -66,19 +66,19 @@ def test_search_filters_after_the_debounce(qtbot, open_window, seeded_store):
     type_text(window.ui.search, "zahnarzt")
     assert window.filter_timer.isActive()  # typing waits for a pause before querying
     qtbot.waitUntil(lambda: shown(window) == {"Zahnarzttermin vereinbart", "Zahnarzt und Schulpflicht erklärt"},
-                    timeout=2000)
+                    timeout=10000)
     assert window.ui.statusbar.currentMessage() == "2 entries found."
     type_text(window.ui.search, " schul")  # every word must occur (as a prefix)
-    qtbot.waitUntil(lambda: shown(window) == {"Zahnarzt und Schulpflicht erklärt"}, timeout=2000)
+    qtbot.waitUntil(lambda: shown(window) == {"Zahnarzt und Schulpflicht erklärt"}, timeout=10000)
     type_text(window.ui.search, "xyz")
-    qtbot.waitUntil(lambda: visible_rows(window) == 0, timeout=2000)
+    qtbot.waitUntil(lambda: visible_rows(window) == 0, timeout=10000)
     assert window.ui.statusbar.currentMessage() == "0 entries found."
     # Ctrl+F selects the search text; typing replaces it
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     type_text(window.ui.search, "Miet")
-    qtbot.waitUntil(lambda: shown(window) == {"Mietschulden besprochen"}, timeout=2000)
+    qtbot.waitUntil(lambda: shown(window) == {"Mietschulden besprochen"}, timeout=10000)
     window.ui.search.clear()
-    qtbot.waitUntil(lambda: shown(window) == ALL, timeout=2000)
+    qtbot.waitUntil(lambda: shown(window) == ALL, timeout=10000)
 
 
 def test_every_filter_and_their_combination(qtbot, open_window, seeded_store):
@@ -125,7 +125,7 @@ def test_every_filter_and_their_combination(qtbot, open_window, seeded_store):
     ui.date_from.setDate(qdate(7))
     assert shown(window) == {"Mietschulden besprochen"}
     type_text(ui.search, "Flyer")
-    qtbot.waitUntil(lambda: visible_rows(window) == 0, timeout=2000)
+    qtbot.waitUntil(lambda: visible_rows(window) == 0, timeout=10000)
 
     qtbot.mouseClick(ui.clear_filters, Qt.MouseButton.LeftButton)
     assert shown(window) == ALL

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.domain.catalogs import seed_values
 from app.i18n import _, ngettext
-from app.paths import user_state_dir
+from app.paths import store_exists, user_state_dir  # noqa: F401 (store_exists is part of this API)
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
 from app.store.engine import NotADatabase, connect, discard_engine, make_engine, writing
@@ -41,10 +41,6 @@ def check_new_passphrase(passphrase: str) -> None:
                      "The passphrase is too short: use at least {count} characters.",
                      MIN_PASSPHRASE_LENGTH).format(count=MIN_PASSPHRASE_LENGTH)
         )
-
-
-def store_exists(path: Path) -> bool:
-    return Path(path).exists() or keyslot_path(Path(path)).exists()
 
 
 def create_store(

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
 from app.i18n import _
+from app.paths import keys_path
 from app.store.atomic import atomic_write
 
 FORMAT = "mediatorlog-keyslots"
@@ -54,7 +55,7 @@ def _unb64(text: str) -> bytes:
 
 
 def keyslot_path(store_path: Path) -> Path:
-    return Path(str(store_path) + ".keys")
+    return keys_path(store_path)
 
 
 def _passphrase_aad(slot: dict) -> bytes:

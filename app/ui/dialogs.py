@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 from dataclasses import replace
 
@@ -12,11 +14,13 @@ from app.domain.catalogs import CATALOGS, CatalogValue
 from app.domain.entries import CLIENT_KIND_LABELS, Client
 from app.domain.validation import ValidationError
 from app.i18n import _, current_language, formats
-from app.services.journal import Journal
 from app.ui.forms.ui_catalog_editor import Ui_CatalogEditor
 from app.ui.forms.ui_client_dialog import Ui_ClientDialog
 from app.ui.forms.ui_preferences import Ui_Preferences
 from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo
+
+if TYPE_CHECKING:  # the store's modules load after the first window is up
+    from app.services.journal import Journal
 
 
 class ClientDialog(QDialog):

@@ -3,6 +3,8 @@ its widgets and a domain entry; validation problems appear next to their field."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from PySide6.QtCore import QDate, QDateTime, QEvent, QTime, Signal
@@ -21,11 +23,13 @@ from app.domain.entries import (
 )
 from app.domain.validation import Problem
 from app.i18n import _
-from app.services.journal import Journal
 from app.ui.forms.ui_consultation_form import Ui_ConsultationForm
 from app.ui.forms.ui_outreach_form import Ui_OutreachForm
 from app.ui.forms.ui_tandem_form import Ui_TandemForm
 from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo
+
+if TYPE_CHECKING:  # the store's modules load after the first window is up
+    from app.services.journal import Journal
 
 ERROR_STYLE = "color: #b00020;"
 

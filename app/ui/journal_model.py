@@ -3,6 +3,8 @@ so showing or filtering 100,000 entries costs one small query, not 100,000 rows.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QDateTime, QLocale, QModelIndex, QTime, Qt
@@ -11,8 +13,10 @@ from app.domain.entries import ENTRY_TYPE_LABELS
 from app.domain.filters import JournalFilter
 from app.i18n import N_, _
 from app.i18n import formats
-from app.services.journal import Journal
-from app.store.repository import JournalRow
+
+if TYPE_CHECKING:  # the store's modules load after the first window is up
+    from app.services.journal import Journal
+    from app.store.repository import JournalRow
 
 PAGE_SIZE = 200
 COLUMNS = [N_("When"), N_("Type"), N_("Place or school"), N_("Topics"), N_("Note"), N_("Mediator"), N_("Follow-up")]

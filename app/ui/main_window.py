@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QEvent, QObject, QSettings, QTimer, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -24,10 +25,7 @@ from app.domain.records import entry_to_record, record_to_entry
 from app.domain.validation import ValidationError
 from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext, pgettext
 from app.i18n.formats import format_time
-from app.services.journal import Journal
-from app.services.stores import StoreError, check_new_passphrase, create_store, open_store, store_exists
-from app.store.keyslots import WrongPassphrase
-from app.store.migrate import NewerStoreError
+from app.paths import store_exists
 from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
 from app.ui.entry_forms import FORM_CLASSES, EntryForm
 from app.ui.forms.ui_first_run import Ui_FirstRun
@@ -38,9 +36,27 @@ from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
 from app.ui.widgets import catalog_items, combo_code, fill_combo, fill_table, short_date
 
+if TYPE_CHECKING:
+    from app.services.journal import Journal
+
 SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
 DEFAULT_IDLE_MINUTES = 5
 DRAFT_DELAY_MS = 600
+
+
+def _stores():
+    """The store's modules (SQLAlchemy, Alembic: about half a second) are imported on first use,
+    so the unlock window shows at once; a worker preloads them while the user types."""
+    from app.services import stores
+
+    return stores
+
+
+def _user_errors(exc: BaseException) -> bool:
+    """An expected problem whose message is written for the user."""
+    from app.store.migrate import NewerStoreError
+
+    return isinstance(exc, (_stores().StoreError, NewerStoreError))
 
 
 class IdleWatcher(QObject):
@@ -95,6 +111,7 @@ class MainWindow(QMainWindow):
             self.show_unlock()
         else:
             self.show_setup()
+        self.runner.run(_stores, lambda _module: None, lambda _exc: None)  # preload while the user types
 
     # -- building -----------------------------------------------------------------------
 
@@ -268,9 +285,10 @@ class MainWindow(QMainWindow):
 
     def create_journal(self) -> None:
         passphrase, repeat = self.setup.passphrase.text(), self.setup.repeat.text()
+        stores = _stores()
         try:
-            check_new_passphrase(passphrase)
-        except StoreError as exc:
+            stores.check_new_passphrase(passphrase)
+        except stores.StoreError as exc:
             self._setup_error(str(exc), self.setup.passphrase)
             return
         if passphrase != repeat:
@@ -283,7 +301,7 @@ class MainWindow(QMainWindow):
         self.setup.create.setEnabled(False)
         self.setup.error.setText(_("Creating your encrypted journal…"))
         self.runner.run(
-            lambda: create_store(self.store_path, passphrase, name=name, role=role),
+            lambda: stores.create_store(self.store_path, passphrase, name=name, role=role),
             self.enter_workspace,
             lambda exc: self._setup_failed(exc),
         )
@@ -294,7 +312,7 @@ class MainWindow(QMainWindow):
 
     def _setup_failed(self, exc: BaseException) -> None:
         self.setup.create.setEnabled(True)
-        if isinstance(exc, StoreError):
+        if _user_errors(exc):
             self.setup.error.setText(str(exc))
         elif isinstance(exc, OSError):
             self.setup.error.setText(_("The journal could not be written ({reason}). Check free disk space and try again.")
@@ -327,16 +345,19 @@ class MainWindow(QMainWindow):
         self.unlock_form.unlock.setEnabled(False)
         self.unlock_form.passphrase.setEnabled(False)
         self.unlock_form.error.setText(_("Unlocking…"))
-        self.runner.run(lambda: open_store(self.store_path, passphrase), self.enter_workspace, self._unlock_failed)
+        self.runner.run(lambda: _stores().open_store(self.store_path, passphrase), self.enter_workspace,
+                        self._unlock_failed)
 
     def _unlock_failed(self, exc: BaseException) -> None:
         self.unlock_form.unlock.setEnabled(True)
         self.unlock_form.passphrase.setEnabled(True)
         self.unlock_form.passphrase.selectAll()
         self.unlock_form.passphrase.setFocus()
+        from app.store.keyslots import WrongPassphrase
+
         if isinstance(exc, WrongPassphrase):
             self.unlock_form.error.setText(_("Wrong passphrase. Try again; after several tries you must wait a little."))
-        elif isinstance(exc, (StoreError, NewerStoreError)):
+        elif _user_errors(exc):
             self.unlock_form.error.setText(str(exc))
         else:
             raise exc
