@@ -240,6 +240,15 @@ def test_idle_lock_closes_open_dialogs_so_nothing_stays_on_screen(qtbot, open_wi
         for top in QApplication.topLevelWidgets():
             texts = widget_texts(top)
             assert not [t for t in texts if "Vertraulicher" in t or "555 12 34" in t]
+        restored: list = []
+        if dialog_type is ClientDialog:  # the half-typed client comes back after unlocking; then Cancel
+            drive_modal(qtbot, ClientDialog, lambda d: (restored.append((d.ui.name.text(), d.ui.contact.text())),
+                                                        d.ui.buttons.rejected.emit()), errors)
         unlock(qtbot, window)
+        if dialog_type is ClientDialog:
+            qtbot.waitUntil(lambda: restored != [], timeout=5000)
+            assert restored == [("Vertraulicher Name", "0176 555 12 34")]
+            assert errors == []
+            assert not [k for k in window.journal.draft_keys() if k.startswith("client:")], "Cancel discards it"
         window.activateWindow()
     assert window.journal.list_clients() == []  # the half-typed client was not saved behind the lock

@@ -31,11 +31,33 @@ class ClientDialog(QDialog):
         self.ui.setupUi(self)
         self.client = client or journal.new_client()
         self.saved: Client | None = None
+        self._keeping_draft = False
         self.ui.consent_date.setEnabled(False)
         self.ui.has_consent.toggled.connect(self.ui.consent_date.setEnabled)
         self.ui.buttons.accepted.connect(self.save)
         self.ui.buttons.rejected.connect(self.reject)
         self.load(self.client)
+        self._loaded = self.read()
+        draft = journal.load_draft(self.draft_key)
+        if draft and "client" in draft:
+            self.load(_client_from_draft(self.client, draft["client"]))
+            self.ui.error.setText(_("Restored what you had typed before the journal was locked."))
+
+    @property
+    def draft_key(self) -> str:
+        return f"client:{self.client.id or 'new'}"
+
+    def keep_draft(self) -> None:
+        """Called when the journal locks: what was typed is kept (encrypted) and comes back next time."""
+        current = self.read()
+        if current != self._loaded:
+            self.journal.save_draft(self.draft_key, {"client": _client_to_draft(current)})
+        self._keeping_draft = True
+
+    def reject(self) -> None:
+        if not self._keeping_draft:  # Cancel or Esc: the user gives up what they typed
+            self.journal.discard_draft(self.draft_key)
+        super().reject()
 
     def load(self, client: Client) -> None:
         ui, catalogs = self.ui, self.journal.catalogs
@@ -73,6 +95,7 @@ class ClientDialog(QDialog):
         except ValidationError as exc:
             self.ui.error.setText(" ".join(p.message for p in exc.problems))
             return
+        self.journal.discard_draft(self.draft_key)
         self.accept()
 
     def changeEvent(self, event) -> None:  # noqa: N802
@@ -81,6 +104,21 @@ class ClientDialog(QDialog):
             self.ui.retranslateUi(self)
             self.load(snapshot)
         super().changeEvent(event)
+
+
+_DRAFT_FIELDS = ("kind", "name", "birth_year", "contact", "languages", "consent_scopes", "notes")
+
+
+def _client_to_draft(client: Client) -> dict:
+    fields = {name: getattr(client, name) for name in _DRAFT_FIELDS}
+    fields["consent_date"] = client.consent_date.isoformat() if client.consent_date else None
+    return fields
+
+
+def _client_from_draft(client: Client, fields: dict) -> Client:
+    known = {name: fields[name] for name in _DRAFT_FIELDS if name in fields}
+    consent = fields.get("consent_date")
+    return replace(client, **known, consent_date=dt.date.fromisoformat(consent) if consent else None)
 
 
 class CatalogEditor(QDialog):

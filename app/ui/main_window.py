@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         ui.clear_filters.clicked.connect(self.clear_filters)
         ui.client_search.textChanged.connect(self.refresh_clients)
         ui.new_client.clicked.connect(self.new_client)
-        ui.edit_client.clicked.connect(self.edit_client)
+        ui.edit_client.clicked.connect(lambda: self.edit_client())
         ui.clients_view.doubleClicked.connect(lambda _i: self.edit_client())
         ui.show_client_entries.clicked.connect(self.show_client_entries)
         ui.follow_up_done.clicked.connect(self.mark_follow_up_done)
@@ -678,8 +678,17 @@ class MainWindow(QMainWindow):
                 self.draft_timer.start()
             self.ui.statusbar.showMessage(_("Client {code} saved.").format(code=dialog.saved.code), 5000)
 
-    def edit_client(self) -> None:
-        client_id = self._selected_client_id()
+    def _reopen_client_dialog(self, which: str) -> None:
+        if self.journal is None:
+            return
+        self.ui.tabs.setCurrentIndex(self.ui.tabs.indexOf(self.ui.clients_tab))
+        if which == "new":
+            self.new_client()
+        else:
+            self.edit_client(which)
+
+    def edit_client(self, client_id: str | None = None) -> None:
+        client_id = client_id or self._selected_client_id()
         client = self.journal.get_client(client_id) if (self.journal and client_id) else None
         if client is None:
             return
@@ -765,12 +774,17 @@ class MainWindow(QMainWindow):
         """Save the draft, forget the key and every shown value, and ask for the passphrase."""
         if self.journal is None:
             return
+        client_dialog = None
         for dialog in self.findChildren(QDialog):  # an open client or list editor must not stay on screen
+            if isinstance(dialog, ClientDialog) and dialog.isVisible():
+                dialog.keep_draft()  # a half-typed client comes back after unlocking
+                client_dialog = dialog.client.id or "new"
             dialog.reject()
             dialog.deleteLater()  # nor keep what it showed in hidden widgets
         self.save_draft()
         form = self.current_form
         self.saved_view = {
+            "client_dialog": client_dialog,
             "tab": self.ui.tabs.currentIndex(),
             "form": (form.entry_type, form.entry.id or None) if form is not None else None,
             "selected": self.selected_entry_id(),
@@ -804,7 +818,12 @@ class MainWindow(QMainWindow):
                 if kind == "edit":
                     self.open_entry(rest)
                     return
+                if kind == "client":
+                    QTimer.singleShot(0, lambda which=rest: self._reopen_client_dialog(which))
+                    return
             return
+        if view.get("client_dialog"):
+            QTimer.singleShot(0, lambda which=view["client_dialog"]: self._reopen_client_dialog(which))
         if view["search"]:
             self.ui.search.setText(view["search"])
             self.apply_filter()
