@@ -1,7 +1,10 @@
-"""Render the real main window and each entry form offscreen, on demo data, into
-docs/screenshots/ (the README shows main-window.png).
+"""Render the real main window, every entry form and every dialog offscreen, on demo data,
+into docs/screenshots/: one folder of single shots per language and one contact sheet per
+language (sheet-<lang>.png). The README shows main-window.png and links the sheets.
 
-    .venv/bin/python scripts/screenshots.py [--languages en,de,...]
+    .venv/bin/python scripts/screenshots.py                   # English only
+    .venv/bin/python scripts/screenshots.py --languages       # de, ro, bg, rom and en
+    .venv/bin/python scripts/screenshots.py --languages de,rom
 """
 
 from __future__ import annotations
@@ -19,13 +22,76 @@ sys.path.insert(0, str(ROOT))
 
 PASSPHRASE = "screenshot passphrase"
 FAST_KDF = {"time_cost": 1, "memory_cost_kib": 8192, "parallelism": 1}
+ALL_LANGUAGES = ("de", "ro", "bg", "rom", "en")
+NOTES = {  # what a mediator might type, in the language of the interface
+    "en": "Prepared the appointment at the Jobcenter, translated the letters.",
+    "de": "Termin beim Jobcenter vorbereitet, Unterlagen übersetzt.",
+    "ro": "Am pregătit programarea la Jobcenter și am tradus scrisorile.",
+    "bg": "Подготвих срещата в Jobcenter и преведох писмата.",
+    "rom": "Lashardem o termino ko Jobcenter thaj paruvdem e lila.",
+}
+
+
+def wait_until(app, condition, seconds=20.0) -> None:
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        app.processEvents()
+
+
+def settle(app) -> None:
+    for _ in range(5):
+        app.processEvents()
+
+
+def contact_sheet(shots: list[tuple[str, Path]], title: str, target: Path) -> None:
+    """A grid of the shots, each scaled to the same width, with its name underneath."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+    columns, cell_w, caption_h, pad, title_h = 3, 560, 26, 16, 48
+    images = [(name, QImage(str(path))) for name, path in shots]
+    scaled = [(name, img.scaledToWidth(cell_w, Qt.TransformationMode.SmoothTransformation)
+               if img.width() > cell_w else img) for name, img in images]
+    rows = [scaled[i:i + columns] for i in range(0, len(scaled), columns)]
+    row_heights = [max(img.height() for _n, img in row) + caption_h for row in rows]
+    width = columns * (cell_w + pad) + pad
+    height = title_h + sum(h + pad for h in row_heights) + pad
+    sheet = QImage(width, height, QImage.Format.Format_RGB32)
+    sheet.fill(QColor("#eeeeee"))
+    painter = QPainter(sheet)
+    font = QFont(painter.font())
+    font.setPointSize(14)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(QRect(pad, 0, width - 2 * pad, title_h), Qt.AlignmentFlag.AlignVCenter, title)
+    font.setPointSize(10)
+    font.setBold(False)
+    painter.setFont(font)
+    y = title_h
+    for row, row_h in zip(rows, row_heights):
+        for column, (name, img) in enumerate(row):
+            x = pad + column * (cell_w + pad)
+            painter.drawImage(x, y, img)
+            painter.setPen(QColor("#999999"))
+            painter.drawRect(x, y, img.width() - 1, img.height() - 1)
+            painter.setPen(QColor("#222222"))
+            painter.drawText(QRect(x, y + img.height(), cell_w, caption_h), Qt.AlignmentFlag.AlignLeft
+                             | Qt.AlignmentFlag.AlignVCenter, name)
+        y += row_h + pad
+    painter.end()
+    sheet.save(str(target))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--languages", default="en")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--languages", nargs="?", const=",".join(ALL_LANGUAGES), default="en",
+                        help="comma-separated languages; without a value: all of them")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
+    languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
+    unknown = [lang for lang in languages if lang not in ALL_LANGUAGES]
+    if unknown:
+        parser.error(f"unknown language: {', '.join(unknown)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="mediatorlog-shots-"))
@@ -45,32 +111,66 @@ def main() -> None:
     from app.ui.build_forms import build_forms
 
     build_forms()
+    from app.i18n import NATIVE_NAMES
+    from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
     from app.ui.main_window import MainWindow
     from app.ui.translator import apply_language
 
     app = QApplication.instance() or QApplication([])
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    for language in args.languages.split(","):
+    for language in languages:
         apply_language(language)
+        folder = out / language
+        folder.mkdir(exist_ok=True)
+        shots: list[tuple[str, Path]] = []
+
+        def shoot(name: str, widget, folder=folder, shots=shots) -> None:
+            settle(app)
+            path = folder / f"{name}.png"
+            widget.grab().save(str(path))
+            shots.append((name, path))
+
+        setup = MainWindow(work / "new" / "journal.db", settings)
+        setup.show()
+        shoot("first-run", setup)
+        setup.close()
+
         window = MainWindow(store, settings)
         window.show()
+        shoot("unlock", window)
         window.unlock_form.passphrase.setText(PASSPHRASE)
         window.try_unlock()
-        deadline = time.time() + 20
-        while window.journal is None and time.time() < deadline:
-            app.processEvents()
-        suffix = "" if language == "en" else f"-{language}"
+        wait_until(app, lambda w=window: w.journal is not None)
+        shoot("journal", window)
         for entry_type in ("consultation", "tandem_session", "outreach_visit"):
             window.new_entry(entry_type)
             form = window.current_form
-            form.ui.notes.setPlainText("Termin beim Jobcenter vorbereitet, Unterlagen übersetzt.")
-            app.processEvents()
-            name = "main-window" if entry_type == "consultation" else f"form-{entry_type}"
-            window.grab().save(str(out / f"{name}{suffix}.png"))
+            if entry_type == "tandem_session":
+                form.ui.format.setCurrentIndex(form.ui.format.findData("tridem"))
+            form.ui.notes.setPlainText(NOTES[language])
+            shoot(f"form-{entry_type}", window)
+            if entry_type == "consultation" and language == "en":
+                window.grab().save(str(out / "main-window.png"))
         window.close_form()
+        for key in window.journal.draft_keys():  # the next language starts from a clean journal view
+            window.journal.discard_draft(key)
+        for tab, name in ((1, "clients"), (2, "follow-ups")):
+            window.ui.tabs.setCurrentIndex(tab)
+            shoot(name, window)
+        window.ui.tabs.setCurrentIndex(0)
+        for name, make in (("client-dialog", lambda: ClientDialog(window.journal, parent=window)),
+                           ("reference-lists", lambda: CatalogEditor(window.journal, window)),
+                           ("preferences", lambda: PreferencesDialog(5, window))):
+            dialog = make()
+            dialog.show()
+            shoot(name, dialog)
+            dialog.reject()
+        window.lock()
         window.close()
-        app.processEvents()
-    print(out)
+        settle(app)
+        sheet = out / f"sheet-{language}.png"
+        contact_sheet(shots, f"Mediator Log – {NATIVE_NAMES[language]} ({language})", sheet)
+        print(sheet)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QRadioButton,
     QStyle,
@@ -34,6 +35,13 @@ from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
 from app.ui.translator import apply_language
 
 LANGS = ("de", "ro", "bg", "rom", "en")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_catalogs():
+    from app.i18n.build import build_catalogs
+
+    build_catalogs()  # the .po files may be newer than the last bootstrap
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +76,7 @@ def _clipped_by_ancestor(widget: QWidget, right_edge: int) -> str | None:
 
 def cut_texts(root: QWidget) -> list[str]:
     """Every visible label, button, check box, group box title, tab and column header under
-    `root` whose text does not fit into the space it has (measured with QFontMetrics)."""
+    `root` (and placeholder texts of empty fields) whose text does not fit into the space it has (measured with QFontMetrics)."""
     problems = []
 
     def report(widget, text, why):
@@ -108,6 +116,11 @@ def cut_texts(root: QWidget) -> list[str]:
             why = _clipped_by_ancestor(w, min(w.width(), max(needed, 1)))
             if why:
                 report(w, text, why)
+        elif isinstance(w, QLineEdit) and w.placeholderText() and not w.text():
+            needed = fm.horizontalAdvance(w.placeholderText())
+            available = w.width() - 12  # frame and text margins of a line edit
+            if needed > available:
+                report(w, w.placeholderText(), f"placeholder needs {needed} px, has {available}")
         elif isinstance(w, QGroupBox) and w.title():
             needed = fm.horizontalAdvance(_plain(w.title())) + (24 if w.isCheckable() else 8)
             if needed > w.width():
