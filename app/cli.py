@@ -1,6 +1,7 @@
 """The `mediatorlog` command line, for IT, team leads and scripted tests.
 
-Exit codes: 0 ok; 1 bad input or usage (one line on stderr); 2 wrong passphrase.
+Exit codes: 0 ok; 1 bad input or usage (one line on stderr); 2 wrong passphrase;
+3 a sync bundle was rejected (the others in the same call were still imported).
 The passphrase comes from MEDIATORLOG_PASSPHRASE or an interactive prompt.
 """
 
@@ -18,6 +19,7 @@ from app.i18n import LANGUAGES, _, language_from_environment, ngettext, set_lang
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 EXIT_WRONG_PASSPHRASE = 2
+EXIT_REJECTED_BUNDLE = 3
 
 
 class CliError(Exception):
@@ -70,6 +72,16 @@ def cmd_init(args) -> int:
     if args.recovery_key:
         recovery = _read_file(args.recovery_key)
     path = _store_path(args)
+    if args.profile:
+        from app.services.provision import create_store_from_profile
+
+        if args.role == "lead" or args.recovery_key:
+            raise CliError(_("With --profile the role and the recovery key come from the profile."))
+        journal = create_store_from_profile(path, _passphrase(confirm=True), _read_file(args.profile),
+                                            name=args.name)
+        journal.close()
+        print(_("Created a new encrypted journal: {path}").format(path=path))
+        return EXIT_OK
     journal = create_store(path, _passphrase(confirm=True), name=args.name or "", role=args.role,
                            recovery_public_pem=recovery)
     journal.close()
@@ -172,6 +184,125 @@ def cmd_gui(args) -> int:
                    screenshot=Path(args.screenshot) if args.screenshot else None)
 
 
+def _sync(journal):
+    from app.services.sync import SyncService
+
+    return SyncService(journal)
+
+
+def _print_json(value) -> None:
+    import json
+
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_provision(args) -> int:
+    recovery = _read_file(args.recovery_key).decode("ascii", "replace") if args.recovery_key else ""
+    with _open(args) as journal:
+        out = _sync(journal).provision(args.workstation, Path(args.out), user=args.user or "",
+                                       language=args.language or "", sync_dir=args.sync_dir or "",
+                                       recovery_public_pem=recovery)
+    print(_("Wrote the profile for {name} to {path}. Its enrollment secret works once: hand the file over "
+            "safely and delete it after `init --profile`.").format(name=args.workstation, path=out))
+    return EXIT_OK
+
+
+def cmd_devices(args) -> int:
+    with _open(args) as journal:
+        sync = _sync(journal)
+        if args.revoke:
+            sync.revoke(args.revoke)
+            print(_("Revoked {name}: its bundles are refused from now on.").format(name=args.revoke))
+            return EXIT_OK
+        devices = sync.devices()
+    if args.format == "json":
+        _print_json([d.as_dict() for d in devices])
+        return EXIT_OK
+    if not devices:
+        print(_("No workstations provisioned yet."))
+    for d in devices:
+        gaps = ", ".join(str(n) for n in d.missing_bundles)
+        print("\t".join([d.name, d.state, d.user, d.last_bundle_at or "-", d.last_import_at or "-",
+                         _("missing bundles: {list}").format(list=gaps) if gaps else ""]).rstrip())
+    return EXIT_OK
+
+
+def cmd_sync_export(args) -> int:
+    with _open(args) as journal:
+        results = _sync(journal).export_bundles(Path(args.to) if args.to else None)
+    if not results:
+        print(_("Nothing new to send."))
+    for r in results:
+        print(_("Wrote {path} for {recipient}: {count} changes.").format(path=r.path, recipient=r.recipient,
+                                                                        count=r.changes))
+    return EXIT_OK
+
+
+def cmd_sync_import(args) -> int:
+    with _open(args) as journal:
+        report = _sync(journal).import_paths([Path(p) for p in args.paths])
+    for r in report.results:
+        if r.status == "rejected":
+            print(f"mediatorlog: {r.message}", file=sys.stderr)
+        else:
+            print(r.message)
+        for warning in r.warnings:
+            print(f"mediatorlog: {warning}", file=sys.stderr)
+    if not report.results:
+        print(_("No bundles for this journal."))
+    return EXIT_REJECTED_BUNDLE if report.rejected else EXIT_OK
+
+
+def cmd_sync_status(args) -> int:
+    with _open(args) as journal:
+        state = _sync(journal).status()
+    if args.format == "json":
+        value = dict(state.__dict__)
+        value["devices"] = [d.as_dict() for d in state.devices]
+        _print_json(value)
+        return EXIT_OK
+    print(_("Changes not yet acknowledged: {count}").format(count=state.unacknowledged))
+    print(_("Last export: {time}").format(time=state.last_export_at or "-"))
+    print(_("Last import: {time}").format(time=state.last_import_at or "-"))
+    if state.role == "lead":
+        print(_("Open conflicts: {count}").format(count=state.open_conflicts))
+    return EXIT_OK
+
+
+def cmd_conflicts(args) -> int:
+    with _open(args) as journal:
+        sync = _sync(journal)
+        if args.resolve is not None:
+            sync.resolve_conflict(args.resolve, args.choice, args.value)
+            print(_("Conflict {id} resolved.").format(id=args.resolve))
+            return EXIT_OK
+        conflicts = sync.list_conflicts()
+    if args.format == "json":
+        _print_json([c.__dict__ for c in conflicts])
+        return EXIT_OK
+    if not conflicts:
+        print(_("No open conflicts."))
+    for c in conflicts:
+        print("\t".join([str(c.id), c.table, c.record_id, c.field, c.kind,
+                         _("current: {value} ({device}, {time})").format(value=c.current_value, device=c.current_device,
+                                                                        time=c.current_time),
+                         _("other: {value} ({device}, {time})").format(value=c.loser_value, device=c.loser_device,
+                                                                      time=c.loser_time)]))
+    return EXIT_OK
+
+
+def cmd_erase_client(args) -> int:
+    with _open(args) as journal:
+        client = journal.client_by_code(args.code)
+        if client is None:
+            raise CliError(_("There is no client with the code {code}.").format(code=args.code))
+        entries = _sync(journal).erase_client(client.id)
+    print(ngettext("Erased the client and {count} entry. The erasure reaches the other computers with the "
+                   "next sync.", "Erased the client and {count} entries. The erasure reaches the other "
+                   "computers with the next sync.", entries).format(count=entries))
+    return EXIT_OK
+
+
 def _read_file(name: str) -> bytes:
     try:
         return Path(name).read_bytes()
@@ -183,8 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mediatorlog",
         description=_("Encrypted offline field log for mediators and their team leads."),
-        epilog=_("Exit codes: 0 ok, 1 bad input or usage, 2 wrong passphrase. "
-                 "The passphrase is read from MEDIATORLOG_PASSPHRASE, else asked for."),
+        epilog=_("Exit codes: 0 ok, 1 bad input or usage, 2 wrong passphrase, 3 a sync bundle was rejected "
+                 "(the others were imported). The passphrase is read from MEDIATORLOG_PASSPHRASE, else asked for."),
     )
     parser.add_argument("--version", action="version", version=f"mediatorlog {__version__}")
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of messages (default: from the environment)"))
@@ -200,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--name", help=_("your name as it appears on entries"))
     init.add_argument("--role", choices=("mediator", "lead"), default="mediator")
     init.add_argument("--recovery-key", metavar="PUBLIC_FILE", help=_("organisation recovery public key (PEM)"))
+    init.add_argument("--profile", metavar="FILE", help=_("workstation profile from the team lead (`provision`)"))
 
     demo = add("demo", _("add realistic synthetic entries"), cmd_demo)
     demo.add_argument("--entries", type=int, default=500)
@@ -221,6 +353,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     recover = add("recover", _("set a new passphrase with the organisation recovery key"), cmd_recover)
     recover.add_argument("--recovery-key", required=True, metavar="PRIVATE_FILE")
+
+    prov = add("provision", _("team lead: write a profile for a new workstation"), cmd_provision)
+    prov.add_argument("--workstation", required=True, metavar="NAME")
+    prov.add_argument("--user", metavar="NAME", help=_("the mediator who will use it"))
+    prov.add_argument("--language", choices=LANGUAGES)
+    prov.add_argument("--sync-dir", metavar="DIR", help=_("the team's sync folder as seen from the workstation"))
+    prov.add_argument("--recovery-key", metavar="PUBLIC_FILE", help=_("organisation recovery public key (PEM)"))
+    prov.add_argument("--out", required=True, metavar="FILE")
+
+    dev = add("devices", _("team lead: list enrolled workstations, or revoke one"), cmd_devices)
+    dev.add_argument("--format", choices=("text", "json"), default="text")
+    dev.add_argument("--revoke", metavar="NAME", help=_("refuse all later bundles from this workstation"))
+
+    sync = sub.add_parser("sync", help=_("exchange sync bundles with the team"))
+    sync_sub = sync.add_subparsers(dest="sync_command", parser_class=_Parser, metavar="ACTION", required=True)
+    for name, help_text, func in (
+        ("export", _("write a bundle of what the other side has not acknowledged"), cmd_sync_export),
+        ("import", _("import bundles (files or folders); exit 3 if one was rejected"), cmd_sync_import),
+        ("status", _("unacknowledged changes and last sync"), cmd_sync_status),
+    ):
+        command = sync_sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--store", help=_("path of the journal file (default: your data folder)"))
+        command.set_defaults(func=func)
+        if name == "export":
+            command.add_argument("--to", metavar="DIR", help=_("folder for the bundle (default: the sync folder)"))
+        elif name == "import":
+            command.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+        else:
+            command.add_argument("--format", choices=("text", "json"), default="text")
+
+    conf = add("conflicts", _("team lead: list open sync conflicts with both values, or resolve one"),
+               cmd_conflicts)
+    conf.add_argument("--format", choices=("text", "json"), default="text")
+    conf.add_argument("--resolve", type=int, metavar="ID")
+    conf.add_argument("--choice", choices=("keep", "take", "edit"), default="keep",
+                      help=_("keep the current value, take the other one, or edit (with --value)"))
+    conf.add_argument("--value", help=_("the new value for --choice edit"))
+
+    erase = add("erase-client", _("erase a person and their entries on every synced computer"), cmd_erase_client)
+    erase.add_argument("--code", required=True)
 
     gui = add("gui", _("start the desktop client (the default)"), cmd_gui)
     gui.add_argument("--smoke-test", action="store_true",
@@ -245,6 +417,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         "app.domain.validation": ("ValidationError",),
         "app.services.stores": ("StoreError",),
         "app.services.transfer": ("ImportError_",),
+        "app.services.sync": ("SyncError",),
         "app.store.keyslots": ("KeySlotError", "WrongPassphrase"),
         "app.store.migrate": ("NewerStoreError",),
     }

@@ -178,8 +178,11 @@ def _rows_to_groups(payload: dict) -> list[tuple[str, str, str, list[replica.Cha
     groups = []
     for tbl, rid, origin, changes in payload.get("rows") or []:
         groups.append((str(tbl), str(rid), str(origin), [
-            replica.Change(str(f), v, int(h), devices[d], int(b)) for f, v, h, d, b in changes
+            replica.Change(f, v, h, devices[d], b) for f, v, h, d, b in changes
         ]))
+        for c in groups[-1][3]:
+            if type(c.hlc) is not int or type(c.base) is not int or type(c.field) is not str:
+                raise TypeError("bad change")
     return groups
 
 
@@ -731,6 +734,18 @@ class SyncService:
             if state == "pending" and verifier and crypto.check_enrollment_proof(bytes(verifier), message, proof):
                 return peer_id, name
         raise BundleError("unknown_sender")
+
+    # -- erasure --------------------------------------------------------------------------
+
+    def erase_client(self, client_id: str) -> int:
+        """Data-protection erasure of a person: the client and every entry linked to them are
+        replaced by content-free tombstones here, their conflict records and unsent changes are
+        dropped, and the erasure syncs to every replica, where it wins over any later edit.
+        Returns the number of entries erased."""
+        with writing(self.engine) as conn:
+            if conn.exec_driver_sql("SELECT 1 FROM clients WHERE id = ?", (client_id,)).first() is None:
+                raise SyncError(_("There is no such client."))
+            return replica.erase_client(conn, client_id)
 
     # -- conflicts (lead) ------------------------------------------------------------------
 

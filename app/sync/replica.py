@@ -21,7 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 
@@ -138,7 +138,7 @@ def _load_clocks(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, t
     for i in range(0, len(rids), CHUNK):
         chunk = rids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for rid, origin, clocks, erased in conn.exec_driver_sql(
+        for rid, origin, clocks, erased in _raw(conn).execute(
             f"SELECT rid, origin, clocks, erased FROM sync_clock WHERE tbl = ? AND rid IN ({marks})",
             (tbl, *chunk),
         ):
@@ -146,10 +146,16 @@ def _load_clocks(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, t
     return found
 
 
+def _raw(conn: Connection):
+    """The driver connection, inside the caller's transaction: bulk statements without
+    SQLAlchemy's per-row overhead."""
+    return conn.connection.driver_connection
+
+
 def _save_clocks(conn: Connection, rows: list[tuple]) -> None:
     """rows of (tbl, rid, origin, lseq, clocks dict, erased)"""
     if rows:
-        conn.exec_driver_sql(
+        _raw(conn).executemany(
             "INSERT OR REPLACE INTO sync_clock (tbl, rid, origin, lseq, clocks, erased) VALUES (?, ?, ?, ?, ?, ?)",
             [(t, r, o, lseq, json.dumps(c, separators=(",", ":")), e) for t, r, o, lseq, c, e in rows],
         )
@@ -172,7 +178,7 @@ def _select_rows(conn: Connection, tbl: str, rids: Sequence[str], columns: Seque
         else:
             sql = f"SELECT catalog || '/' || code, {cols} FROM {tbl} WHERE catalog || '/' || code IN ({marks})"
             params = tuple(chunk)
-        for row in conn.exec_driver_sql(sql, params):
+        for row in _raw(conn).execute(sql, params):
             found[row[0]] = dict(zip(columns, row[1:]))
     return found
 
@@ -219,8 +225,9 @@ def track(conn: Connection, tbl: str, pairs: Iterable[tuple[str, dict | None, di
             bases = {}
             for name in changed:
                 if name == DELETED:
-                    # What the deleter had seen: edits newer than this are concurrent with the deletion.
-                    bases[name] = max(c[0] for c in clocks.values())
+                    # What the deleter had seen of the other writers' versions: a version by another
+                    # device newer than this was not seen, so it is concurrent with the deletion.
+                    bases[name] = max((c[0] for c in clocks.values() if c[1] != dev), default=0)
                 else:
                     bases[name] = (_clock_of(clocks, name) or [0])[0]
                 clocks[name] = [stamp, dev, bases[name], lseq]
@@ -321,8 +328,7 @@ def _tombstone_entries(conn: Connection, ids: list[str], now: str) -> None:
 
 # -- merging received changes ----------------------------------------------------------------
 
-@dataclass
-class Change:
+class Change(NamedTuple):
     field: str
     value: Any
     hlc: int
@@ -438,7 +444,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                                 if name in spec.no_conflict or name == DELETED or name == "type":
                                     continue
                                 fc = _clock_of(clocks, name)
-                                if fc and fc[0] > c.base and not _empty(row.get(name)):
+                                if fc and fc[1] != c.dev and fc[0] > c.base and not _empty(row.get(name)):
                                     field_conflicts.append((name, row.get(name), fc[0], fc[1], "deleted"))
                         row.update(spec.cleared)
                     row[DELETED] = c.value
@@ -453,7 +459,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 continue
             if deleted:
                 dclock = clocks.get(DELETED) or [0, "", 0]
-                if record_conflicts and c.hlc > dclock[2] and not _empty(c.value):
+                if record_conflicts and c.dev != dclock[1] and c.hlc > dclock[2] and not _empty(c.value):
                     field_conflicts.append((c.field, c.value, c.hlc, c.dev, "deleted"))
                 if wins:
                     clocks[c.field] = [c.hlc, c.dev, c.base, 0]
@@ -492,7 +498,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         if old is None:
             inserts.append(dict(row, _rid=rid))
         else:
-            updates.append((rid, row))
+            updates.append((rid, row, tuple(sorted(n for n in spec.fields if old.get(n) != row.get(n)))))
         if tbl == "entries":
             was_live = old is not None and old.get(DELETED) is None
             live = row.get(DELETED) is None
@@ -509,9 +515,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
     _write_rows(conn, tbl, inserts, updates)
     if tbl == "entries":
         if fts_delete:
-            conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", fts_delete)
+            _raw(conn).executemany("DELETE FROM entries_fts WHERE rowid = ?", fts_delete)
         if fts_insert:
-            conn.exec_driver_sql(
+            _raw(conn).executemany(
                 "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
                 fts_insert)
         if links_reset:
@@ -563,23 +569,27 @@ def _fts_body(row: dict) -> str:
     return "\n".join(part for part in (row.get("notes"), row.get("follow_up")) if part)
 
 
-def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[tuple[str, dict]]) -> None:
+def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[tuple[str, dict, tuple]]) -> None:
     spec = SPECS[tbl]
     names = list(spec.fields)
     cols = ", ".join(f'"{n}"' for n in names)
     if tbl == "catalog_values":
-        return _write_catalog(conn, inserts, updates)
+        return _write_catalog(conn, inserts, [(rid, row) for rid, row, _cols in updates])
+    raw = _raw(conn)
     if inserts:
-        conn.exec_driver_sql(
+        raw.executemany(
             f'INSERT INTO {tbl} ("{spec.key}", {cols}) VALUES (?, {", ".join("?" * len(names))})',
             [(r["_rid"], *(r[n] for n in names)) for r in inserts],
         )
-    if updates:
-        sets = ", ".join(f'"{n}" = ?' for n in names)
-        conn.exec_driver_sql(
-            f'UPDATE {tbl} SET {sets} WHERE "{spec.key}" = ?',
-            [(*(r[n] for n in names), rid) for rid, r in updates],
-        )
+    # Only the columns that changed, one statement per set of columns: an edit of the notes
+    # does not rewrite (or re-check the indexes of) the other 30 columns.
+    by_columns: dict[tuple, list] = defaultdict(list)
+    for rid, row, changed in updates:
+        if changed:
+            by_columns[changed].append((*(row[n] for n in changed), rid))
+    for changed, params in by_columns.items():
+        sets = ", ".join(f'"{n}" = ?' for n in changed)
+        raw.executemany(f'UPDATE {tbl} SET {sets} WHERE "{spec.key}" = ?', params)
 
 
 def _write_catalog(conn: Connection, inserts: list[dict], updates: list[tuple[str, dict]]) -> None:

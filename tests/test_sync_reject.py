@@ -1,0 +1,194 @@
+"""Every reason a bundle is refused: a message naming the file and what to do, and the
+receiving journal unchanged in every table; other bundles of the same call still import."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from helpers.factories import NOW, consultation
+from helpers.sync_team import dump, make_team, open_team
+
+from app.sync import bundle as fmt
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return make_team(tmp_path_factory.mktemp("team"), 2)
+
+
+@pytest.fixture
+def team(template, tmp_path):
+    team = open_team(template, tmp_path / "team")
+    yield team
+    team.close()
+
+
+def device_bundle(team, name="laptop-1", notes="Beratung"):
+    team.journals[name].save_entry(consultation(notes=notes), now=NOW)
+    [result] = team.sync(name).export_bundles()
+    return result.path
+
+
+def check_rejected(team, receiver, path, reason, *, also=None):
+    before = dump(team.journals[receiver])
+    paths = [path] + ([also] if also else [])
+    report = team.sync(receiver).import_paths(paths)
+    [rejected] = report.rejected
+    assert rejected.reason == reason
+    assert rejected.path == path and path.name in rejected.message
+    if also is None:
+        assert dump(team.journals[receiver]) == before
+    return report
+
+
+def test_truncated(team):
+    path = device_bundle(team)
+    path.write_bytes(path.read_bytes()[:-100])
+    check_rejected(team, "lead", path, "truncated")
+
+
+def test_altered(team):
+    path = device_bundle(team)
+    data = bytearray(path.read_bytes())
+    data[-200] ^= 1  # a bit of the ciphertext
+    path.write_bytes(bytes(data))
+    check_rejected(team, "lead", path, "altered")
+
+
+def test_altered_header(team):
+    path = device_bundle(team)
+    path.write_bytes(path.read_bytes().replace(b'"count":', b'"count":1'))
+    report = team.sync("lead").import_paths([path])
+    assert report.rejected[0].reason in ("altered", "truncated")
+
+
+def test_not_addressed_to_this_store(team):
+    path = device_bundle(team)
+    check_rejected(team, "laptop-2", path, "not_addressed")
+
+
+def test_folder_import_passes_over_bundles_for_others(team):
+    device_bundle(team, "laptop-1")
+    before = dump(team.journals["laptop-2"])
+    report = team.sync("laptop-2").import_paths([team.sync_dir])
+    assert report.results == []
+    assert dump(team.journals["laptop-2"]) == before
+
+
+def test_unknown_sender(team, tmp_path):
+    from helpers.sync_team import make_team as make_other
+
+    other = make_other(tmp_path / "other", 1, enroll=False)
+    other_team = open_team(other, tmp_path / "other-open")
+    try:
+        # A workstation of another team, retargeted at our lead: the signature is fine, the sender unknown.
+        other_team.journals["laptop-1"].save_entry(consultation(), now=NOW)
+        from app.sync import crypto
+
+        lead = team.journals["lead"]
+        with lead.engine.connect() as conn:
+            team_id = conn.exec_driver_sql("SELECT value FROM meta WHERE key='sync.team_id'").scalar()
+            enc = crypto.KeyPairs(
+                b"\0" * 32, crypto.unb64(conn.exec_driver_sql(
+                    "SELECT value FROM meta WHERE key='sync.enc_private'").scalar())).enc_public
+        stranger = other_team.journals["laptop-1"]
+        with stranger.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE meta SET value = ? WHERE key = 'sync.team_id'", (team_id,))
+            conn.exec_driver_sql("UPDATE meta SET value = ? WHERE key = 'sync.lead_id'", (lead.device_id,))
+            conn.exec_driver_sql("UPDATE meta SET value = ? WHERE key = 'sync.team_enc_public'", (crypto.b64(enc),))
+        [result] = other_team.sync("laptop-1").export_bundles(team.sync_dir)
+        check_rejected(team, "lead", result.path, "unknown_sender")
+    finally:
+        other_team.close()
+
+
+def test_enrollment_secret_works_once(team, template, tmp_path):
+    # A second journal made from the same (already used) profile is refused.
+    from helpers.factories import FAST_KDF, PASSPHRASE
+
+    from app.services.provision import create_store_from_profile
+    from app.services.sync import SyncService
+
+    copy = create_store_from_profile(tmp_path / "copy.db", PASSPHRASE,
+                                     (template.folder / "laptop-1.profile").read_bytes(), kdf=FAST_KDF)
+    try:
+        copy.save_entry(consultation(), now=NOW)
+        [result] = SyncService(copy).export_bundles(team.sync_dir)
+    finally:
+        copy.close()
+    check_rejected(team, "lead", result.path, "unknown_sender")
+
+
+def test_revoked_sender(team):
+    path = device_bundle(team)
+    team.sync("lead").revoke("laptop-1")
+    check_rejected(team, "lead", path, "revoked_sender")
+    assert [d.state for d in team.sync("lead").devices() if d.name == "laptop-1"] == ["revoked"]
+
+
+def test_replayed(team):
+    first = device_bundle(team, notes="eins")
+    report = team.sync("lead").import_paths([first])
+    assert report.imported
+    # The same number with other content (signed by the real device): a replay, refused.
+    saved = first.read_bytes()
+    first.unlink()
+    with team.journals["laptop-1"].engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE meta SET value = '0' WHERE key = 'sync.bundle_seq'")
+    second = device_bundle(team, notes="zwei")
+    assert fmt.read(second).header["seq"] == 1
+    check_rejected(team, "lead", second, "replayed")
+    # The very same file again is no rejection: it changes nothing.
+    first.write_bytes(saved)
+    before = dump(team.journals["lead"])
+    [again] = team.sync("lead").import_paths([first]).results
+    assert again.status == "duplicate"
+    assert dump(team.journals["lead"]) == before
+
+
+def test_newer_version(team):
+    path = device_bundle(team)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b'"version":1', b'"version":2', 1))
+    check_rejected(team, "lead", path, "newer_version")
+
+
+def test_newer_schema_is_refused_after_the_signature(team, monkeypatch):
+    from app.services import sync as sync_module
+
+    path = device_bundle(team)
+    monkeypatch.setattr(sync_module, "known_revisions", lambda: ["0001", "0002", "0003"])
+    check_rejected(team, "lead", path, "newer_version")
+
+
+def test_not_a_bundle(team):
+    path = team.sync_dir / "notes.mlsync"
+    path.write_bytes(b"hello")
+    check_rejected(team, "lead", path, "not_a_bundle")
+
+
+def test_a_rejected_bundle_does_not_stop_the_others(team):
+    bad = device_bundle(team, "laptop-1")
+    shutil.move(bad, bad.with_name("bad.mlsync"))
+    bad = bad.with_name("bad.mlsync")
+    bad.write_bytes(bad.read_bytes()[:-1])
+    good = device_bundle(team, "laptop-2", notes="gut angekommen")
+    report = team.sync("lead").import_paths([bad, good])
+    assert [r.status for r in report.results] == ["rejected", "imported"]
+    assert [r.notes_preview for r in team.journals["lead"].list_entries()] == ["gut angekommen"]
+
+
+def test_cancel_leaves_the_store_as_before(team):
+    device_bundle(team, "laptop-1")
+    device_bundle(team, "laptop-2")
+    before = dump(team.journals["lead"])
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 2  # after the first bundle was applied
+
+    report = team.sync("lead").import_paths([team.sync_dir], cancel=cancel)
+    assert report.cancelled
+    assert dump(team.journals["lead"]) == before
