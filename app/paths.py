@@ -47,3 +47,24 @@ def keys_path(store_path: Path) -> Path:
 def store_exists(path: Path) -> bool:
     """A store, or what is left of one, is at this place (then we never create a new one there)."""
     return Path(path).exists() or keys_path(Path(path)).exists()
+
+
+PROFILE_FILE_NAME = "workstation-profile.json"
+
+
+def installed_profile() -> Path | None:
+    """The workstation profile the installer carried, if any (see docs/packaging.md).
+
+    `packaging/build-deb --profile` and the Windows installer put it in `profile/` beside the
+    frozen executable (/opt/mediatorlog/profile/ on Linux). MEDIATORLOG_PROFILE overrides the
+    place (tests, IT); set it empty to ignore an installed profile. A file that exists but
+    cannot be read is still returned, so the first-run screen can say why it cannot use it.
+    """
+    override = os.environ.get("MEDIATORLOG_PROFILE")
+    if override is not None:
+        return Path(override) if override and Path(override).exists() else None
+    if getattr(sys, "frozen", False):
+        beside = Path(sys.executable).resolve().parent / "profile" / PROFILE_FILE_NAME
+        if beside.exists():
+            return beside
+    return None

@@ -32,7 +32,7 @@ def create_window(store: Path | None = None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Mediator Log")
     app.setOrganizationName("MediatorLog")
-    app.setDesktopFileName("mediatorlog")  # Wayland/X11 match the window to mediatorlog.desktop
+    app.setDesktopFileName("org.mediatorlog.MediatorLog")  # matches the installed .desktop file
     app.setWindowIcon(app_icon())
     settings = make_settings()
     language = str(settings.value("language", "") or language_from_environment())
