@@ -58,6 +58,9 @@ def checked_codes(widget: QListWidget) -> list[str]:
     ]
 
 
+RESIZE_PRECISION_ROWS = 60
+
+
 def fill_table(table, headers: list[str], rows: list[tuple[str, list[str]]]) -> None:
     """Fill a read-only QTableWidget; each row carries its record id in UserRole."""
     from PySide6.QtWidgets import QTableWidgetItem
@@ -65,6 +68,8 @@ def fill_table(table, headers: list[str], rows: list[tuple[str, list[str]]]) -> 
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setRowCount(len(rows))
+    # Size columns from the first rows only: measuring a thousand overdue follow-ups took 0.25 s.
+    table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
     for row, (key, cells) in enumerate(rows):
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
