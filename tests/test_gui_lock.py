@@ -228,7 +228,7 @@ def test_idle_lock_closes_open_dialogs_so_nothing_stays_on_screen(qtbot, open_wi
         window.idle_timer.start()  # and the user walks away with the dialog open
 
     for dialog_type, action in ((ClientDialog, window.act_new_client), (CatalogEditor, window.act_catalogs)):
-        QTimer.singleShot(5000, lambda: [d.reject() for d in window.findChildren(QDialog)])  # never hang
+        QTimer.singleShot(5000, window, lambda: [d.reject() for d in window.findChildren(QDialog)])  # never hang; dies with the window
         drive_modal(qtbot, dialog_type, type_then_go_idle if dialog_type is ClientDialog else
                     lambda d: (window.idle_timer.setInterval(200), window.idle_timer.start()), errors)
         action.trigger()  # returns when the dialog is gone
