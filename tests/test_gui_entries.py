@@ -208,3 +208,38 @@ def test_validation_errors_show_next_to_fields_without_losing_input_or_modal_dia
     assert journal_notes(window) == ["Notiz die nicht verloren gehen darf"]
     assert not any(label.isVisible() for label in form._errors.values())
     assert dt.date.today() - window.journal.all_entries()[0].start.date() <= dt.timedelta(days=1)
+
+
+def test_a_full_disk_is_said_in_plain_words_next_to_the_form_and_nothing_typed_is_lost(qtbot, open_window):
+    from sqlalchemy import event
+
+    window = open_window()
+    engine = window.journal.engine
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    engine.dispose()  # new connections get the limit: the database file may not grow any more
+    limit = lambda dbapi, _record: dbapi.execute(f"PRAGMA max_page_count = {pages + 1}")  # noqa: E731
+    event.listen(engine.pool, "connect", limit)
+
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    form = window.current_form
+    select_combo(form.ui.setting, "office")
+    note = "Langer Vermerk, der bleiben muss. " * 400
+    form.ui.notes.setPlainText(note)
+    qtbot.keyClick(form.ui.notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+    assert QApplication.activeModalWidget() is None
+    assert "free some disk space" in window.ui.form_message.text()
+    assert form.ui.notes.toPlainText() == note and window.ui.form_panel.isVisible()
+    assert visible_rows(window) == 0
+    window.ui.form_message.clear()
+    form.dirty = True
+    window.save_draft()  # the draft autosave meets the same full disk: it says so and keeps the text
+    assert "Could not keep a draft" in window.ui.form_message.text()
+    assert form.ui.notes.toPlainText() == note
+
+    event.remove(engine.pool, "connect", limit)
+    engine.dispose()  # space is free again: the same form saves
+    qtbot.keyClick(form.ui.notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: visible_rows(window) == 1)
+    assert window.journal.all_entries()[0].notes == note

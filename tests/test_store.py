@@ -515,3 +515,23 @@ def test_wal_checkpoints_run_off_the_save_path_and_stop_with_the_journal(journal
     reopened = open_store(store_path, PASSPHRASE)
     assert reopened.count_entries() == 80
     reopened.close()
+
+
+def test_full_disk_rolls_the_save_back_and_says_so(journal, store_path):
+    from sqlalchemy import event
+
+    from app.store.engine import StorageFull
+
+    kept = journal.save_entry(consultation(notes="vorher"))
+    with journal.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    journal.engine.dispose()
+    limit = lambda dbapi, _record: dbapi.execute(f"PRAGMA max_page_count = {pages + 1}")  # noqa: E731
+    event.listen(journal.engine.pool, "connect", limit)
+    with pytest.raises(StorageFull) as info:
+        journal.save_entry(consultation(notes="x" * 20_000))
+    assert isinstance(info.value, OSError) and "x" * 20 not in str(info.value)
+    event.remove(journal.engine.pool, "connect", limit)
+    journal.engine.dispose()
+    assert [e.id for e in journal.all_entries()] == [kept.id]
+    assert raw(journal, "PRAGMA integrity_check") == [("ok",)]

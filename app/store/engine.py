@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import errno
+import os
 import threading
 import weakref
 from pathlib import Path
 
 import sqlcipher3
 from sqlalchemy import create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -128,12 +131,30 @@ def make_engine(path: Path, key: bytes, *, encrypted: bool = True, background_ch
     return engine
 
 
+class StorageFull(OSError):
+    """The disk (or the file system's quota) is full: the transaction was rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _is_full(exc: BaseException) -> bool:
+    return "database or disk is full" in str(exc)  # SQLITE_FULL's message (no error code is exposed)
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: committed when the block ends, rolled back on any error."""
-    with engine.connect().execution_options(immediate=True) as conn:
-        with conn.begin():
-            yield conn
+    """One write transaction: committed when the block ends, rolled back on any error.
+    A full disk surfaces as `StorageFull` (an OSError), which callers report in plain words."""
+    try:
+        with engine.connect().execution_options(immediate=True) as conn:
+            with conn.begin():
+                yield conn
+    # SQLAlchemy passes sqlcipher3's own exceptions through unwrapped (the dialect expects sqlite3's).
+    except (sa_exc.OperationalError, sqlcipher3.OperationalError) as exc:
+        if _is_full(exc):
+            raise StorageFull() from None
+        raise
 
 
 def checkpoint(engine: Engine) -> None:

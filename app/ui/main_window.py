@@ -32,6 +32,7 @@ from app.ui.forms.ui_first_run import Ui_FirstRun
 from app.ui.forms.ui_main_window import Ui_MainWindow
 from app.ui.forms.ui_unlock import Ui_Unlock
 from app.ui.journal_model import JournalModel
+from app.ui.sync_view import SyncUi
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
 from app.ui.widgets import RESIZE_PRECISION_ROWS, catalog_items, combo_code, fill_combo, fill_table, short_date
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.ui.statusbar.addPermanentWidget(self.undo_button)
 
         self._build_actions()
+        self.sync_ui = SyncUi(self)  # Sync menu, status bar, the lead's sync view
         self._connect()
         self.retranslate()
         if store_exists(self.store_path):
@@ -253,6 +255,7 @@ class MainWindow(QMainWindow):
         self.act_preferences.setText(_("&Preferences…"))
         self.undo_button.setText(_("&Undo delete"))
         self.language_actions[current_language()].setChecked(True)
+        self.sync_ui.retranslate()
         if self.journal is not None:
             self._fill_filters()
             self.model.retranslate()
@@ -399,6 +402,7 @@ class MainWindow(QMainWindow):
         if self.current_form is None:  # the disabled passphrase field took the focus with it
             self.ui.journal_view.setFocus()
         self._start_idle_timer()
+        self.sync_ui.attach(journal)
         # Counting 100,000 entries takes 70 ms: the workspace shows first, the count follows.
         self.runner.run(journal.count_entries, self._show_entry_count, lambda _exc: None)
 
@@ -554,7 +558,12 @@ class MainWindow(QMainWindow):
         record = entry_to_record(entry, self.journal.client_codes())
         if "clients" in record and hasattr(form.ui, "clients"):
             record["clients"] = [c.strip() for c in form.ui.clients.text().split(",") if c.strip()]
-        self.journal.save_draft(self._draft_key_for(entry.type, entry.id), {"record": record})
+        try:
+            self.journal.save_draft(self._draft_key_for(entry.type, entry.id), {"record": record})
+        except OSError as exc:  # a full disk: the form keeps the text; say so where the user looks
+            self.ui.form_message.setText(
+                _("Could not keep a draft ({reason}). What you typed is still here; free some disk space.")
+                .format(reason=exc.strerror or type(exc).__name__))
 
     def _load_draft(self, form: EntryForm, draft: dict) -> None:
         record = dict(draft["record"])
@@ -809,6 +818,7 @@ class MainWindow(QMainWindow):
         self.ui.search.blockSignals(False)
         self.ui.form_panel.hide()
         self.current_form = None
+        self.sync_ui.detach()  # a running import is cancelled; conflict values leave the screen
         journal, self.journal = self.journal, None
         journal.close()
         self.show_unlock()
@@ -851,6 +861,7 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.sync_ui.detach()
         if self.journal is not None:
             self.save_draft()
             self.journal.close()
