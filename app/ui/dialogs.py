@@ -50,9 +50,12 @@ class ClientDialog(QDialog):
     def keep_draft(self) -> None:
         """Called when the journal locks: what was typed is kept (encrypted) and comes back next time."""
         current = self.read()
-        if current != self._loaded:
-            self.journal.save_draft(self.draft_key, {"client": _client_to_draft(current)})
         self._keeping_draft = True
+        if current != self._loaded:
+            try:
+                self.journal.save_draft(self.draft_key, {"client": _client_to_draft(current)})
+            except OSError:
+                pass  # a full disk: the journal locks all the same; nothing else may hold the typed text
 
     def reject(self) -> None:
         if not self._keeping_draft:  # Cancel or Esc: the user gives up what they typed
@@ -94,6 +97,10 @@ class ClientDialog(QDialog):
             self.saved = self.journal.save_client(self.read())
         except ValidationError as exc:
             self.ui.error.setText(" ".join(p.message for p in exc.problems))
+            return
+        except OSError as exc:
+            self.ui.error.setText(_("Could not save ({reason}). What you typed is kept; free some disk space and "
+                                    "save again.").format(reason=exc.strerror or type(exc).__name__))
             return
         self.journal.discard_draft(self.draft_key)
         self.accept()
