@@ -1,0 +1,255 @@
+"""Conflicts to review side by side (team lead): the value now in the journal beside the
+value that lost, with the workstation and time of each; keep one, take the other, or write
+a new value. Every choice goes through `SyncService.resolve_conflict` and syncs like any
+change. Record content is shown only while the journal is unlocked: `clear()` empties it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QWidget
+
+from app.domain.entries import ENTRY_TYPE_LABELS
+from app.i18n import N_, _, ngettext
+from app.ui.forms.ui_conflict_view import Ui_ConflictView
+from app.ui.widgets import fill_table, short_date
+
+if TYPE_CHECKING:
+    from app.services.journal import Journal
+    from app.services.sync import ConflictInfo, SyncService
+
+FIELD_LABELS = {
+    "type": N_("Type"), "start": N_("Start"), "end": N_("End"), "mediator": N_("Mediator"),
+    "district": N_("District"), "school": N_("School"), "setting": N_("Setting"),
+    "accompanied_to": N_("Accompanied to"), "format": N_("Format"), "teacher": N_("Teacher"),
+    "social_worker": N_("School social worker"), "pupils_count": N_("Pupils"), "families_count": N_("Families"),
+    "place_type": N_("Place"), "purpose": N_("Purpose"), "adults_reached": N_("Adults reached"),
+    "children_reached": N_("Children reached"), "languages": N_("Languages"), "topics": N_("Topics"),
+    "referrals": N_("Referrals"), "partners": N_("Partners"), "clients": N_("Clients"), "outcome": N_("Outcome"),
+    "follow_up": N_("Follow-up"), "follow_up_due": N_("Follow-up due"), "follow_up_done": N_("Follow-up done"),
+    "notes": N_("Notes"), "code": N_("Code"), "kind": N_("Person or household"), "name": N_("Name"),
+    "birth_year": N_("Year of birth"), "contact": N_("Contact"), "consent_date": N_("Consent"),
+    "consent_scopes": N_("Consent covers"), "label": N_("Label"), "labels": N_("Translations"),
+    "active": N_("In use"), "sort": N_("Order"), "deleted_at": N_("Deleted"),
+}
+# Free text only: a new value typed here cannot break a date, a number or a list of codes.
+EDITABLE = {
+    "entries": {"notes", "follow_up", "teacher", "social_worker", "mediator", "accompanied_to"},
+    "clients": {"name", "contact", "notes"},
+    "catalog_values": {"label"},
+}
+# Fields holding codes of a reference list, shown with their labels.
+CATALOG_OF = {
+    "district": ("districts",), "school": ("schools",), "setting": ("settings",), "languages": ("languages",),
+    "topics": ("topics", "school_topics"), "referrals": ("services",), "accompanied_to": ("services",),
+    "partners": ("partners",), "outcome": ("outcomes",), "place_type": ("place_types",),
+    "purpose": ("purposes",), "consent_scopes": ("consent_scopes",),
+}
+KIND_LABELS = {"concurrent": N_("Changed on two computers"), "deleted": N_("Changed after it was deleted")}
+
+
+def local_time(iso: str) -> dt.datetime | None:
+    """An ISO time as stored (UTC, 'Z') in the computer's local time."""
+    if not iso:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    return value
+
+
+def when_text(iso: str) -> str:
+    """Today: the time; another day: date and time; unknown: a dash."""
+    from app.i18n.formats import format_datetime, format_time
+
+    value = local_time(iso)
+    if value is None:
+        return "—"
+    return format_time(value) if value.date() == dt.date.today() else format_datetime(value)
+
+
+def field_label(name: str) -> str:
+    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+def display_value(journal: Journal | None, name: str, value: Any) -> str:
+    """A stored value as a person reads it (lists joined, codes as their labels)."""
+    if value is None or value == "":
+        return _("(empty)")
+    if name in ("follow_up_done", "active"):
+        return _("yes") if value else _("no")
+    items = None
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            items = json.loads(value)
+        except ValueError:
+            items = None
+    lists = CATALOG_OF.get(name, ())
+    catalogs = journal.catalogs if (journal is not None and lists) else None
+
+    def label(code) -> str:
+        for catalog in lists:
+            text = catalogs.label(catalog, str(code))
+            if text != str(code):
+                return text
+        return str(code)
+
+    if isinstance(items, list):
+        return ", ".join(label(v) for v in items) if items else _("(empty)")
+    if name == "type" and value in ENTRY_TYPE_LABELS:
+        return _(ENTRY_TYPE_LABELS[value])
+    return label(value)
+
+
+class ConflictView(QWidget):
+    resolved = Signal()  # a conflict was resolved: the journal changed
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.ui = Ui_ConflictView()
+        self.ui.setupUi(self)
+        self.service: SyncService | None = None
+        self.journal: Journal | None = None
+        self.conflicts: list[ConflictInfo] = []
+        self.ui.conflicts_list.itemSelectionChanged.connect(self._show_selected)
+        self.ui.conflicts_list.verticalHeader().hide()
+        self.ui.keep_current.clicked.connect(lambda: self.resolve("keep"))
+        self.ui.take_loser.clicked.connect(lambda: self.resolve("take"))
+        self.ui.save_edit.clicked.connect(lambda: self.resolve("edit"))
+        self.ui.splitter.setStretchFactor(0, 2)
+        self.ui.splitter.setStretchFactor(1, 3)
+        self.ui.edit_value.setMaximumHeight(self.fontMetrics().height() * 4 + 12)
+        self._fill([])
+
+    # -- data -------------------------------------------------------------------------
+
+    def attach(self, service: SyncService, journal: Journal) -> None:
+        self.service, self.journal = service, journal
+
+    def load(self, conflicts: list[ConflictInfo] | None = None) -> None:
+        """Show these conflicts (or read them again from the journal)."""
+        if conflicts is None:
+            conflicts = self.service.list_conflicts() if self.service is not None else []
+        self._fill(conflicts)
+
+    def clear(self) -> None:
+        """Forget every value shown (the journal is locking)."""
+        self.service = self.journal = None
+        self._fill([])
+
+    def _fill(self, conflicts: list[ConflictInfo]) -> None:
+        selected = self.selected()
+        self.conflicts = list(conflicts)
+        rows = [(str(c.id), [self._record_text(c), field_label(c.field), _(KIND_LABELS.get(c.kind, c.kind)),
+                             c.loser_device, when_text(c.detected_at)]) for c in self.conflicts]
+        table = self.ui.conflicts_list
+        table.blockSignals(True)
+        fill_table(table, [_("Record"), _("Field"), _("What happened"), _("Lost value from"), _("Found")], rows)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.blockSignals(False)
+        count = len(self.conflicts)
+        self.ui.summary.setText(
+            ngettext("{count} conflict to review. Choose which value stays; the choice syncs to the workstations.",
+                     "{count} conflicts to review. Choose which value stays; the choice syncs to the workstations.",
+                     count).format(count=count) if count else _("No conflicts to review."))
+        ids = [c.id for c in self.conflicts]
+        if ids:
+            row = ids.index(selected.id) if selected is not None and selected.id in ids else 0
+            table.selectRow(row)
+        self._show_selected()
+
+    def _record_text(self, c: ConflictInfo) -> str:
+        journal = self.journal
+        if c.table == "entries":
+            entry = journal.get_entry(c.record_id) if journal is not None else None
+            if entry is not None:
+                return _("{type}, {date}").format(type=_(ENTRY_TYPE_LABELS[entry.type]), date=short_date(entry.start))
+            return _("Entry (deleted)")
+        if c.table == "clients":
+            client = journal.get_client(c.record_id) if journal is not None else None
+            return _("Client {code}").format(code=client.code) if client is not None else _("Client (deleted)")
+        catalog, _sep, code = c.record_id.partition("/")
+        from app.domain.catalogs import CATALOGS
+
+        name = _(CATALOGS[catalog]) if catalog in CATALOGS else catalog
+        return _("Reference list {list}: {code}").format(list=name, code=code)
+
+    def selected(self) -> ConflictInfo | None:
+        rows = self.ui.conflicts_list.selectionModel().selectedRows() if self.ui.conflicts_list.selectionModel() else []
+        if not rows or rows[0].row() >= len(self.conflicts):
+            return None
+        return self.conflicts[rows[0].row()]
+
+    def _show_selected(self) -> None:
+        ui, c = self.ui, self.selected()
+        for widget in (ui.keep_current, ui.take_loser, ui.save_edit, ui.edit_value):
+            widget.setEnabled(c is not None)
+        if c is None:
+            ui.record.setText(_("Choose a conflict above to see both values side by side."))
+            for widget in (ui.current_who, ui.loser_who):
+                widget.clear()
+            for widget in (ui.current_value, ui.loser_value, ui.edit_value):
+                widget.clear()
+            self._set_button_texts(None)
+            return
+        ui.record.setText(_("{record} — field: {field}").format(record=self._record_text(c), field=field_label(c.field)))
+        ui.loser_who.setText(_("From {device}, {time}").format(device=c.loser_device, time=when_text(c.loser_time)))
+        ui.loser_value.setPlainText(display_value(self.journal, c.field, c.loser_value))
+        if c.record_deleted:
+            ui.current_who.setText(_("Deleted by {device}, {time}").format(device=c.current_device,
+                                                                          time=when_text(c.current_time)))
+            ui.current_value.setPlainText(_("The record was deleted."))
+        else:
+            ui.current_who.setText(_("From {device}, {time}").format(device=c.current_device,
+                                                                     time=when_text(c.current_time)))
+            ui.current_value.setPlainText(display_value(self.journal, c.field, c.current_value))
+        editable = c.field in EDITABLE.get(c.table, set()) and not c.record_deleted
+        ui.edit_value.setEnabled(editable)
+        ui.save_edit.setEnabled(editable)
+        current = c.current_value if isinstance(c.current_value, str) else ""
+        ui.edit_value.setPlainText(current if editable else "")
+        ui.edit_value.setPlaceholderText("" if editable else _("Only text fields can be rewritten here; keep one of "
+                                                               "the two values."))
+        self._set_button_texts(c)
+
+    def _set_button_texts(self, c: ConflictInfo | None) -> None:
+        deleted = c is not None and c.record_deleted
+        self.ui.keep_current.setText(_("&Keep it deleted") if deleted else _("&Keep this value"))
+        self.ui.take_loser.setText(_("&Restore with this value") if deleted else _("&Take this value"))
+
+    # -- resolving --------------------------------------------------------------------
+
+    def resolve(self, choice: str) -> None:
+        c = self.selected()
+        if c is None or self.service is None:
+            return
+        value = None
+        if choice == "edit":
+            value = self.ui.edit_value.toPlainText()
+        from app.services.sync import SyncError
+
+        try:
+            self.service.resolve_conflict(c.id, choice, value)
+        except SyncError as exc:
+            QMessageBox.warning(self, _("Conflict not resolved"), str(exc))
+            self.load()
+            return
+        self.load()
+        self.resolved.emit()
+
+    # -- language ---------------------------------------------------------------------
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.ui.retranslateUi(self)
+            self._fill(self.conflicts)
+        super().changeEvent(event)
+
+
+__all__ = ["ConflictView", "display_value", "when_text", "local_time", "Qt"]

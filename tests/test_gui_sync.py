@@ -1,0 +1,408 @@
+"""The sync screens (issue 5): the team lead's sync view and a mediator's status bar and
+"Sync now", on real SQLCipher stores and real bundles made by the sync core."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui_fixtures import *  # noqa: F403 (fixtures: open_window, gui_settings)
+from gui_fixtures import GUI_FAST_KDF, GUI_PASSPHRASE, make_store, unlock, widget_texts
+from helpers.factories import consultation
+
+IMPORT_TIMEOUT_MS = 20_000
+
+
+# -- a team on disk ------------------------------------------------------------------------
+
+def _open(path: Path):
+    from app.services.stores import open_store
+
+    return open_store(path, GUI_PASSPHRASE)
+
+
+def make_team(root: Path, lead_path: Path, names=("laptop-ana", "laptop-ivo"), *, entries: int = 1,
+              lead_folder: bool = True, export: bool = True) -> dict:
+    """A lead store at `lead_path`, enrolled workstations with `entries` consultations each,
+    and their first bundles in root/sync. Everything closed again."""
+    from app.services.provision import create_store_from_profile
+    from app.services.sync import SyncService
+    from app.services.sync_client import set_sync_folder
+
+    folder = root / "sync"
+    folder.mkdir(parents=True, exist_ok=True)
+    make_store(lead_path, role="lead")
+    lead = _open(lead_path)
+    service = SyncService(lead)
+    if lead_folder:
+        set_sync_folder(lead, folder)
+    devices = {}
+    for name in names:
+        profile = service.provision(name, root / f"{name}.mlprofile", user=name.title(), sync_dir=str(folder))
+        device = create_store_from_profile(root / f"{name}.db", GUI_PASSPHRASE, profile.read_bytes(), kdf=GUI_FAST_KDF)
+        ids = [device.save_entry(consultation(notes=f"{name} note {i}")).id for i in range(entries)]
+        if export:
+            SyncService(device).export_bundles(folder)
+        device.close()
+        devices[name] = {"path": root / f"{name}.db", "ids": ids}
+    lead.close()
+    return {"folder": folder, "lead": lead_path, "devices": devices}
+
+
+def lead_view(window):
+    view = window.sync_ui.view
+    assert view is not None, "a lead's window has the sync view"
+    return view
+
+
+def wait_idle(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: window.sync_ui.jobs == 0, timeout=IMPORT_TIMEOUT_MS)
+
+
+def click(qtbot, button) -> None:
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def table_rows(table) -> list[list[str]]:
+    return [[table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+
+
+def device_row(view, name: str) -> dict[str, str]:
+    table = view.ui.devices_view
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    for row in table_rows(table):
+        if row[0] == name:
+            return dict(zip(headers, row))
+    raise AssertionError(f"{name} is not listed")
+
+
+def import_with_gui(qtbot, window) -> None:
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    click(qtbot, view.ui.import_button)
+    qtbot.waitUntil(lambda: not view.importing, timeout=IMPORT_TIMEOUT_MS)
+    wait_idle(qtbot, window)
+
+
+def store_content(path: Path) -> dict:
+    """What the lead's journal holds, for before/after comparisons."""
+    journal = _open(path)
+    try:
+        with journal.engine.connect() as conn:
+            return {
+                table: conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                for table in ("entries", "clients", "sync_peers", "sync_bundles", "sync_conflicts", "sync_clock")
+            }
+    finally:
+        journal.close()
+
+
+# -- team lead -------------------------------------------------------------------------------
+
+def test_lead_imports_two_device_bundles_asks_for_the_folder_once_and_sees_devices_and_counts(
+        qtbot, data_dir, open_window, monkeypatch):
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "journal.db", entries=2, lead_folder=False)
+    asked = []
+    monkeypatch.setattr(sync_view, "ask_folder", lambda *a: asked.append(a) or str(team["folder"]))
+    window = open_window()
+    view = lead_view(window)
+    window.sync_ui.act_sync_view.trigger()  # Sync > Sync view (Ctrl+Shift+S)
+    assert window.ui.tabs.currentWidget() is view
+    wait_idle(qtbot, window)
+    assert view.ui.folder_path.text() == "not chosen yet"
+
+    import_with_gui(qtbot, window)
+    assert len(asked) == 1
+    assert "Imported 2 bundles" in view.ui.message.text()
+    assert [row[-1] for row in table_rows(view.ui.waiting_view)] == ["imported", "imported"]
+    for name in team["devices"]:
+        row = device_row(view, name)
+        assert row["State"] == "enrolled"
+        assert row["Last bundle"] == "No. 1"
+        assert int(row["Received"]) > 0 and row["Received"] == row["Changed here"]
+        assert row["New, waiting"] == "0" and row["Gaps"] == "none"
+    assert window.model.rowCount() == 4  # the journal shows the merged entries at once
+    assert "0 open conflicts" in window.sync_ui.status_label.text()
+
+    import_with_gui(qtbot, window)  # the folder is remembered (in the journal, not in Qt settings)
+    assert len(asked) == 1
+    assert "No new bundles" in view.ui.message.text()
+    assert str(team["folder"]) not in (data_dir / "settings.ini").read_text(errors="replace") \
+        if (data_dir / "settings.ini").exists() else True
+
+
+def test_an_altered_bundle_is_listed_with_its_reason_and_the_others_import(qtbot, data_dir, open_window):
+    team = make_team(data_dir, data_dir / "journal.db")
+    bundle = sorted(team["folder"].glob("*.mlsync"))[0]
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    bundle.write_bytes(bytes(data))
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    rows = table_rows(view.ui.rejected_view)
+    assert len(rows) == 1 and rows[0][0] == bundle.name
+    assert "was changed after it was signed" in rows[0][1] and "export again" in rows[0][1]
+    assert view.ui.rejected_label.text() == "1 refused bundle"
+    assert "Imported 1 bundle" in view.ui.message.text()
+    states = {row[0]: row[-1] for row in table_rows(view.ui.waiting_view)}
+    assert states[bundle.name] == "refused"
+
+
+def test_cancel_mid_import_leaves_the_store_unchanged(qtbot, data_dir, open_window):
+    team = make_team(data_dir, data_dir / "journal.db")
+    before = store_content(team["lead"])
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    gate = threading.Event()
+    # Hold the worker after the first bundle until the user has pressed Cancel.
+    view.progress.changed.connect(lambda done, total: gate.wait(10), Qt.ConnectionType.DirectConnection)
+    click(qtbot, view.ui.import_button)
+    qtbot.waitUntil(lambda: view.ui.progress.value() >= 1, timeout=IMPORT_TIMEOUT_MS)
+    assert view.ui.progress.maximum() == 2
+    click(qtbot, view.ui.cancel)
+    gate.set()
+    qtbot.waitUntil(lambda: not view.importing, timeout=IMPORT_TIMEOUT_MS)
+    wait_idle(qtbot, window)
+    assert view.ui.message.text() == "Import cancelled: the journal is as it was before."
+    assert window.model.rowCount() == 0
+    assert {device_row(view, n)["State"] for n in team["devices"]} == {"waiting for its first bundle"}
+    window.lock()
+    assert store_content(team["lead"]) == before
+
+
+def test_resolving_a_conflict_side_by_side(qtbot, data_dir, open_window):
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
+    folder, device_path = team["folder"], team["devices"]["laptop-ana"]["path"]
+    entry_id = team["devices"]["laptop-ana"]["ids"][0]
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    entry = lead.get_entry(entry_id)
+    entry.notes = "Lead: appointment moved to Friday"
+    lead.save_entry(entry)
+    lead.close()
+    device = _open(device_path)
+    entry = device.get_entry(entry_id)
+    entry.notes = "Ana: brought the rent contract"
+    device.save_entry(entry)
+    SyncService(device).export_bundles(folder)
+    device.close()
+
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    assert "1 new conflict to review" in view.ui.message.text()
+    panel = view.conflicts
+    view.ui.sections.setCurrentWidget(view.ui.conflicts_tab)
+    assert panel.ui.conflicts_list.rowCount() == 1
+    # The later edit (Ana's) is current; the lead's earlier one lost and waits beside it.
+    assert panel.ui.current_value.toPlainText() == "Ana: brought the rent contract"
+    assert panel.ui.loser_value.toPlainText() == "Lead: appointment moved to Friday"
+    assert panel.ui.current_who.text().startswith("From laptop-ana, ")
+    assert panel.ui.loser_who.text().startswith("From lead, ")
+    assert panel.ui.conflicts_list.item(0, 1).text() == "Notes"
+
+    window.lock()  # nothing of the record stays on screen while locked
+    assert not any("rent contract" in text for text in widget_texts(view))
+    unlock(qtbot, window)
+    wait_idle(qtbot, window)
+    assert panel.ui.current_value.toPlainText() == "Ana: brought the rent contract"
+
+    click(qtbot, panel.ui.take_loser)
+    assert panel.ui.conflicts_list.rowCount() == 0
+    assert window.journal.get_entry(entry_id).notes == "Lead: appointment moved to Friday"
+    assert SyncService(window.journal).list_conflicts() == []
+    assert view.ui.sections.tabText(2) == "C&onflicts (0)"
+
+
+def test_writing_a_new_value_resolves_a_conflict(qtbot, data_dir, open_window):
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
+    folder, entry_id = team["folder"], team["devices"]["laptop-ana"]["ids"][0]
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    entry = lead.get_entry(entry_id)
+    entry.notes = "one"
+    lead.save_entry(entry)
+    lead.close()
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    entry = device.get_entry(entry_id)
+    entry.notes = "two"
+    device.save_entry(entry)
+    SyncService(device).export_bundles(folder)
+    device.close()
+
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    panel = view.conflicts
+    panel.ui.edit_value.setPlainText("one and two")
+    click(qtbot, panel.ui.save_edit)
+    assert window.journal.get_entry(entry_id).notes == "one and two"
+    assert panel.ui.conflicts_list.rowCount() == 0
+
+
+def test_revoke_asks_and_then_refuses_that_devices_next_bundle(qtbot, data_dir, open_window, monkeypatch):
+    from app.services.sync import SyncService
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "journal.db")
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    questions = []
+    answers = iter([False, True])
+    monkeypatch.setattr(sync_view, "confirm", lambda parent, title, text: questions.append(text) or next(answers))
+    names = [row[0] for row in table_rows(view.ui.devices_view)]
+    view.ui.devices_view.selectRow(names.index("laptop-ivo"))
+    click(qtbot, view.ui.revoke)  # answered No: nothing happens
+    assert device_row(view, "laptop-ivo")["State"] == "enrolled"
+    click(qtbot, view.ui.revoke)
+    wait_idle(qtbot, window)
+    assert len(questions) == 2 and "laptop-ivo" in questions[1] and "No. 1" in questions[1]
+    assert device_row(view, "laptop-ivo")["State"] == "revoked"
+    assert device_row(view, "laptop-ana")["State"] == "enrolled"
+    assert not view.ui.revoke.isEnabled() or view.selected_device().name != "laptop-ivo"
+
+    device = _open(team["devices"]["laptop-ivo"]["path"])
+    device.save_entry(consultation(notes="after the laptop was lost"))
+    SyncService(device).export_bundles(team["folder"])
+    device.close()
+    import_with_gui(qtbot, window)
+    refused = dict(table_rows(view.ui.rejected_view))
+    newest = max(team["folder"].glob("ml-*-000002-*.mlsync")).name
+    assert "revoked workstation" in refused[newest]
+    # (The core also re-reports the revoked device's bundle No. 1, imported before the revocation.)
+    assert not any(e.notes == "after the laptop was lost" for e in window.journal.all_entries())
+
+
+def test_enrolling_a_workstation_writes_a_profile_where_the_lead_chose(qtbot, data_dir, open_window, monkeypatch):
+    from app.services.provision import read_profile
+    from app.ui import sync_view
+
+    make_store(data_dir / "journal.db", role="lead")
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    out = data_dir / "out" / "laptop-5.mlprofile"
+    out.parent.mkdir()
+    monkeypatch.setattr(sync_view, "ask_save_path", lambda parent, title, suggested: str(out))
+
+    def fill_and_accept():
+        dialog = next(w for w in window.findChildren(sync_view.EnrollDialog) if w.isVisible())
+        dialog.ui.workstation.setText("laptop-5")
+        dialog.ui.user.setText("Mira")
+        dialog.ui.language.setCurrentIndex(dialog.ui.language.findData("bg"))
+        dialog.ui.buttons.accepted.emit()
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, fill_and_accept)
+    click(qtbot, view.ui.enroll)
+    wait_idle(qtbot, window)
+    profile = read_profile(out.read_bytes())
+    assert (profile.workstation, profile.user, profile.language) == ("laptop-5", "Mira", "bg")
+    assert device_row(view, "laptop-5")["State"] == "waiting for its first bundle"
+
+
+# -- mediator ----------------------------------------------------------------------------------
+
+def test_mediator_status_bar_shows_unsynced_changes_and_sync_now_writes_a_bundle(qtbot, data_dir, open_window):
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",), entries=0, export=False)
+    folder = team["folder"]
+    device_path = team["devices"]["laptop-ana"]["path"]
+    device = _open(device_path)
+    for i in range(3):
+        device.save_entry(consultation(notes=f"visit {i}"))
+    device.close()
+
+    window = open_window(device_path)
+    sync = window.sync_ui
+    assert sync.view is None  # the lead's view is not a mediator's
+    assert sync.status_label.text() == "3 changes not yet synced · never synced"
+    window.new_entry("consultation")
+    window.current_form.load(consultation(notes="one more"))
+    window.save_entry()
+    qtbot.waitUntil(lambda: sync.status_label.text().startswith("4 changes not yet synced"))
+
+    sync.act_sync_now.trigger()
+    wait_idle(qtbot, window)
+    mine = list(folder.glob("ml-*.mlsync"))
+    assert len(mine) == 1
+    assert "Sync done: " in window.ui.statusbar.currentMessage()
+    assert sync.status_label.text().startswith("4 changes not yet synced · last sync ")
+
+    lead = _open(team["lead"])  # the lead imports and replies
+    SyncService(lead).import_paths([folder])
+    SyncService(lead).export_bundles(folder)
+    lead.close()
+    sync.act_sync_now.trigger()
+    wait_idle(qtbot, window)
+    assert sync.status_label.text().startswith("All changes synced · last sync ")
+    window.lock()
+    assert sync.status_label.text() == ""
+    assert not sync.act_sync_now.isEnabled()
+
+
+def test_unsynced_warning_is_asked_before_dropping_work(qtbot, data_dir, monkeypatch):
+    from app.services.sync import SyncService
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",))
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    try:
+        asked = []
+        monkeypatch.setattr(sync_view, "confirm", lambda parent, title, text: asked.append(text) or False)
+        assert sync_view.confirm_unsynced(None, SyncService(device)) is False
+        assert "have not reached the team lead yet" in asked[0]
+    finally:
+        device.close()
+
+
+@pytest.mark.parametrize("language", ["de", "ro", "bg", "rom"])
+def test_sync_view_and_enroll_dialog_show_every_text_whole(qtbot, data_dir, open_window, language):
+    """Nothing cut off at the default window size, in every section, after a real import."""
+    from test_gui_i18n import cut_texts
+
+    from app.ui.sync_view import EnrollDialog
+    from app.ui.translator import apply_language
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
+    bundle = next(team["folder"].glob("*.mlsync"))
+    (team["folder"] / "copy-damaged.mlsync").write_bytes(bundle.read_bytes()[:200])
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    window.ui.tabs.setCurrentWidget(view)
+    try:
+        apply_language(language)
+        qtbot.wait(1)
+        assert view.ui.import_button.text() != "&Import waiting bundles"
+        assert window.ui.tabs.tabText(window.ui.tabs.indexOf(view)) != "S&ync" or language == "rom"
+        problems = []
+        for section in range(view.ui.sections.count()):
+            view.ui.sections.setCurrentIndex(section)
+            qtbot.wait(1)
+            problems += [f"section {section}: {p}" for p in cut_texts(window)]
+        dialog = EnrollDialog(str(team["folder"]), window)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        qtbot.wait(1)
+        problems += [f"enroll: {p}" for p in cut_texts(dialog)]
+        dialog.reject()
+        assert not problems, "\n".join(problems)
+    finally:
+        apply_language("en")
