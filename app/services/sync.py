@@ -333,6 +333,11 @@ class SyncService:
         if not hit:
             raise SyncError(_("There is no workstation called {name} to revoke.").format(name=name))
 
+    def set_sync_dir(self, folder: str) -> None:
+        """The folder bundles are written to (and read from) by default."""
+        with writing(self.engine) as conn:
+            repo.set_meta(conn, "sync.sync_dir", str(folder))
+
     # -- status --------------------------------------------------------------------------
 
     def status(self) -> SyncStatus:
@@ -374,9 +379,14 @@ class SyncService:
         """Write what the other side has not acknowledged yet. A device writes one bundle for
         the lead; the lead one per enrolled device with something new for it."""
         with self.engine.connect() as conn:
-            folder = Path(to_dir) if to_dir else Path(_meta(conn, "sync.sync_dir") or ".")
             if not _meta(conn, "sync.team_id"):
                 raise SyncError(_("This journal is not part of a sync team yet."))
+            if not to_dir and not _meta(conn, "sync.sync_dir"):
+                raise SyncError(_("No sync folder is set: give one with --to, or set it in the preferences."))
+            folder = Path(to_dir) if to_dir else Path(_meta(conn, "sync.sync_dir"))
+        if not folder.is_dir():
+            raise SyncError(_("The sync folder {path} is not there. Connect the drive or choose another "
+                              "folder.").format(path=folder))
         results = []
         if self.is_lead:
             for device in self.devices():

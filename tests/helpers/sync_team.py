@@ -29,6 +29,7 @@ def make_team(folder: Path, devices: int, *, enroll: bool = True) -> TeamTemplat
     sync_dir = folder / "sync"
     sync_dir.mkdir()
     lead = create_store(folder / "lead.db", PASSPHRASE, name="Lead", role="lead", kdf=FAST_KDF)
+    SyncService(lead).set_sync_dir(str(sync_dir))
     journals = {"lead": lead}
     for i in range(1, devices + 1):
         name = f"laptop-{i}"
@@ -68,7 +69,7 @@ class Team:
 
     def close(self) -> None:
         for journal in self.journals.values():
-            journal.engine.dispose()
+            journal.close()
 
 
 def open_team(template: TeamTemplate, folder: Path) -> Team:

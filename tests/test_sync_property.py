@@ -1,0 +1,165 @@
+"""Property: whatever edits, deletions and erasures 2 to 5 workstations and the lead make, and
+whatever order bundles travel in (duplicated, delayed, some never delivered until the end),
+after a few ordinary sync rounds every workstation holds exactly the lead's version of its
+records and the team's catalogs, and every value that lost without its writer having seen the
+winner is in a conflict record on the lead. Real SQLCipher stores, real bundles."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from helpers.factories import NOW, consultation
+from helpers.sync_team import make_team, open_team
+
+from app.domain.entries import Client
+from app.sync import bundle as fmt
+from app.sync.replica import SPECS
+
+MAX_DEVICES = 5
+FIELDS = ("notes", "mediator")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return make_team(tmp_path_factory.mktemp("team"), MAX_DEVICES)
+
+
+replica_index = st.integers(0, MAX_DEVICES)  # 0 = the lead
+pick = st.integers(0, 1000)
+operation = st.one_of(
+    st.tuples(st.just("create"), st.integers(1, MAX_DEVICES), st.booleans()),
+    st.tuples(st.just("edit"), replica_index, pick, st.sampled_from(FIELDS)),
+    st.tuples(st.just("delete"), replica_index, pick),
+    st.tuples(st.just("erase"), replica_index, pick),
+    st.tuples(st.just("export"), replica_index),
+    st.tuples(st.just("deliver"), pick, st.booleans()),
+)
+
+
+def synced_rows(journal, tbl, origin=None):
+    spec = SPECS[tbl]
+    key = spec.key or "catalog || '/' || code"
+    cols = ", ".join(f'"{f}"' for f in spec.fields)
+    with journal.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT {key}, {cols}, k.origin FROM {tbl} t JOIN sync_clock k ON k.tbl = ? AND k.rid = {key}",
+            (tbl,)).fetchall()
+    return {r[0]: r[1:-1] for r in rows if origin is None or r[-1] == origin}
+
+
+def erased_ids(journal):
+    with journal.engine.connect() as conn:
+        return {r for (r,) in conn.exec_driver_sql("SELECT rid FROM sync_clock WHERE erased = 1")}
+
+
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                     HealthCheck.too_slow])
+@given(devices=st.integers(2, MAX_DEVICES), ops=st.lists(operation, max_size=28))
+def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devices, ops):
+    team = open_team(template, tmp_path_factory.mktemp("run"))
+    names = ["lead"] + [f"laptop-{i}" for i in range(1, devices + 1)]
+    counter = itertools.count()
+    written = []  # (entry id, field, value)
+    seen = set()  # (entry id, field, value) some writer had in front of it when it wrote
+    produced = []  # bundle files made so far
+    try:
+        for op in ops:
+            kind = op[0]
+            if kind == "create":
+                name = names[op[1] % len(names)] if op[1] < len(names) else names[1]
+                journal = team.journals[name]
+                client_ids = []
+                if op[2]:
+                    client = journal.save_client(Client(code=journal.new_client().code), today=NOW.date())
+                    client_ids = [client.id]
+                value = f"v{next(counter)}"
+                entry = journal.save_entry(consultation(notes=value, client_ids=client_ids), now=NOW)
+                written.append((entry.id, "notes", value))
+                written.append((entry.id, "mediator", entry.mediator))
+            elif kind in ("edit", "delete"):
+                name = names[op[1] % len(names)]
+                journal = team.journals[name]
+                rows = journal.list_entries(limit=1000)
+                if not rows:
+                    continue
+                entry = journal.get_entry(rows[op[2] % len(rows)].id)
+                for f in FIELDS:
+                    seen.add((entry.id, f, getattr(entry, f)))
+                if kind == "delete":
+                    journal.delete_entry(entry.id)
+                else:
+                    value = f"v{next(counter)}"
+                    setattr(entry, op[3], value)
+                    journal.save_entry(entry, now=NOW)
+                    written.append((entry.id, op[3], value))
+            elif kind == "erase":
+                name = names[op[1] % len(names)]
+                clients = team.journals[name].list_clients()
+                if clients:
+                    team.sync(name).erase_client(clients[op[2] % len(clients)].id)
+            elif kind == "export":
+                name = names[op[1] % len(names)]
+                produced.extend(r.path for r in team.sync(name).export_bundles())
+            elif kind == "deliver" and produced:
+                path = produced[op[1] % len(produced)]
+                recipient = fmt.read(path).header["recipient"]
+                for name in names:
+                    if team.journals[name].device_id == recipient:
+                        report = team.sync(name).import_paths([path] * (2 if op[2] else 1))
+                        assert not report.rejected, report.rejected[0].message
+        for _round in range(3):
+            for name in names[1:]:
+                team.sync(name).export_bundles()
+            assert not team.sync("lead").import_paths([team.sync_dir]).rejected
+            team.sync("lead").export_bundles()
+            for name in names[1:]:
+                assert not team.sync(name).import_paths([team.sync_dir]).rejected
+
+        lead = team.journals["lead"]
+        lead_erased = erased_ids(lead)
+        for name in names[1:]:
+            device = team.journals[name]
+            device_erased = erased_ids(device)
+            for tbl in ("entries", "clients"):
+                mine = synced_rows(device, tbl)
+                theirs = synced_rows(lead, tbl, origin=device.device_id)
+                # An erased record is a content-free tombstone wherever it is known at all
+                # (a record erased before it ever synced never reaches the lead).
+                for rid in set(mine) | set(theirs):
+                    if rid in device_erased or rid in lead_erased:
+                        assert rid not in mine or rid in device_erased
+                        assert rid not in theirs or rid in lead_erased
+                        mine.pop(rid, None)
+                        theirs.pop(rid, None)
+                assert mine == theirs, (name, tbl)
+            assert synced_rows(device, "catalog_values") == synced_rows(lead, "catalog_values")
+            assert team.sync(name).status().unacknowledged == 0
+
+        with lead.engine.connect() as conn:
+            conflicts = {(r, f, v) for r, f, v in conn.exec_driver_sql(
+                "SELECT rid, field, loser_value FROM sync_conflicts")}
+            erased = {r for (r,) in conn.exec_driver_sql("SELECT rid FROM sync_clock WHERE erased = 1")}
+        entries = synced_rows(lead, "entries")
+        fields = SPECS["entries"].fields
+        erased_anywhere = set().union(*(erased_ids(team.journals[n]) for n in names))
+        for rid, name, value in written:
+            if rid not in entries:
+                assert rid in erased_anywhere, "an entry never reached the lead without being erased"
+                continue
+            if rid in erased:
+                assert not any(c[0] == rid for c in conflicts), "an erased record left a conflict record"
+                row = dict(zip(fields, entries[rid]))
+                assert row["notes"] == "" and row["deleted_at"], "an erased entry kept content"
+                continue
+            row = dict(zip(fields, entries[rid]))
+            if row["deleted_at"] is None and row[name] == value:
+                continue
+            if (rid, name, value) in seen:
+                continue
+            assert (rid, name, value) in conflicts, f"lost without a conflict record: {name}={value}"
+    finally:
+        team.close()
