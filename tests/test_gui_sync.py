@@ -387,10 +387,15 @@ def test_sync_view_and_enroll_dialog_show_every_text_whole(qtbot, data_dir, open
     view = lead_view(window)
     import_with_gui(qtbot, window)
     window.ui.tabs.setCurrentWidget(view)
+    english = (view.ui.message.text(), view.ui.rejected_view.item(0, 1).text())
+    assert english[0].startswith("Imported 1 bundle") and "incomplete" in english[1]
     try:
         apply_language(language)
         qtbot.wait(1)
         assert view.ui.import_button.text() != "&Import waiting bundles"
+        # What the last import said, and why a bundle was refused, follow the language too.
+        assert view.ui.message.text() != english[0]
+        assert view.ui.rejected_view.item(0, 1).text() != english[1]
         assert window.ui.tabs.tabText(window.ui.tabs.indexOf(view)) != "S&ync" or language == "rom"
         problems = []
         for section in range(view.ui.sections.count()):

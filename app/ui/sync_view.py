@@ -140,8 +140,9 @@ class SyncView(QWidget):
         self.importing = False
         self.waiting: list[WaitingBundle] = []
         self.devices: list[DeviceInfo] = []
-        self.rejected: list[tuple[str, str]] = []  # (file name, message) of the last import
+        self.rejected: list[tuple[str, str]] = []  # (file name, reason code) of the last import
         self.notes: list[str] = []  # what the last action reported
+        self._message = None  # makes the text of self.ui.message (see say())
         ui = self.ui
         ui.choose_folder.clicked.connect(self.choose_folder)
         ui.refresh.clicked.connect(self.refresh)
@@ -168,9 +169,15 @@ class SyncView(QWidget):
         self.waiting, self.devices, self.rejected, self.notes = [], [], [], []
         self.conflicts.clear()
         self.ui.folder_path.clear()
+        self._message = None
         self.ui.message.clear()
         self._reset_progress()
         self._fill()
+
+    def say(self, message) -> None:
+        """Show what the last action did; `message` makes the text, again after a language switch."""
+        self._message = message
+        self.ui.message.setText(message())
 
     def _reset_progress(self) -> None:
         self.importing = False
@@ -233,9 +240,10 @@ class SyncView(QWidget):
         self.ui.waiting_view.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
 
     def _fill_rejected(self) -> None:
-        rows = [(name, [name, message]) for name, message in self.rejected]
-        seen = {name for name, _m in self.rejected}
         from app.services.sync import rejection_message
+
+        rows = [(name, [name, rejection_message(reason, name)]) for name, reason in self.rejected]
+        seen = {name for name, _m in self.rejected}
 
         for b in self.waiting:  # unreadable files found while looking at the folder
             if b.state == "rejected" and b.path.name not in seen:
@@ -327,7 +335,7 @@ class SyncView(QWidget):
         self.importing = True
         self.ui.progress.setRange(0, 0)  # busy until the first bundle is counted
         self.ui.progress.setTextVisible(True)
-        self.ui.message.setText(_("Importing bundles…"))
+        self.say(lambda: _("Importing bundles…"))
         self._update_buttons()
         cancel, progress = self.cancel_event, self.progress
 
@@ -347,43 +355,46 @@ class SyncView(QWidget):
     def cancel_import(self) -> None:
         if self.importing:
             self.cancel_event.set()
-            self.ui.message.setText(_("Cancelling… nothing of this import will be kept."))
+            self.say(lambda: _("Cancelling… nothing of this import will be kept."))
             self._update_buttons()
 
     def _imported(self, report: ImportReport, then_reply: bool) -> None:
         self._reset_progress()
         if report.cancelled:
-            self.ui.message.setText(_("Import cancelled: the journal is as it was before."))
+            self.say(lambda: _("Import cancelled: the journal is as it was before."))
             self.refresh()
             return
-        self.rejected = [(r.path.name, r.message) for r in report.rejected]
+        self.rejected = [(r.path.name, r.reason) for r in report.rejected]
         imported = report.imported
         self.host.remember_counts(imported)
-        lines = []
-        if imported:
-            changes = sum(r.changes for r in imported)
-            lines.append(ngettext("Imported {count} bundle with {changes} changes.",
-                                  "Imported {count} bundles with {changes} changes.", len(imported))
-                         .format(count=len(imported), changes=changes))
-            conflicts = sum(r.conflicts for r in imported)
-            if conflicts:
-                lines.append(ngettext("{count} new conflict to review.", "{count} new conflicts to review.", conflicts)
-                             .format(count=conflicts))
-        elif not report.rejected:
-            lines.append(_("No new bundles in the sync folder."))
-        if report.rejected:
-            lines.append(ngettext("{count} bundle was refused; see the list of refused bundles.",
-                                  "{count} bundles were refused; see the list of refused bundles.",
-                                  len(report.rejected)).format(count=len(report.rejected)))
-        for r in imported:
-            lines.extend(r.warnings)
-        self.ui.message.setText("\n".join(lines))
+        def summary() -> str:
+            lines = []
+            if imported:
+                changes = sum(r.changes for r in imported)
+                lines.append(ngettext("Imported {count} bundle with {changes} changes.",
+                                      "Imported {count} bundles with {changes} changes.", len(imported))
+                             .format(count=len(imported), changes=changes))
+                conflicts = sum(r.conflicts for r in imported)
+                if conflicts:
+                    lines.append(ngettext("{count} new conflict to review.", "{count} new conflicts to review.",
+                                          conflicts).format(count=conflicts))
+            elif not report.rejected:
+                lines.append(_("No new bundles in the sync folder."))
+            if report.rejected:
+                lines.append(ngettext("{count} bundle was refused; see the list of refused bundles.",
+                                      "{count} bundles were refused; see the list of refused bundles.",
+                                      len(report.rejected)).format(count=len(report.rejected)))
+            for r in imported:
+                lines.extend(r.warnings)
+            return "\n".join(lines)
+
+        self.say(summary)
         if imported:
             self.host.after_merge()
         if report.rejected:
             self.ui.sections.setCurrentIndex(0)
         if then_reply:
-            self.write_replies(prefix="\n".join(lines))  # refreshes when written
+            self.write_replies(prefix=summary)  # refreshes when written
         else:
             self.refresh()
 
@@ -392,28 +403,29 @@ class SyncView(QWidget):
         self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
-        self.ui.message.setText(_failure_text(exc))
+        self.say(lambda exc=exc: _failure_text(exc))
         self._update_buttons()
 
     # -- replies ------------------------------------------------------------------------------
 
-    def write_replies(self, prefix: str = "") -> None:
+    def write_replies(self, prefix=lambda: "") -> None:
         service = self.service
         if service is None or self.host.busy:
             return
         folder = self.host.ensure_folder()
         if not folder:
             return
-        self.ui.message.setText("\n".join(filter(None, [prefix, _("Writing bundles for the workstations…")])))
+        self.say(lambda: "\n".join(filter(None, [prefix(), _("Writing bundles for the workstations…")])))
 
         def done(results) -> None:
-            if results:
-                names = ", ".join(r.recipient for r in results)
-                text = ngettext("Wrote {count} bundle for: {names}.", "Wrote {count} bundles for: {names}.",
-                                len(results)).format(count=len(results), names=names)
-            else:
-                text = _("No workstation has anything new to receive.")
-            self.ui.message.setText("\n".join(filter(None, [prefix, text])))
+            def text() -> str:
+                if results:
+                    names = ", ".join(r.recipient for r in results)
+                    return ngettext("Wrote {count} bundle for: {names}.", "Wrote {count} bundles for: {names}.",
+                                    len(results)).format(count=len(results), names=names)
+                return _("No workstation has anything new to receive.")
+
+            self.say(lambda: "\n".join(filter(None, [prefix(), text()])))
             self.refresh()
 
         self.host.run(lambda: service.export_bundles(Path(folder)), done, self._failed, exclusive=True)
@@ -440,15 +452,15 @@ class SyncView(QWidget):
             path = service.provision(values["workstation"], Path(out), user=values["user"],
                                      language=values["language"], sync_dir=values["sync_dir"])
         except FileExistsError:
-            self.ui.message.setText(_("A file with this name exists already. Choose another name."))
+            self.say(lambda: _("A file with this name exists already. Choose another name."))
             return
         except SyncError as exc:
-            self.ui.message.setText(str(exc))
+            self.say(lambda exc=exc: str(exc))
             return
         except OSError as exc:
-            self.ui.message.setText(_failure_text(exc))
+            self.say(lambda exc=exc: _failure_text(exc))
             return
-        self.ui.message.setText(_("Profile for {name} written to {file}. Set up the laptop with it (Mediator Log: "
+        self.say(lambda: _("Profile for {name} written to {file}. Set up the laptop with it (Mediator Log: "
                                   "init with profile); it works once.").format(name=values["workstation"],
                                                                               file=path))
         self.refresh()
@@ -476,16 +488,16 @@ class SyncView(QWidget):
         try:
             service.revoke(device.name)
         except SyncError as exc:
-            self.ui.message.setText(str(exc))
+            self.say(lambda exc=exc: str(exc))
             return
-        self.ui.message.setText(_("{name} is revoked: its bundles will be refused.").format(name=device.name))
+        self.say(lambda: _("{name} is revoked: its bundles will be refused.").format(name=device.name))
         self.refresh()
 
     # -- conflicts ------------------------------------------------------------------------------
 
     def _conflict_resolved(self) -> None:
         self._update_titles()
-        self.ui.message.setText(_("Conflict resolved. The choice reaches the workstations with the next replies."))
+        self.say(lambda: _("Conflict resolved. The choice reaches the workstations with the next replies."))
         self.host.after_merge()
         self.host.refresh_status()
 
@@ -496,6 +508,8 @@ class SyncView(QWidget):
             self.ui.retranslateUi(self)
             if self.service is not None:
                 self.ui.folder_path.setText(self.folder() or _("not chosen yet"))
+            if self._message is not None:
+                self.ui.message.setText(self._message())
             self._fill()
         super().changeEvent(event)
 
