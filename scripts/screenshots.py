@@ -82,6 +82,46 @@ def contact_sheet(shots: list[tuple[str, Path]], title: str, target: Path) -> No
     sheet.save(str(target))
 
 
+def sync_demo(store: Path, work: Path) -> None:
+    """Two enrolled workstations whose bundles wait in the lead's sync folder, one edited an
+    entry the lead corrected meanwhile (a conflict): for the shots of the Sync tab."""
+    from app.services.demo import fill_demo
+    from app.services.provision import create_store_from_profile
+    from app.services.stores import open_store
+    from app.services.sync import SyncService
+    from app.services.sync_client import set_sync_folder
+
+    folder = work / "sync"
+    folder.mkdir()
+    lead = open_store(store, PASSPHRASE)
+    set_sync_folder(lead, folder)
+    devices = []
+    for number, (name, user) in enumerate((("laptop-mitte", "Ana Mihai"), ("laptop-haspe", "Ivan Petrov"))):
+        profile = SyncService(lead).provision(name, work / f"{name}.mlprofile", user=user, sync_dir=str(folder))
+        device = create_store_from_profile(work / f"{name}.db", PASSPHRASE, profile.read_bytes(), kdf=FAST_KDF)
+        fill_demo(device, entries=16, seed=number)
+        SyncService(device).export_bundles(folder)
+        devices.append(device)
+    SyncService(lead).import_paths([folder])
+    SyncService(lead).export_bundles(folder)
+    device = devices[0]
+    SyncService(device).import_paths([folder])
+    entry = device.all_entries()[0]
+    lead_copy = lead.get_entry(entry.id)
+    lead_copy.notes = "Termin verschoben auf Freitag (Korrektur Teamleitung)."
+    lead.save_entry(lead_copy)
+    entry.notes = "Mietvertrag mitgebracht, Termin bleibt."
+    device.save_entry(entry)
+    for device in devices:
+        for later in device.all_entries()[1:3]:
+            later.follow_up = "Rückruf"
+            device.save_entry(later)
+        SyncService(device).export_bundles(folder)
+        device.close()
+    SyncService(lead).provision("laptop-wehringhausen", work / "laptop-wehringhausen.mlprofile", user="Mira Stoica")
+    lead.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--languages", nargs="?", const=",".join(ALL_LANGUAGES), default="en",
@@ -104,6 +144,7 @@ def main() -> None:
     journal = create_store(store, PASSPHRASE, name="Ana Mihai", role="lead", kdf=FAST_KDF)
     fill_demo(journal, entries=600, seed=7)
     journal.close()
+    sync_demo(store, work)
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -156,6 +197,13 @@ def main() -> None:
             window.journal.discard_draft(key)
         for tab, name in ((1, "clients"), (2, "follow-ups")):
             window.ui.tabs.setCurrentIndex(tab)
+            shoot(name, window)
+        sync = window.sync_ui.view  # the team lead's Sync tab
+        window.ui.tabs.setCurrentWidget(sync)
+        sync.start_import()  # the first language imports; later ones find nothing new
+        wait_until(app, lambda s=sync, w=window: not s.importing and w.sync_ui.jobs == 0)
+        for index, name in enumerate(("sync-bundles", "sync-workstations", "sync-conflicts")):
+            sync.ui.sections.setCurrentIndex(index)
             shoot(name, window)
         window.ui.tabs.setCurrentIndex(0)
         for name, make in (("client-dialog", lambda: ClientDialog(window.journal, parent=window)),
