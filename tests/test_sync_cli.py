@@ -1,0 +1,128 @@
+"""The sync commands end to end through `app.cli.main`: provision, init --profile, sync export /
+import / status, devices (text, json, --revoke), conflicts, erase-client, and exit code 3."""
+
+from __future__ import annotations
+
+import json
+
+from helpers.factories import PASSPHRASE
+
+from app.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_team_workflow_on_the_command_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    sync_dir = tmp_path / "sync"
+    sync_dir.mkdir()
+    lead, laptop, profile = tmp_path / "lead.db", tmp_path / "laptop.db", tmp_path / "laptop.profile"
+    assert run(capsys, "init", "--store", str(lead), "--role", "lead", "--name", "Lead")[0] == 0
+
+    code, out, _err = run(capsys, "provision", "--store", str(lead), "--workstation", "laptop-7", "--user", "Ana",
+                          "--language", "ro", "--sync-dir", str(sync_dir), "--out", str(profile))
+    assert code == 0 and "laptop-7" in out
+    assert json.loads(profile.read_text())["enrollment_secret"]
+    code, _out, err = run(capsys, "provision", "--store", str(lead), "--workstation", "laptop-7", "--out",
+                          str(profile))
+    assert code == 1 and err.count("\n") == 1  # never overwrites the profile file
+
+    assert run(capsys, "init", "--store", str(laptop), "--profile", str(profile))[0] == 0
+    code, out, _ = run(capsys, "sync", "status", "--store", str(laptop), "--format", "json")
+    assert code == 0 and json.loads(out)["workstation"] == "laptop-7"
+
+    records = tmp_path / "entries.jsonl"
+    records.write_text(json.dumps({"type": "consultation", "date": "2025-03-10", "mediator": "Ana", "setting": "office", "notes": "Termin"}) + "\n")
+    assert run(capsys, "import", "--store", str(laptop), str(records))[0] == 0
+    code, out, _ = run(capsys, "sync", "export", "--store", str(laptop))
+    assert code == 0 and ".mlsync" in out
+    code, out, _ = run(capsys, "sync", "import", "--store", str(lead), str(sync_dir))
+    assert code == 0 and "laptop-7" in out
+
+    code, out, _ = run(capsys, "devices", "--store", str(lead), "--format", "json")
+    [device] = json.loads(out)
+    assert (device["name"], device["state"], device["user"], device["last_bundle_seq"]) == (
+        "laptop-7", "enrolled", "Ana", 1)
+    code, out, _ = run(capsys, "devices", "--store", str(lead))
+    assert code == 0 and "laptop-7\tenrolled" in out
+    code, out, _ = run(capsys, "conflicts", "--store", str(lead), "--format", "json")
+    assert code == 0 and json.loads(out) == []
+
+    code, out, _ = run(capsys, "sync", "export", "--store", str(lead), "--to", str(sync_dir))
+    assert code == 0
+    code, _out, _ = run(capsys, "sync", "import", "--store", str(laptop), str(sync_dir))
+    assert code == 0
+    code, out, _ = run(capsys, "sync", "status", "--store", str(laptop), "--format", "json")
+    assert json.loads(out)["unacknowledged"] == 0 and json.loads(out)["enrolled"]
+
+    # A damaged bundle: exit 3, one line per problem, naming the file.
+    assert run(capsys, "import", "--store", str(laptop), str(records))[0] == 0  # the same row: no change
+    records.write_text(json.dumps({"type": "consultation", "date": "2025-03-11", "mediator": "Ana", "setting": "office", "notes": "Neu"}) + "\n")
+    assert run(capsys, "import", "--store", str(laptop), str(records))[0] == 0
+    code, out, _ = run(capsys, "sync", "export", "--store", str(laptop), "--to", str(tmp_path))
+    [bundle] = list(tmp_path.glob("*.mlsync"))
+    bundle.write_bytes(bundle.read_bytes()[:-10])
+    code, out, err = run(capsys, "sync", "import", "--store", str(lead), str(bundle))
+    assert code == 3 and bundle.name in err and "incomplete" in err
+
+    assert run(capsys, "devices", "--store", str(lead), "--revoke", "laptop-7")[0] == 0
+    code, _out, err = run(capsys, "devices", "--store", str(lead), "--revoke", "nobody")
+    assert code == 1 and "nobody" in err
+
+
+def test_sync_commands_outside_a_team_fail_cleanly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    store = tmp_path / "solo.db"
+    assert run(capsys, "init", "--store", str(store))[0] == 0
+    code, _out, err = run(capsys, "sync", "export", "--store", str(store), "--to", str(tmp_path))
+    assert code == 1 and "team" in err and "Traceback" not in err
+    code, _out, err = run(capsys, "provision", "--store", str(store), "--workstation", "x", "--out",
+                          str(tmp_path / "p"))
+    assert code == 1 and "lead" in err
+    code, _out, err = run(capsys, "init", "--store", str(tmp_path / "b.db"), "--profile", str(tmp_path / "none"))
+    assert code == 1
+    (tmp_path / "bad.profile").write_text("{}")
+    code, _out, err = run(capsys, "init", "--store", str(tmp_path / "c.db"), "--profile", str(tmp_path / "bad.profile"))
+    assert code == 1 and "profile" in err
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", "wrong passphrase")
+    assert run(capsys, "sync", "status", "--store", str(store))[0] == 2
+
+
+def test_conflict_listed_and_resolved_on_the_command_line(tmp_path, monkeypatch, capsys):
+    import datetime as dt
+
+    from helpers.factories import NOW
+    from helpers.sync_team import make_team, open_team
+
+    team = open_team(make_team(tmp_path / "t", 1), tmp_path / "run")
+    try:
+        lead, laptop = team.journals["lead"], team.journals["laptop-1"]
+        from helpers.factories import consultation
+
+        entry = laptop.save_entry(consultation(notes="Anfang"), now=NOW)
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        on_lead = lead.get_entry(entry.id)
+        on_lead.notes = "Korrektur der Leitung"
+        lead.save_entry(on_lead, now=NOW)
+        mine = laptop.get_entry(entry.id)
+        mine.notes = "Nachtrag vor Ort"
+        laptop.save_entry(mine, now=NOW + dt.timedelta(minutes=1))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        paths = {n: str(team.folder / f"{n}.db") for n in ("lead",)}
+    finally:
+        team.close()
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    code, out, _ = run(capsys, "conflicts", "--store", paths["lead"], "--format", "json")
+    [conflict] = json.loads(out)
+    assert {conflict["current_value"], conflict["loser_value"]} == {"Korrektur der Leitung", "Nachtrag vor Ort"}
+    code, out, _ = run(capsys, "conflicts", "--store", paths["lead"], "--resolve", str(conflict["id"]),
+                       "--choice", "take")
+    assert code == 0
+    code, out, _ = run(capsys, "conflicts", "--store", paths["lead"], "--format", "json")
+    assert json.loads(out) == []
