@@ -60,8 +60,19 @@ SYSTEM_LIBRARIES = {
     "libxcb.so.1": "libxcb1", "libxcb-icccm.so.4": "libxcb-icccm4", "libxcb-keysyms.so.1": "libxcb-keysyms1",
     "libwayland-client.so.0": "libwayland-client0", "libwayland-cursor.so.0": "libwayland-cursor0",
     "libwayland-egl.so.1": "libwayland-egl1",
+    # X11 and xcb client libraries (kept out of the bundle by packaging/mediatorlog.spec).
+    "libX11.so.6": "libx11-6", "libX11-xcb.so.1": "libx11-xcb1", "libXau.so.6": "libxau6",
+    "libXdmcp.so.6": "libxdmcp6", "libXext.so.6": "libxext6", "libXrender.so.1": "libxrender1",
+    "libxkbcommon.so.0": "libxkbcommon0", "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxcb-glx.so.0": "libxcb-glx0", "libxcb-image.so.0": "libxcb-image0", "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render-util.so.0": "libxcb-render-util0", "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-shape.so.0": "libxcb-shape0", "libxcb-shm.so.0": "libxcb-shm0", "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1", "libxcb-xfixes.so.0": "libxcb-xfixes0", "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-xinput.so.0": "libxcb-xinput0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0", "libxcb-present.so.0": "libxcb-present0",
+    "libxcb-dri3.so.0": "libxcb-dri3-0",
 }
-EXTRA_DEPENDS = ["libxcb-cursor0"]  # dlopen()ed by Qt's xcb platform on some systems
+EXTRA_DEPENDS: list[str] = []
 
 DESCRIPTION = """\
 encrypted offline field log for language-and-culture mediators
