@@ -27,6 +27,7 @@ from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext, pge
 from app.i18n.formats import format_time
 from app.paths import store_exists
 from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
+from app.ui import carried_profile
 from app.ui.entry_forms import FORM_CLASSES, EntryForm
 from app.ui.forms.ui_first_run import Ui_FirstRun
 from app.ui.forms.ui_main_window import Ui_MainWindow
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.current_form: EntryForm | None = None
         self.saved_view: dict | None = None
         self.last_deleted: Entry | None = None
+        self.carried = carried_profile.Found()  # the installer's workstation profile, looked up on first run
 
         self.ui = Ui_MainWindow()
         self.ui.setupUi(self)
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
         self.setup.retranslateUi(self.ui.setup_page)
         self.unlock_form.retranslateUi(self.ui.unlock_page)
         self._restore_setup_values(setup_values)
+        carried_profile.apply(self, self.carried)
         self.menu_file.setTitle(_("&File"))
         self.menu_edit.setTitle(pgettext("menu", "&Edit"))
         self.menu_language.setTitle(_("&Language"))
@@ -280,6 +283,11 @@ class MainWindow(QMainWindow):
         self.ui.pages.setCurrentIndex(SETUP_PAGE)
         self.setup.language.currentIndexChanged.connect(self._setup_language_chosen)
         self.setup.language.setFocus()
+        self.carried = carried_profile.find()
+        language = self.carried.profile.language if self.carried.profile else ""
+        if language and language != current_language():
+            self.switch_language(language)  # the LanguageChange that follows applies the profile again
+        carried_profile.apply(self, self.carried)
 
     def _setup_language_chosen(self) -> None:
         language = combo_code(self.setup.language)
@@ -298,13 +306,17 @@ class MainWindow(QMainWindow):
             self._setup_error(_("The two passphrases differ. Type them again."), self.setup.repeat)
             return
         name, role = self.setup.name.text().strip(), combo_code(self.setup.role) or "mediator"
+        carried = self.carried.profile
+        if carried is not None:
+            name, role = name or carried.user, "mediator"
         if not name:
             self._setup_error(_("Enter your name as it should appear on your entries."), self.setup.name)
             return
         self.setup.create.setEnabled(False)
         self.setup.error.setText(_("Creating your encrypted journal…"))
         self.runner.run(
-            lambda: stores.create_store(self.store_path, passphrase, name=name, role=role),
+            (lambda: carried_profile.create(self.store_path, passphrase, carried, name)) if carried is not None
+            else (lambda: stores.create_store(self.store_path, passphrase, name=name, role=role)),
             self.enter_workspace,
             lambda exc: self._setup_failed(exc),
         )
