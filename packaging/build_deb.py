@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import email.utils
+import fcntl
 import gzip
 import hashlib
 import io
@@ -507,6 +508,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile, workstation = read_profile(Path(args.profile))
         label = file_label(workstation)
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / ".build-deb.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time may use build/dist
+        return _build(args, profile, label)
+
+
+def _build(args, profile: bytes | None, label: str) -> int:
     build_bundle(args.rebuild)
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
     version = f"{__version__}-{args.revision}"
@@ -514,7 +522,6 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     name = f"{PACKAGE}-{label}_{version}_{arch}.deb" if label else f"{PACKAGE}_{version}_{arch}.deb"
     target = out / name
-    BUILD.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=BUILD, prefix="deb-") as tmp:
         root = Path(tmp) / "root"
         root.mkdir(mode=0o755)

@@ -63,7 +63,8 @@ def _smoke_test(app, window, screenshot: Path | None) -> int:
     """Show the window, let it paint, then quit on our own: exit 0 if it was shown.
 
     For installers and CI (`mediatorlog gui --smoke-test`). Prints which page is shown
-    (setup or unlock), never anything about the journal's content.
+    (setup or unlock) and whether an installed workstation profile was found, never anything
+    about the journal's or the profile's content.
     """
     from PySide6.QtCore import QTimer
 
@@ -74,8 +75,10 @@ def _smoke_test(app, window, screenshot: Path | None) -> int:
         saved = window.grab().save(str(screenshot)) if screenshot else True
         page = window.ui.pages.currentWidget().objectName()
         outcome["code"] = 0 if shown and saved else 1
+        carried = getattr(window, "carried", None)
+        profile = "found" if carried and carried.profile else ("unusable" if carried and carried.problem else "none")
         print(f"mediatorlog: smoke test {'passed' if outcome['code'] == 0 else 'failed'} "
-              f"(page {page}, platform {app.platformName()})")
+              f"(page {page}, platform {app.platformName()}, installed profile {profile})")
         window.close()
         app.quit()
 
