@@ -338,7 +338,8 @@ def test_mediator_status_bar_shows_unsynced_changes_and_sync_now_writes_a_bundle
     window.save_entry()
     qtbot.waitUntil(lambda: sync.status_label.text().startswith("4 changes not yet synced"))
 
-    sync.act_sync_now.trigger()
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: any(folder.glob("ml-*.mlsync")), timeout=IMPORT_TIMEOUT_MS)
     wait_idle(qtbot, window)
     mine = list(folder.glob("ml-*.mlsync"))
     assert len(mine) == 1
@@ -411,3 +412,21 @@ def test_sync_view_and_enroll_dialog_show_every_text_whole(qtbot, data_dir, open
         assert not problems, "\n".join(problems)
     finally:
         apply_language("en")
+
+
+def test_locking_during_an_import_stops_it_cleanly_and_clears_the_view(qtbot, data_dir, open_window):
+    make_team(data_dir, data_dir / "journal.db")
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    click(qtbot, view.ui.import_button)
+    window.lock()  # cancels, waits for the worker, then closes the journal
+    assert window.journal is None and not view.importing
+    assert view.ui.waiting_view.rowCount() == 0 and view.ui.devices_view.rowCount() == 0
+    assert view.ui.message.text() == "" and window.sync_ui.status_label.text() == ""
+    qtbot.wait(50)  # a late result of the cancelled run must not fill the view again
+    assert view.ui.devices_view.rowCount() == 0
+    unlock(qtbot, window)
+    wait_idle(qtbot, window)
+    states = {row[2] for row in table_rows(view.ui.devices_view)}
+    assert states in ({"enrolled"}, {"waiting for its first bundle"})  # all of the run, or none of it
