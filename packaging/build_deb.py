@@ -461,7 +461,12 @@ def stage(root: Path, *, version: str, arch: str, maintainer: str, profile: byte
     doc = share / "doc" / PACKAGE
     _write(doc / "copyright", copyright_file())
     _write(doc / "changelog.Debian.gz", _gzip(changelog(version, maintainer, now, commit).encode("utf-8")))
-    _write(share / "lintian" / "overrides" / PACKAGE, LINTIAN_OVERRIDES)
+    overrides = LINTIAN_OVERRIDES
+    if profile is not None:
+        overrides += (f"# The profile holds a one-time enrollment secret: never world-readable, not even between\n"
+                      f"# unpacking and postinst (which gives it to root:{PROFILE_GROUP} 0640).\n"
+                      f"non-standard-file-perm 0600 != 0644 [{PREFIX}/profile/{PROFILE_NAME}]\n")
+    _write(share / "lintian" / "overrides" / PACKAGE, overrides)
     for path in root.rglob("*"):
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)

@@ -216,6 +216,8 @@ def test_package_with_a_workstation_profile(debs, clean_machine, tmp_path):
     assert deb.name == f"mediatorlog-laptop-07_{__version__}-1_{deb.name.rsplit('_', 1)[1]}"
     assert deb.stat().st_mode & 0o777 == 0o600, "a package with a profile is as private as the profile"
     assert "./opt/mediatorlog/profile/workstation-profile.json" in run("dpkg-deb", "-c", deb).stdout
+    lint = run("lintian", "--fail-on", "error,warning", "--tag-display-limit", "0", deb, check=False, timeout=900)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
     run("dpkg", "-i", deb)
     installed = PREFIX / "profile" / "workstation-profile.json"
