@@ -184,6 +184,27 @@ def cmd_gui(args) -> int:
                    screenshot=Path(args.screenshot) if args.screenshot else None)
 
 
+def cmd_report(args) -> int:
+    from app.reports.periods import CUSTOM, Period, parse_day, recognised
+    from app.services.reports import make_report
+
+    days = []
+    for name, text in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            days.append(parse_day(text))
+        except ValueError:
+            raise CliError(_("{option}: not a date: {text}. Use YYYY-MM-DD.").format(option=name, text=text)) from None
+    if days[1] < days[0]:
+        raise CliError(_("The period ends before it starts: --to is earlier than --from."))
+    if args.threshold < 1:
+        raise CliError(_("The threshold must be at least 1."))
+    set_language(args.lang)  # the report's language (German unless --lang says otherwise)
+    with _open(args) as journal:
+        make_report(journal, recognised(Period(days[0], days[1], CUSTOM)), args.format, Path(args.out), threshold=args.threshold)
+    print(_("Wrote the report to {path}.").format(path=args.out), file=sys.stderr)
+    return EXIT_OK
+
+
 def _sync(journal):
     from app.services.sync import SyncService
 
@@ -393,6 +414,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     erase = add("erase-client", _("erase a person and their entries on every synced computer"), cmd_erase_client)
     erase.add_argument("--code", required=True)
+
+    rep = add("report", _("team lead: figures for a period as XLSX, CSV or PDF, small counts hidden"), cmd_report)
+    rep.add_argument("--from", dest="date_from", required=True, metavar="DATE", help=_("first day, YYYY-MM-DD"))
+    rep.add_argument("--to", dest="date_to", required=True, metavar="DATE", help=_("last day, YYYY-MM-DD"))
+    rep.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True)
+    rep.add_argument("--out", required=True, metavar="FILE", help=_("file to write (replaced as a whole)"))
+    rep.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language of the report (default: de)"))
+    rep.add_argument("--threshold", type=int, default=5,
+                     help=_("counts from 1 to this minus 1 are shown as <threshold (default: 5)"))
 
     gui = add("gui", _("start the desktop client (the default)"), cmd_gui)
     gui.add_argument("--smoke-test", action="store_true",

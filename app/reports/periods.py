@@ -122,6 +122,16 @@ def weeks_in(period: Period) -> list[str]:
     return weeks
 
 
+def recognised(period: Period) -> Period:
+    """The same days, named as the school year, calendar year, quarter, month or week they
+    exactly are (for a range typed on the command line)."""
+    for kind in (SCHOOL_YEAR, YEAR, QUARTER, MONTH, WEEK):
+        candidate = period_of(kind, period.first)
+        if candidate.first == period.first and candidate.last == period.last:
+            return candidate
+    return period
+
+
 def parse_day(text: str) -> dt.date:
     """A date as YYYY-MM-DD (also DD.MM.YYYY, as Germans write it); ValueError otherwise."""
     text = text.strip()
