@@ -72,6 +72,18 @@ SYSTEM_LIBRARIES = {
     "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-xinput.so.0": "libxcb-xinput0",
     "libxcb-xinerama.so.0": "libxcb-xinerama0", "libxcb-present.so.0": "libxcb-present0",
     "libxcb-dri3.so.0": "libxcb-dri3-0",
+    # Normally bundled from the build machine; if the build machine lacks one, the package
+    # depends on it instead (a minimal Debian may lack e.g. Kerberos, which QtNetwork links).
+    "libgssapi_krb5.so.2": "libgssapi-krb5-2", "libkrb5.so.3": "libkrb5-3", "libk5crypto.so.3": "libk5crypto3",
+    "libkrb5support.so.0": "libkrb5support0", "libcom_err.so.2": "libcom-err2", "libkeyutils.so.1": "libkeyutils1",
+    "libbrotlidec.so.1": "libbrotli1", "libbrotlicommon.so.1": "libbrotli1", "libpng16.so.16": "libpng16-16",
+    "libfreetype.so.6": "libfreetype6", "libfontconfig.so.1": "libfontconfig1", "libexpat.so.1": "libexpat1",
+    "libdbus-1.so.3": "libdbus-1-3", "libglib-2.0.so.0": "libglib2.0-0", "libgthread-2.0.so.0": "libglib2.0-0",
+    "libsystemd.so.0": "libsystemd0", "libcap.so.2": "libcap2", "libgcrypt.so.20": "libgcrypt20",
+    "libgpg-error.so.0": "libgpg-error0", "liblz4.so.1": "liblz4-1", "libzstd.so.1": "libzstd1",
+    "liblzma.so.5": "liblzma5", "libz.so.1": "zlib1g", "libbz2.so.1.0": "libbz2-1.0", "libffi.so.8": "libffi8",
+    "libuuid.so.1": "libuuid1", "libpcre2-8.so.0": "libpcre2-8-0", "libsqlite3.so.0": "libsqlite3-0",
+    "libssl.so.3": "libssl3", "libcrypto.so.3": "libssl3", "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
 }
 EXTRA_DEPENDS: list[str] = []
 
