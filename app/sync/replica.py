@@ -406,8 +406,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             merged_groups[rid] = (origin, list(changes))
     for rid, (origin, changes) in merged_groups.items():
         result.changes += len(changes)
-        for c in changes:
-            result.max_hlc = max(result.max_hlc, c.hlc)
+        top = max(c.hlc for c in changes)
+        if top > result.max_hlc:
+            result.max_hlc = top
         known_origin, clocks, erased = clocks_found.get(rid, (origin, {}, 0))
         if erased:
             continue
@@ -428,7 +429,10 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             row = dict(old)
         changed: set[str] = set()
         field_conflicts = []
-        for c in sorted(changes, key=lambda c: (c.hlc, c.dev, c.field != DELETED)):
+        # A new record's fields share one stamp: no need to sort them unless a deletion must come first.
+        if len({(c.hlc, c.dev) for c in changes}) > 1 or any(c.field == DELETED for c in changes[1:]):
+            changes = sorted(changes, key=lambda c: (c.hlc, c.dev, c.field != DELETED))
+        for c in changes:
             if c.field not in spec.fields:
                 continue
             cur = _clock_of(clocks, c.field)
@@ -498,7 +502,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         if old is None:
             inserts.append(dict(row, _rid=rid))
         else:
-            updates.append((rid, row, tuple(sorted(n for n in spec.fields if old.get(n) != row.get(n)))))
+            # Only fields that won can differ, unless a deletion cleared the content.
+            candidates = spec.fields if DELETED in changed else changed
+            updates.append((rid, row, tuple(sorted(n for n in candidates if old.get(n) != row.get(n)))))
         if tbl == "entries":
             was_live = old is not None and old.get(DELETED) is None
             live = row.get(DELETED) is None
@@ -517,9 +523,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         if fts_delete:
             _raw(conn).executemany("DELETE FROM entries_fts WHERE rowid = ?", fts_delete)
         if fts_insert:
-            _raw(conn).executemany(
-                "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
-                fts_insert)
+            _index_text(conn, fts_insert)
         if links_reset:
             conn.exec_driver_sql("DELETE FROM entry_clients WHERE entry_id = ?", [(r,) for r, _ in links_reset])
             links = [(r, c) for r, ids in links_reset for c in dict.fromkeys(ids)]
@@ -563,6 +567,21 @@ def _erased_client_ids(conn: Connection, groups) -> dict[str, list]:
         return {}
     found = _load_clocks(conn, "clients", sorted(wanted))
     return {rid: clocks[ERASED] for rid, (_o, clocks, erased) in found.items() if erased}
+
+
+def _index_text(conn: Connection, bodies: list[tuple[str, str]]) -> None:
+    """Full-text rows for (body, entry id) pairs, inserted in ascending rowid order: FTS5 appends
+    those to its pending segment, while out-of-order rowids made it flush on almost every row
+    (13.8 s instead of 0.06 s for 7,766 rows at 100,000 entries)."""
+    keys: dict[str, tuple[int, str]] = {}
+    ids = [rid for _body, rid in bodies]
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i: i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for rid, seq, kind in _raw(conn).execute(f"SELECT id, seq, type FROM entries WHERE id IN ({marks})", chunk):
+            keys[rid] = (seq, kind)
+    rows = sorted((*keys[rid], body) for body, rid in bodies if rid in keys)
+    _raw(conn).executemany("INSERT INTO entries_fts (rowid, kind, body) VALUES (?, ?, ?)", rows)
 
 
 def _fts_body(row: dict) -> str:
