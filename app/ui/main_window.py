@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action(QKeySequence.StandardKey.Quit, self.close)
         self.act_catalogs = self._action(None, self.edit_catalogs)
         self.act_preferences = self._action(None, self.edit_preferences)
+        self.act_dashboard = self._action("Ctrl+D", self.open_dashboard)  # team leads only
+        self.dashboard = None
         self.act_new_client = self._action(None, self.new_client)
         self.language_group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
         self.menu_edit = bar.addMenu("")
         self.menu_edit.addAction(self.act_search)
         self.menu_edit.addAction(self.act_catalogs)
+        self.menu_edit.addAction(self.act_dashboard)
         self.menu_edit.addAction(self.act_preferences)
         self.menu_language = bar.addMenu("")
         for action in self.language_actions.values():
@@ -255,6 +258,7 @@ class MainWindow(QMainWindow):
         self.act_lock.setText(_("&Lock now"))
         self.act_quit.setText(_("&Quit"))
         self.act_catalogs.setText(_("&Reference lists…"))
+        self.act_dashboard.setText(_("Team &dashboard and reports…"))
         self.act_preferences.setText(_("&Preferences…"))
         self.undo_button.setText(_("&Undo delete"))
         self.language_actions[current_language()].setChecked(True)
@@ -350,7 +354,8 @@ class MainWindow(QMainWindow):
 
     def _work_actions(self) -> list[QAction]:
         return [self.act_new_consultation, self.act_new_tandem, self.act_new_outreach, self.act_save,
-                self.act_search, self.act_lock, self.act_close_form, self.act_catalogs, self.act_new_client]
+                self.act_search, self.act_lock, self.act_close_form, self.act_catalogs, self.act_new_client,
+                self.act_dashboard]
 
     def try_unlock(self) -> None:
         passphrase = self.unlock_form.passphrase.text()
@@ -386,6 +391,8 @@ class MainWindow(QMainWindow):
         for action in self._work_actions():
             action.setEnabled(True)
         self.act_catalogs.setEnabled(journal.role == "lead")
+        self.act_dashboard.setEnabled(journal.role == "lead")
+        self.act_dashboard.setVisible(journal.role == "lead")
         if not self.forms:
             for entry_type, cls in FORM_CLASSES.items():
                 form = cls(journal)
@@ -784,6 +791,24 @@ class MainWindow(QMainWindow):
         if self.current_form is not None:
             self.current_form.reload()
         self.model.retranslate()
+
+    def open_dashboard(self) -> None:
+        """The team lead's dashboard (a window of its own; closed by the lock like any dialog)."""
+        if self.journal is None or self.journal.role != "lead":
+            return
+        if self.dashboard is None:
+            from app.ui.dashboard import Dashboard  # QtCharts loads only when a lead opens it
+
+            self.dashboard = Dashboard(self.journal, self.runner, self)
+            self.dashboard.finished.connect(self._dashboard_closed)
+        self.dashboard.show()
+        self.dashboard.raise_()
+        self.dashboard.activateWindow()
+
+    def _dashboard_closed(self, _result: int = 0) -> None:
+        dashboard, self.dashboard = self.dashboard, None
+        if dashboard is not None:
+            dashboard.deleteLater()  # its figures do not stay in memory behind the lock
 
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(int(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES)), self)
