@@ -395,6 +395,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
     if tbl == "entries":
         erased_clients = _erased_client_ids(conn, groups)
 
+    codes_in_use = _codes_in_use(conn, groups) if tbl == "clients" else {}
     clock_rows, inserts, updates, conflicts, dismiss = [], [], [], [], []
     erase_targets: dict[str, tuple[str, list]] = {}
     fts_delete, fts_insert, links_reset = [], [], []
@@ -480,6 +481,21 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 field_conflicts.append((c.field, c.value, c.hlc, c.dev, "concurrent"))
             if record_conflicts and c.base in open_conflicts.get((rid, c.field), ()):
                 dismiss.append((tbl, rid, c.field, c.base))
+        if tbl == "clients" and "code" in changed and row.get(DELETED) is None:
+            taken_by = codes_in_use.get(row.get("code"))
+            if taken_by is not None and taken_by != rid:
+                # Two workstations gave the same code to different people (likely with codes from an
+                # old spreadsheet). Both records are kept: this one gets a free variant of the code as a
+                # change made here (so it syncs back), and the original code is kept for review.
+                incoming = clocks["code"]
+                original = row["code"]
+                row["code"] = _free_code(conn, original, codes_in_use)
+                clocks["code"] = [replica.clock.tick(), replica.device_id, incoming[0], 0]
+                if record_conflicts:
+                    field_conflicts.append(("code", original, incoming[0], incoming[1], "duplicate_code"))
+            if old is not None and old.get("code") != row["code"] and codes_in_use.get(old.get("code")) == rid:
+                del codes_in_use[old["code"]]
+            codes_in_use[row["code"]] = rid
         if not changed and not field_conflicts:
             continue
         # Every field version that became current here gets this replica's next lseq.
@@ -567,6 +583,31 @@ def _erased_client_ids(conn: Connection, groups) -> dict[str, list]:
         return {}
     found = _load_clocks(conn, "clients", sorted(wanted))
     return {rid: clocks[ERASED] for rid, (_o, clocks, erased) in found.items() if erased}
+
+
+def _codes_in_use(conn: Connection, groups) -> dict[str, str]:
+    """code -> client id, for the codes the incoming client changes name."""
+    wanted = sorted({c.value for _t, _r, _o, changes in groups for c in changes
+                     if c.field == "code" and isinstance(c.value, str)})
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i: i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for code, rid in _raw(conn).execute(f"SELECT code, id FROM clients WHERE code IN ({marks})", chunk):
+            found[code] = rid
+    return found
+
+
+def _free_code(conn: Connection, code: str, in_use: dict[str, str]) -> str:
+    """`code-2`, `code-3`, ... (at most 24 characters, as every client code), used by nobody."""
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = code[: 24 - len(suffix)] + suffix
+        taken = _raw(conn).execute("SELECT 1 FROM clients WHERE code = ?", (candidate,)).fetchone()
+        if candidate not in in_use and not taken:
+            return candidate
+        n += 1
 
 
 def _index_text(conn: Connection, bodies: list[tuple[str, str]]) -> None:

@@ -48,7 +48,8 @@ CATALOG_OF = {
     "partners": ("partners",), "outcome": ("outcomes",), "place_type": ("place_types",),
     "purpose": ("purposes",), "consent_scopes": ("consent_scopes",),
 }
-KIND_LABELS = {"concurrent": N_("Changed on two computers"), "deleted": N_("Changed after it was deleted")}
+KIND_LABELS = {"concurrent": N_("Changed on two computers"), "deleted": N_("Changed after it was deleted"),
+               "duplicate_code": N_("Same client code used for another person")}
 
 
 def local_time(iso: str) -> dt.datetime | None:
