@@ -283,7 +283,7 @@ def test_revoke_asks_and_then_refuses_that_devices_next_bundle(qtbot, data_dir, 
     refused = dict(table_rows(view.ui.rejected_view))
     newest = max(team["folder"].glob("ml-*-000002-*.mlsync")).name
     assert "revoked workstation" in refused[newest]
-    # (The core also re-reports the revoked device's bundle No. 1, imported before the revocation.)
+    assert list(refused) == [newest], "bundle No. 1, imported before the revocation, is not news"
     assert not any(e.notes == "after the laptop was lost" for e in window.journal.all_entries())
 
 

@@ -127,6 +127,16 @@ def test_revoked_sender(team):
     assert [d.state for d in team.sync("lead").devices() if d.name == "laptop-1"] == ["revoked"]
 
 
+def test_bundles_imported_before_a_revocation_are_not_reported_again(team):
+    path = device_bundle(team)
+    assert team.sync("lead").import_paths([team.sync_dir]).results[0].status == "imported"
+    team.sync("lead").revoke("laptop-1")
+    assert [r.status for r in team.sync("lead").import_paths([team.sync_dir]).results] == ["duplicate"]
+    newer = device_bundle(team, notes="nach dem Verlust")
+    report = team.sync("lead").import_paths([team.sync_dir])
+    assert {r.path.name: r.status for r in report.results} == {path.name: "duplicate", newer.name: "rejected"}
+
+
 def test_replayed(team):
     first = device_bundle(team, notes="eins")
     report = team.sync("lead").import_paths([first])

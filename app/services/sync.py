@@ -647,6 +647,14 @@ class SyncService:
             peer = conn.exec_driver_sql(
                 "SELECT id, name, state, sign_public FROM sync_peers WHERE device_id = ?", (sender,)).fetchone()
             if peer is not None and peer[2] == "revoked":
+                # A bundle imported before the revocation is not news: only new ones are refused,
+                # so the team lead is not told "revoked" again on every folder import.
+                b.verify(bytes(peer[3]))
+                seen = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
+                                            (sender, seq)).fetchone()
+                if seen is not None and seen[0] == b.digest:
+                    return FileResult(path, "duplicate", message=_("{file} was imported before; nothing to do.")
+                                      .format(file=name), sender=peer[1], seq=seq)
                 raise BundleError("revoked_sender")
             if peer is not None:
                 b.verify(bytes(peer[3]))
