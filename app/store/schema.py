@@ -206,3 +206,19 @@ sync_bundles = Table(
     Column("created_at", Text, nullable=False),
     Column("imported_at", Text, nullable=False),
 )
+
+# Lead: records shared with a workstation besides its own (migration 0005). A shared client
+# brings the entries that link to it; `since` is the lead's change number when the share began
+# (the record travels whole until the workstation has acknowledged it); `unshared_at` ends it.
+sync_shares = Table(
+    "sync_shares",
+    metadata,
+    Column("tbl", Text, primary_key=True),
+    Column("rid", Text, primary_key=True),
+    Column("device_id", Text, primary_key=True),
+    Column("shared_at", Text, nullable=False),
+    Column("since", Integer, nullable=False),
+    Column("unshared_at", Text),
+    sqlite_with_rowid=False,
+)
+Index("ix_sync_shares_device", sync_shares.c.device_id, sync_shares.c.tbl)
