@@ -16,6 +16,10 @@ This is the API the CLI and the desktop client use (no Qt here). Everything is o
     sync.devices()                     -> list[DeviceInfo] (lead)
     sync.provision(workstation, out=..., user=, language=, sync_dir=)  (lead)
     sync.revoke(name)                  (lead)
+    sync.share_client(code_or_id, workstation) -> ShareResult  (lead: the client and the entries
+                                          linking to it, now and later, go to that workstation too)
+    sync.unshare_client(code_or_id, workstation)               (lead: no further updates)
+    sync.shares(workstation=None)      -> list[ShareInfo] (lead)
 
 Formats, trust model and merge rules: docs/sync-format.md.
 """
@@ -151,6 +155,22 @@ class ConflictInfo:
     detected_at: str
 
 
+@dataclass
+class ShareResult:
+    workstation: str
+    client_code: str
+    entries: int  # entries linking to the client, shared with it now
+
+
+@dataclass
+class ShareInfo:
+    workstation: str
+    client_id: str
+    client_code: str
+    entries: int
+    shared_at: str
+
+
 # -- messages -----------------------------------------------------------------------------
 
 def rejection_message(reason: str, name: str) -> str:
@@ -173,6 +193,14 @@ def rejection_message(reason: str, name: str) -> str:
     return messages.get(reason, _("{file} cannot be imported.")).format(file=name)
 
 
+def _shared_marks(payload: dict) -> set[int]:
+    """Indexes into `rows` of the groups the lead shares with this workstation (besides its own)."""
+    marks = payload.get("shared") or []
+    if not isinstance(marks, list) or any(type(i) is not int for i in marks):
+        raise TypeError("bad shared marker")
+    return set(marks)
+
+
 def _rows_to_groups(payload: dict) -> list[tuple[str, str, str, list[replica.Change]]]:
     devices = payload.get("devices") or []
     groups = []
@@ -187,12 +215,13 @@ def _rows_to_groups(payload: dict) -> list[tuple[str, str, str, list[replica.Cha
 
 
 class _Payload:
-    """Builds the payload's `devices` index and `rows` list."""
+    """Builds the payload's `devices` index, `rows` list and `shared` marker."""
 
     def __init__(self) -> None:
         self.devices: list[str] = []
         self._index: dict[str, int] = {}
         self.rows: list[list] = []
+        self.shared: list[int] = []  # indexes of rows shared with the recipient (not its own)
         self.count = 0
 
     def dev(self, device_id: str) -> int:
@@ -201,13 +230,18 @@ class _Payload:
             self.devices.append(device_id)
         return self._index[device_id]
 
-    def add(self, tbl: str, rid: str, origin: str, changes: list[list]) -> None:
+    def add(self, tbl: str, rid: str, origin: str, changes: list[list], shared: bool = False) -> None:
         if changes:
+            if shared:
+                self.shared.append(len(self.rows))
             self.rows.append([tbl, rid, origin, changes])
             self.count += len(changes)
 
     def as_dict(self, **extra) -> dict:
-        return {"devices": self.devices, "rows": self.rows, **extra}
+        out = {"devices": self.devices, "rows": self.rows, **extra}
+        if self.shared:
+            out["shared"] = self.shared
+        return out
 
 
 def _coverage(ranges: Iterable[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
@@ -476,6 +510,8 @@ class SyncService:
         return _coverage(ranges)[0]
 
     def _export_to_device(self, folder: Path, device: DeviceInfo) -> ExportResult | None:
+        with writing(self.engine) as conn:  # entries that came to link to a shared client since
+            self._extend_shares(conn, device.device_id)
         with self.engine.connect() as conn:
             keys = self._keys(conn)
             peer = conn.exec_driver_sql(
@@ -487,6 +523,7 @@ class SyncService:
                     "SELECT tbl, rid, origin, clocks FROM sync_clock WHERE origin IN (?, '*') AND lseq > ? "
                     "ORDER BY tbl, rid", (device.device_id, ack)).fetchall():
                 self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), ack, device.device_id)
+            self._add_shared(conn, payload, device.device_id, ack)
             ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
                                           (device.device_id,))
             coverage = _coverage(ranges)[0]
@@ -504,13 +541,13 @@ class SyncService:
         return ExportResult(path, device.name, header["seq"], payload.count, path.stat().st_size)
 
     def _add_current(self, conn, payload: _Payload, tbl: str, rid: str, origin: str, clocks: dict,
-                     after: int | None, skip_dev: str | None) -> None:
+                     after: int | None, skip_dev: str | None, shared: bool = False) -> None:
         """Add the current versions of one record (those newer than `after` here, and not
         written by `skip_dev`) with their values as stored."""
         if replica.ERASED in clocks:
             h, d, b, lseq = clocks[replica.ERASED]
             if (after is None or lseq > after) and d != skip_dev:
-                payload.add(tbl, rid, origin, [[replica.ERASED, 1, h, payload.dev(d), b]])
+                payload.add(tbl, rid, origin, [[replica.ERASED, 1, h, payload.dev(d), b]], shared)
             return
         spec = replica.SPECS[tbl]
         row = replica._select_rows(conn, tbl, [rid], spec.fields).get(rid)
@@ -528,7 +565,140 @@ class SyncService:
             if deleted and name not in spec.no_conflict and name not in (replica.DELETED, "type"):
                 continue  # a tombstone's content is gone; only the deletion travels
             changes.append([name, row[name], h, payload.dev(d), b])
-        payload.add(tbl, rid, origin, changes)
+        payload.add(tbl, rid, origin, changes, shared)
+
+    def _add_shared(self, conn, payload: _Payload, device_id: str, ack: int) -> None:
+        """Records shared with the device (not its own): whole until the device has acknowledged
+        the change number the share began at, then their changes after `ack`; after the share
+        ended, only an erasure. Marked in the payload so the device accepts them."""
+        rows = conn.exec_driver_sql(
+            "SELECT s.tbl, s.rid, s.since, s.unshared_at, c.origin, c.clocks, c.erased FROM sync_shares s "
+            "JOIN sync_clock c ON c.tbl = s.tbl AND c.rid = s.rid WHERE s.device_id = ? AND c.origin NOT IN (?, '*') "
+            "AND (c.lseq > ? OR (s.since > ? AND s.unshared_at IS NULL)) ORDER BY s.tbl, s.rid",
+            (device_id, device_id, ack, ack)).fetchall()
+        for tbl, rid, since, unshared_at, origin, clocks, erased in rows:
+            if unshared_at is not None and not erased:
+                continue
+            after = None if unshared_at is None and since > ack else ack
+            self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), after, device_id, shared=True)
+
+    # -- sharing (lead) ---------------------------------------------------------------------
+
+    def share_client(self, client: str, workstation: str) -> ShareResult:
+        """Share a client (by code or id) with a workstation that did not create it: the client
+        and every entry that links to it, now and later, go to that workstation with the lead's
+        next bundle, and its edits to them come back like its own. Sharing again is no change."""
+        if not self.is_lead:
+            raise SyncError(_("Only a team lead's journal can share clients with workstations."))
+        with writing(self.engine) as conn:
+            device_id, name = self._share_device(conn, workstation, enrolled=True)
+            client_id, code = self._share_client_id(conn, client)
+            active = conn.exec_driver_sql(
+                "SELECT 1 FROM sync_shares WHERE tbl = 'clients' AND rid = ? AND device_id = ? "
+                "AND unshared_at IS NULL", (client_id, device_id)).fetchone()
+            if active is None:
+                since = self._bump(conn)
+                conn.exec_driver_sql(
+                    "INSERT INTO sync_shares (tbl, rid, device_id, shared_at, since) VALUES ('clients', ?, ?, ?, ?) "
+                    "ON CONFLICT (tbl, rid, device_id) DO UPDATE SET shared_at = excluded.shared_at, "
+                    "since = excluded.since, unshared_at = NULL", (client_id, device_id, utc_now(), since))
+                self._extend_shares(conn, device_id, since)
+            entries = conn.exec_driver_sql(
+                "SELECT count(*) FROM entry_clients WHERE client_id = ?", (client_id,)).scalar()
+        return ShareResult(name, code, entries)
+
+    def unshare_client(self, client: str, workstation: str) -> int:
+        """End a share: the workstation gets no further updates of the client and its entries.
+        What it already holds stays there until the person is erased (the erasure still reaches
+        it). Entries that also link to another client still shared with it stay shared.
+        Returns the number of records whose share ended."""
+        if not self.is_lead:
+            raise SyncError(_("Only a team lead's journal can share clients with workstations."))
+        with writing(self.engine) as conn:
+            device_id, name = self._share_device(conn, workstation, enrolled=False)
+            client_id, code = self._share_client_id(conn, client, allow_gone=True)
+            now = utc_now()
+            hit = conn.exec_driver_sql(
+                "UPDATE sync_shares SET unshared_at = ? WHERE tbl = 'clients' AND rid = ? AND device_id = ? "
+                "AND unshared_at IS NULL", (now, client_id, device_id)).rowcount
+            if not hit:
+                raise SyncError(_("The client {code} is not shared with the workstation {name}.").format(
+                    code=code, name=name))
+            hit += conn.exec_driver_sql(
+                "UPDATE sync_shares SET unshared_at = ? WHERE tbl = 'entries' AND device_id = ? AND unshared_at IS NULL "
+                "AND rid IN (SELECT entry_id FROM entry_clients WHERE client_id = ?) AND rid NOT IN ("
+                "SELECT ec.entry_id FROM entry_clients ec JOIN sync_shares s ON s.tbl = 'clients' "
+                "AND s.rid = ec.client_id AND s.device_id = ? AND s.unshared_at IS NULL)",
+                (now, device_id, client_id, device_id)).rowcount
+        return hit
+
+    def shares(self, workstation: str | None = None) -> list[ShareInfo]:
+        """Clients shared now, per workstation (lead)."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT p.name, s.rid, coalesce(c.code, s.rid), s.shared_at, (SELECT count(*) FROM sync_shares e "
+                "JOIN entry_clients ec ON ec.entry_id = e.rid AND ec.client_id = s.rid WHERE e.tbl = 'entries' "
+                "AND e.device_id = s.device_id AND e.unshared_at IS NULL) FROM sync_shares s "
+                "JOIN sync_peers p ON p.device_id = s.device_id LEFT JOIN clients c ON c.id = s.rid "
+                "WHERE s.tbl = 'clients' AND s.unshared_at IS NULL AND (? IS NULL OR p.name = ?) "
+                "ORDER BY p.name, c.code", (workstation, workstation)).fetchall()
+        return [ShareInfo(name, rid, code, entries, shared_at) for name, rid, code, shared_at, entries in rows]
+
+    def _bump(self, conn) -> int:
+        """A new lead change number: what is shared from now on travels whole until the
+        workstation has acknowledged a bundle that reaches this number."""
+        state = replica.Replica.load(conn)
+        number = state.next_lseq()
+        state.save(conn)
+        return number
+
+    def _extend_shares(self, conn, device_id: str, since: int | None = None) -> int:
+        """Entries that link to a client shared with the device but are not shared with it (yet,
+        or any more) become shared. Returns how many."""
+        missing = [r[0] for r in conn.exec_driver_sql(
+            "SELECT DISTINCT ec.entry_id FROM sync_shares s JOIN entry_clients ec ON ec.client_id = s.rid "
+            "WHERE s.tbl = 'clients' AND s.device_id = ? AND s.unshared_at IS NULL AND NOT EXISTS ("
+            "SELECT 1 FROM sync_shares t WHERE t.tbl = 'entries' AND t.rid = ec.entry_id AND t.device_id = ? "
+            "AND t.unshared_at IS NULL)", (device_id, device_id))]
+        if not missing:
+            return 0
+        since = since if since is not None else self._bump(conn)
+        now = utc_now()
+        conn.exec_driver_sql(
+            "INSERT INTO sync_shares (tbl, rid, device_id, shared_at, since) VALUES ('entries', ?, ?, ?, ?) "
+            "ON CONFLICT (tbl, rid, device_id) DO UPDATE SET shared_at = excluded.shared_at, since = excluded.since, "
+            "unshared_at = NULL", [(rid, device_id, now, since) for rid in missing])
+        return len(missing)
+
+    def _share_device(self, conn, workstation: str, *, enrolled: bool) -> tuple[str, str]:
+        name = workstation.strip()
+        states = dict(conn.exec_driver_sql(
+            "SELECT state, device_id FROM sync_peers WHERE name = ? ORDER BY id", (name,)).fetchall())
+        if states.get("enrolled"):
+            return states["enrolled"], name
+        if not enrolled and states.get("revoked"):
+            return states["revoked"], name
+        if "pending" in states:
+            raise SyncError(_("The workstation {name} has not sent its first bundle yet. Import it, then share "
+                              "again.").format(name=name))
+        if "revoked" in states:
+            raise SyncError(_("The workstation {name} is revoked; nothing can be shared with it.").format(name=name))
+        raise SyncError(_("There is no workstation called {name}.").format(name=name))
+
+    def _share_client_id(self, conn, client: str, *, allow_gone: bool = False) -> tuple[str, str]:
+        key = client.strip()
+        row = conn.exec_driver_sql(
+            "SELECT c.id, c.code, c.deleted_at, coalesce(k.erased, 0) FROM clients c LEFT JOIN sync_clock k "
+            "ON k.tbl = 'clients' AND k.rid = c.id WHERE c.code = ? OR c.id = ? ORDER BY c.code = ? DESC",
+            (key, key, key)).fetchone()
+        if row is None:
+            raise SyncError(_("There is no client with the code {code}.").format(code=key))
+        client_id, code, deleted_at, erased = row
+        if not allow_gone and erased:
+            raise SyncError(_("This client was erased; there is nothing to share."))
+        if not allow_gone and deleted_at is not None:
+            raise SyncError(_("The client {code} is deleted. Restore it first, then share it.").format(code=code))
+        return client_id, code
 
     # -- import --------------------------------------------------------------------------
 
@@ -681,6 +851,7 @@ class SyncService:
         payload = b.open(keys)
         try:
             groups = _rows_to_groups(payload)
+            shared = _shared_marks(payload)
             ack = int(payload.get("ack") or 0)
         except (TypeError, ValueError, IndexError, KeyError):
             raise BundleError("altered", "payload structure") from None
@@ -692,7 +863,7 @@ class SyncService:
                 "state = 'enrolled', enrolled_at = ? WHERE id = ?",
                 (sender, crypto.unb64(enroll["sign_public"]), crypto.unb64(enroll["enc_public"]), now, enroll_peer))
         if not self.is_lead:
-            groups = self._own_scope(groups)
+            groups = self._own_scope(groups, shared)
         state = replica.Replica.load(conn)
         applied = replica.apply(conn, groups, record_conflicts=self.is_lead, replica=state)
         first, last = int(h.get("first") or 0), int(h.get("last") or 0)
@@ -725,10 +896,11 @@ class SyncService:
                                      "the missing bundle arrives.").format(count=applied.skipped))
         return result
 
-    def _own_scope(self, groups):
-        """A device accepts records of its own scope and shared catalogs only."""
+    def _own_scope(self, groups, shared: set[int]):
+        """A device accepts records of its own origin, the catalogs, and the groups the lead
+        marked as shared with it (inside the signed, encrypted payload) only."""
         me = self.journal.device_id
-        return [g for g in groups if g[2] in (me, replica.STAR)]
+        return [g for i, g in enumerate(groups) if g[2] in (me, replica.STAR) or i in shared]
 
     def _check_enrollment(self, conn, b: fmt.Bundle) -> tuple[int, str]:
         """A first bundle from an unknown device: its signature must verify with the key it

@@ -300,7 +300,11 @@ def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], rep
     all_targets = [("clients" if tbl == "clients" else "entries", rid, o, c) for rid, (o, c) in targets.items()]
     if tbl == "clients":
         all_targets += [("entries", rid, o, c) for rid, (o, c) in entry_targets.items()]
-    _save_clocks(conn, [(t, rid, o, replica.next_lseq(), {ERASED: c}, 1) for t, rid, o, c in all_targets])
+    # The erasure's version carries this replica's change number, so the lead passes on an erasure
+    # that reached it from one workstation to the others that hold the record (shared records).
+    numbers = [replica.next_lseq() for _ in all_targets]
+    _save_clocks(conn, [(t, rid, o, n, {ERASED: [c[0], c[1], c[2], n]}, 1)
+                        for (t, rid, o, c), n in zip(all_targets, numbers)])
     for t, rid, _o, _c in all_targets:
         conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ?", (t, rid))
         conn.exec_driver_sql("DELETE FROM sync_log WHERE tbl = ? AND rid = ? AND field != ?", (t, rid, ERASED))

@@ -1,0 +1,201 @@
+"""A team lead shares a client with a second workstation (issue 5, "records shared with that
+device"): Ana on laptop-1 registered the family, Boris on laptop-2 now accompanies them and must
+pick the same client code and see the earlier consultations. Real SQLCipher stores, real bundles."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from helpers.factories import NOW, consultation
+from helpers.sync_team import make_team, open_team
+
+from app.domain.entries import Client
+from app.services.sync import SyncError, _Payload
+from app.sync import bundle as fmt
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return make_team(tmp_path_factory.mktemp("share-team"), 3)
+
+
+@pytest.fixture
+def team(template, tmp_path):
+    team = open_team(template, tmp_path / "team")
+    yield team
+    team.close()
+
+
+def roundtrip(team, *senders):
+    """Each sender exports, the lead imports; the lead exports, every workstation imports."""
+    for name in senders:
+        team.sync(name).export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    for name in team.journals:
+        if name != "lead":
+            report = team.sync(name).import_paths([team.sync_dir])
+            assert not report.rejected, [r.message for r in report.rejected]
+
+
+def family_on_laptop_1(team):
+    ana = team.journals["laptop-1"]
+    client = ana.save_client(Client(code="HA-FAM-07", name="Familie P.", notes="Wohnung Altenhagen"),
+                             today=NOW.date())
+    first = ana.save_entry(consultation(notes="Erstgespräch", client_ids=[client.id]), now=NOW)
+    second = ana.save_entry(consultation(notes="Kita-Anmeldung", client_ids=[client.id]), now=NOW)
+    other = ana.save_entry(consultation(notes="Andere Familie"), now=NOW)
+    roundtrip(team, "laptop-1")
+    return client, first, second, other
+
+
+def is_erased(journal, tbl, rid) -> bool:
+    with journal.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT erased FROM sync_clock WHERE tbl = ? AND rid = ?", (tbl, rid)).scalar() == 1
+
+
+def holds(journal, entry_id) -> bool:
+    return journal.get_entry(entry_id) is not None
+
+
+def test_shared_client_reaches_the_second_workstation_and_edits_flow_both_ways(team):
+    client, first, second, other = family_on_laptop_1(team)
+    boris, ana, lead = team.journals["laptop-2"], team.journals["laptop-1"], team.journals["lead"]
+    assert boris.client_by_code("HA-FAM-07") is None  # not shared yet: laptop-2 has nothing of it
+
+    result = team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    assert (result.workstation, result.client_code, result.entries) == ("laptop-2", "HA-FAM-07", 2)
+    assert team.sync("lead").share_client("HA-FAM-07", "laptop-2") == result  # again: no change
+    [info] = team.sync("lead").shares()
+    assert (info.workstation, info.client_code, info.entries) == ("laptop-2", "HA-FAM-07", 2)
+
+    # The first lead bundle is lost on the way: the next one still carries the records whole.
+    team.sync("lead").export_bundles()
+    for f in team.sync_dir.iterdir():
+        f.unlink()
+    roundtrip(team)
+    shared = boris.client_by_code("HA-FAM-07")
+    assert shared is not None and (shared.id, shared.name, shared.notes) == (client.id, "Familie P.",
+                                                                              "Wohnung Altenhagen")
+    assert boris.get_entry(first.id).notes == "Erstgespräch"
+    assert boris.get_entry(second.id).client_ids == [client.id]
+    assert not holds(boris, other.id)  # laptop-1's other work is not shared
+    laptop_3 = team.journals["laptop-3"]
+    assert laptop_3.client_by_code("HA-FAM-07") is None and not holds(laptop_3, first.id)
+
+    # Boris corrects an earlier consultation and logs his accompaniment with the same client.
+    boris.save_entry(dataclasses.replace(boris.get_entry(first.id), notes="Erstgespräch, Dolmetschen rom"), now=NOW)
+    own = boris.save_entry(consultation(notes="Begleitung Jobcenter", client_ids=[client.id]), now=NOW)
+    roundtrip(team, "laptop-2")
+    assert lead.get_entry(first.id).notes == "Erstgespräch, Dolmetschen rom"
+    assert lead.get_entry(own.id).notes == "Begleitung Jobcenter"
+    assert ana.get_entry(first.id).notes == "Erstgespräch, Dolmetschen rom"
+    assert not holds(ana, own.id)  # laptop-2's own entry: shared with laptop-1 only if the lead says so
+    assert not holds(laptop_3, first.id) and not holds(laptop_3, own.id)
+
+    # Ana logs a later consultation with the family: it follows the share to laptop-2.
+    later = ana.save_entry(consultation(notes="Folgetermin", client_ids=[client.id]), now=NOW)
+    ana.save_client(dataclasses.replace(ana.get_client(client.id), contact="0176 000"), today=NOW.date())
+    roundtrip(team, "laptop-1")
+    assert boris.get_entry(later.id).notes == "Folgetermin"
+    assert boris.get_client(client.id).contact == "0176 000"
+    assert not holds(laptop_3, later.id)
+    assert team.sync("lead").list_conflicts() == []
+
+    # Sharing with laptop-1 too: it gets the entries others make for the family.
+    assert team.sync("lead").share_client(client.id, "laptop-1").entries == 4
+    roundtrip(team)
+    assert ana.get_entry(own.id).notes == "Begleitung Jobcenter"
+
+    # The person asks to be erased, on laptop-2: every replica that had them follows.
+    erased = team.sync("laptop-2").erase_client(client.id)
+    assert erased == 4
+    roundtrip(team, "laptop-2")
+    for name, journal in (("lead", lead), ("laptop-1", ana), ("laptop-2", boris)):
+        assert journal.client_by_code("HA-FAM-07") is None, name
+        assert all(journal.entry_is_deleted(e.id) for e in (first, second, later, own))
+        assert all(is_erased(journal, "entries", e.id) for e in (first, second, later, own)), name
+    assert lead.get_entry(other.id).notes == ana.get_entry(other.id).notes == "Andere Familie"  # not the person's
+    assert not holds(boris, other.id)
+
+
+def test_unshare_stops_updates_but_an_erasure_still_arrives(team):
+    client, first, _second, _other = family_on_laptop_1(team)
+    boris, ana = team.journals["laptop-2"], team.journals["laptop-1"]
+    team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    roundtrip(team)
+    assert boris.get_entry(first.id).notes == "Erstgespräch"
+
+    assert team.sync("lead").unshare_client("HA-FAM-07", "laptop-2") == 3  # the client and two entries
+    assert team.sync("lead").shares() == []
+    with pytest.raises(SyncError, match="not shared"):
+        team.sync("lead").unshare_client("HA-FAM-07", "laptop-2")
+    ana.save_entry(dataclasses.replace(ana.get_entry(first.id), notes="nach dem Ende der Freigabe"), now=NOW)
+    ana.save_entry(consultation(notes="neu nach dem Ende", client_ids=[client.id]), now=NOW)
+    roundtrip(team, "laptop-1")
+    assert boris.get_entry(first.id).notes == "Erstgespräch"  # what it had stays, no further updates
+    assert len(boris.all_entries()) == 2
+
+    team.sync("laptop-1").erase_client(client.id)
+    roundtrip(team, "laptop-1")
+    assert boris.client_by_code("HA-FAM-07") is None and is_erased(boris, "clients", client.id)
+    assert is_erased(boris, "entries", first.id)
+    with boris.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name, notes FROM clients WHERE id = ?", (client.id,)).one() == ("", "")
+    assert boris.entry_is_deleted(first.id) and boris.get_entry(first.id) is None
+
+
+def test_workstation_accepts_only_foreign_groups_marked_shared(team):
+    """The marker lives inside the signed, encrypted payload; a bundle from the lead that carries
+    records of another workstation without marking them (a bug, or a crafted bundle) changes
+    nothing of them on the workstation."""
+    client, first, second, other = family_on_laptop_1(team)
+    lead = team.sync("lead")
+    [device] = [d for d in lead.devices() if d.name == "laptop-2"]
+    with lead.engine.connect() as conn:
+        keys = lead._keys(conn)
+        enc_public = bytes(conn.exec_driver_sql("SELECT enc_public FROM sync_peers WHERE device_id = ?",
+                                                (device.device_id,)).scalar())
+        payload = _Payload()
+        for tbl, rid in (("clients", client.id), ("entries", first.id), ("entries", second.id),
+                         ("entries", other.id)):
+            origin, clocks = conn.exec_driver_sql("SELECT origin, clocks FROM sync_clock WHERE tbl = ? AND rid = ?",
+                                                  (tbl, rid)).one()
+            # Whole records of laptop-1; only the client and the first entry are marked as shared.
+            lead._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), None, device.device_id,
+                              shared=rid in (client.id, first.id))
+        assert payload.shared == [0, 1] and len(payload.rows) == 4
+        header = lead._header(conn, recipient=device.device_id, recipient_enc=enc_public, seq=lead._next_seq(conn),
+                              first=0, last=0, count=payload.count, keys=keys)
+    path = team.folder / fmt.file_name(team.journals["lead"].device_id, header["seq"], device.device_id)
+    path.write_bytes(fmt.encode(header, payload.as_dict(ack=0), keys, enc_public))
+    assert "shared" not in fmt.read(path).header  # nothing about it in the readable header
+
+    report = team.sync("laptop-2").import_paths([path])
+    assert [r.status for r in report.results] == ["imported"]
+    boris = team.journals["laptop-2"]
+    assert boris.get_client(client.id) is not None and boris.get_entry(first.id) is not None
+    assert boris.get_entry(second.id) is None and boris.get_entry(other.id) is None
+    assert not boris.entry_is_deleted(other.id)
+    with boris.engine.connect() as conn:
+        held = {r[0] for r in conn.exec_driver_sql("SELECT rid FROM sync_clock WHERE tbl = 'entries'")}
+    assert held == {first.id}
+
+
+def test_share_is_for_the_lead_and_names_what_is_wrong(team, tmp_path):
+    family_on_laptop_1(team)
+    with pytest.raises(SyncError, match="team lead"):
+        team.sync("laptop-1").share_client("HA-FAM-07", "laptop-2")
+    with pytest.raises(SyncError, match="laptop-9"):
+        team.sync("lead").share_client("HA-FAM-07", "laptop-9")
+    with pytest.raises(SyncError, match="XX-404"):
+        team.sync("lead").share_client("XX-404", "laptop-2")
+    team.sync("lead").provision("laptop-4", tmp_path / "laptop-4.profile")
+    with pytest.raises(SyncError, match="first bundle"):
+        team.sync("lead").share_client("HA-FAM-07", "laptop-4")
+    team.sync("lead").revoke("laptop-3")
+    with pytest.raises(SyncError, match="revoked"):
+        team.sync("lead").share_client("HA-FAM-07", "laptop-3")
+    assert team.sync("lead").shares() == []
