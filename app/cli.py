@@ -324,6 +324,34 @@ def cmd_erase_client(args) -> int:
     return EXIT_OK
 
 
+def cmd_share(args) -> int:
+    with _open(args) as journal:
+        sync = _sync(journal)
+        if args.list:
+            shares = sync.shares(args.workstation)
+            if args.format == "json":
+                _print_json([s.__dict__ for s in shares])
+            elif not shares:
+                print(_("No clients are shared with workstations."))
+            for s in shares if args.format != "json" else []:
+                print("\t".join([s.workstation, s.client_code, str(s.entries), s.shared_at]))
+            return EXIT_OK
+        if not args.client or not args.workstation:
+            raise CliError(_("Give --client CODE and --workstation NAME (or --list)."))
+        if args.remove:
+            sync.unshare_client(args.client, args.workstation)
+            print(_("The client {code} is no longer shared with {name}. What the workstation already holds "
+                    "stays there until the person is erased.").format(code=args.client, name=args.workstation))
+            return EXIT_OK
+        result = sync.share_client(args.client, args.workstation)
+    print(ngettext("Shared the client {code} and {count} entry with {name}; it gets them with the next sync "
+                   "bundle, and later entries for the client too.",
+                   "Shared the client {code} and {count} entries with {name}; it gets them with the next sync "
+                   "bundle, and later entries for the client too.", result.entries).format(
+        code=result.client_code, count=result.entries, name=result.workstation))
+    return EXIT_OK
+
+
 def _read_file(name: str) -> bytes:
     try:
         return Path(name).read_bytes()
@@ -414,6 +442,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     erase = add("erase-client", _("erase a person and their entries on every synced computer"), cmd_erase_client)
     erase.add_argument("--code", required=True)
+
+    share = add("share", _("team lead: share a client and their entries with another workstation, or stop"),
+                cmd_share)
+    share.add_argument("--client", metavar="CODE", help=_("the client's code"))
+    share.add_argument("--workstation", metavar="NAME", help=_("the enrolled workstation to share with"))
+    share.add_argument("--remove", action="store_true", help=_("stop sharing (no further updates)"))
+    share.add_argument("--list", action="store_true", help=_("list the clients shared now"))
+    share.add_argument("--format", choices=("text", "json"), default="text")
 
     rep = add("report", _("team lead: figures for a period as XLSX, CSV or PDF, small counts hidden"), cmd_report)
     rep.add_argument("--from", dest="date_from", required=True, metavar="DATE", help=_("first day, YYYY-MM-DD"))

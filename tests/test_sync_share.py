@@ -199,3 +199,52 @@ def test_share_is_for_the_lead_and_names_what_is_wrong(team, tmp_path):
     with pytest.raises(SyncError, match="revoked"):
         team.sync("lead").share_client("HA-FAM-07", "laptop-3")
     assert team.sync("lead").shares() == []
+
+
+def run_cli(capsys, *argv):
+    from app.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_share_on_the_command_line(team, monkeypatch, capsys):
+    from helpers.factories import PASSPHRASE
+
+    _client, first, _second, _other = family_on_laptop_1(team)
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    lead = str(team.folder / "lead.db")
+
+    code, out, err = run_cli(capsys, "share", "--store", lead, "--client", "HA-FAM-07", "--workstation", "laptop-2")
+    assert (code, err) == (0, "") and "HA-FAM-07" in out and "2" in out
+    code, out, _ = run_cli(capsys, "share", "--store", lead, "--list", "--format", "json")
+    assert code == 0 and [(s["workstation"], s["client_code"], s["entries"]) for s in json.loads(out)] == [
+        ("laptop-2", "HA-FAM-07", 2)]
+    code, out, _ = run_cli(capsys, "share", "--store", lead, "--list")
+    assert code == 0 and out.startswith("laptop-2\tHA-FAM-07\t2\t")
+    roundtrip(team)
+    assert team.journals["laptop-2"].get_entry(first.id).notes == "Erstgespräch"
+
+    for argv, words in (
+        (("--client", "NOPE-1", "--workstation", "laptop-2"), "NOPE-1"),
+        (("--client", "HA-FAM-07", "--workstation", "laptop-9"), "laptop-9"),
+        (("--client", "HA-FAM-07"), "--workstation"),
+    ):
+        code, out, err = run_cli(capsys, "share", "--store", lead, *argv)
+        assert code == 1 and out == "" and err.count("\n") == 1 and words in err and "Traceback" not in err
+    laptop = str(team.folder / "laptop-1.db")
+    code, _out, err = run_cli(capsys, "share", "--store", laptop, "--client", "HA-FAM-07", "--workstation", "laptop-2")
+    assert code == 1 and "team lead" in err and err.count("\n") == 1
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", "wrong passphrase")
+    assert run_cli(capsys, "share", "--store", lead, "--list")[0] == 2
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+
+    code, out, err = run_cli(capsys, "share", "--store", lead, "--client", "HA-FAM-07", "--workstation", "laptop-2",
+                             "--remove")
+    assert code == 0 and "erased" in out
+    code, _out, err = run_cli(capsys, "share", "--store", lead, "--client", "HA-FAM-07", "--workstation",
+                              "laptop-2", "--remove")
+    assert code == 1 and "not shared" in err
+    code, out, _ = run_cli(capsys, "share", "--store", lead, "--list")
+    assert code == 0 and out.strip() == "No clients are shared with workstations."
