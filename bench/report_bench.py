@@ -99,3 +99,103 @@ def working_copy(store: Path, into: Path) -> Path:
     for source in (store, keyslot_path(store)):
         shutil.copy2(source, into / source.name)
     return into / store.name
+
+
+def timed(fn) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=500_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--what-if-index", action="store_true",
+                        help="also time the queries with a covering reporting index (on the throw-away copy)")
+    args = parser.parse_args(argv)
+    store = cached_store(args.entries, args.rebuild)
+    folder = Path(tempfile.mkdtemp(prefix="mediatorlog-report-bench-"))
+    os.environ["MEDIATORLOG_DATA_DIR"] = str(folder / "data")
+    try:
+        copy = working_copy(store, folder / "store")
+        from app.reports.build import build_report
+        from app.reports.periods import MONTH, SCHOOL_YEAR, period_of
+        from app.reports.queries import ReportFilter, load_facts
+        from app.reports.writers import render
+        from app.services.reports import dashboard_facts
+        from app.services.stores import open_store
+
+        journal = open_store(copy, PASSPHRASE)
+        with journal.engine.connect() as conn:
+            last_day = conn.exec_driver_sql("SELECT max(day) FROM entries").scalar()
+        # the last complete school year of the data (the demo spans the 365 days before it was made)
+        school_year = period_of(SCHOOL_YEAR, dt.date.fromisoformat(last_day) - dt.timedelta(days=365))
+        month = period_of(MONTH, dt.date.fromisoformat(last_day))
+        baseline_sql = ("SELECT type, count(*) FROM entries NOT INDEXED WHERE deleted_at IS NULL "
+                        "AND day BETWEEN ? AND ? GROUP BY type")
+
+        def baseline(period):
+            with journal.engine.connect() as conn:
+                return conn.exec_driver_sql(baseline_sql, (period.first.isoformat(), period.last.isoformat())).fetchall()
+
+        rows_in_year = sum(n for _t, n in baseline(school_year))
+        results: dict[str, list[float]] = {}
+
+        def sample(name, fn):
+            seconds, value = timed(fn)
+            results.setdefault(name, []).append(seconds)
+            return value
+
+        baseline(school_year)  # warm the OS file cache once
+        for _round in range(args.rounds):
+            sample("baseline GROUP BY, school year", lambda: baseline(school_year))
+            report = sample("report model, school year", lambda: build_report(
+                load_facts(journal.engine, ReportFilter(school_year)), journal.catalogs))
+            for fmt in ("xlsx", "csv", "pdf"):
+                sample(f"  {fmt} file from the model", lambda: render(report, fmt))
+            sample("dashboard refresh, school year", lambda: dashboard_facts(journal, ReportFilter(school_year)))
+            sample("baseline GROUP BY, month", lambda: baseline(month))
+            sample("dashboard refresh, month", lambda: dashboard_facts(journal, ReportFilter(month)))
+        if args.what_if_index:
+            with journal.engine.connect() as conn:
+                seconds, _v = timed(lambda: conn.exec_driver_sql(
+                    "CREATE INDEX ix_what_if_report ON entries (day, deleted_at, type, author, setting, "
+                    "accompanied_to, district, school, format, purpose, pupils_count, families_count, adults_reached, "
+                    "children_reached, languages, topics, referrals, partners)"))
+                conn.commit()
+            results["what-if: building a covering index"] = [seconds]
+            import app.reports.queries as queries
+
+            queries.INDEX_DAYS = 10**6  # let SQLite use an index (the covering one, we hope) for every period
+            for _round in range(args.rounds):
+                sample("what-if: dashboard refresh, school year, covering index",
+                       lambda: dashboard_facts(journal, ReportFilter(school_year)))
+                sample("what-if: report model, school year, covering index", lambda: build_report(
+                    load_facts(journal.engine, ReportFilter(school_year)), journal.catalogs))
+        journal.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    print(f"\n{args.entries:,} entries in the store, {rows_in_year:,} live ones in school year "
+          f"{school_year.label()}; {args.rounds} rounds; {platform.python_version()}, {os.cpu_count()} CPUs\n")
+    print("| measurement | median s | min s | max s |")
+    print("|---|---:|---:|---:|")
+    for name, samples in results.items():
+        print(f"| {name} | {median(samples):.2f} | {min(samples):.2f} | {max(samples):.2f} |")
+    base = median(results["baseline GROUP BY, school year"])
+    rep = median(results["report model, school year"])
+    dash = median(results["dashboard refresh, school year"])
+    print(f"\nreport / baseline: {rep / base:.1f}x; report goal {GOAL_REPORT_S} s: "
+          f"{'met' if rep <= GOAL_REPORT_S else 'MISSED'}; dashboard goal {GOAL_DASHBOARD_S} s (school year): "
+          f"{'met' if dash <= GOAL_DASHBOARD_S else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
