@@ -109,11 +109,11 @@ def test_known_secondary_pattern():
     inner = [[2, 12, 7], [9, 15, 6], [11, 8, 14]]
     grid, table = assert_safe(inner)
     assert table == [
-        ["<5", "x", "7", "21"],
-        ["x", "x", "6", "30"],
+        ["<5", "12", "x", "21"],
+        ["x", "15", "x", "30"],
         ["11", "8", "14", "33"],
         ["22", "35", "27", "84"],
-    ] or audit(grid) == []  # a different but safe choice would also do; the attacker decides
+    ]
     assert audit(grid) == []
 
 

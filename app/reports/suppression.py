@@ -6,12 +6,13 @@ count can be worked out from the row and column totals. A reader who knows this 
 also knows that an "x" cell is 0 or at least the threshold, and that a "<5" cell is 1..4;
 the audit uses exactly that knowledge.
 
-The audit narrows each hidden cell's possible values with every row and column equation
-(interval propagation over unions of integer ranges, repeated until nothing changes); a
-hidden cell left with a single possible value is exposed, and another cell in its row or
-column is hidden. Secondary cells are chosen among the inner cells (not totals), preferring
-non-zero cells, cells whose other line already has hidden cells, and small values, so
-that as little as possible is lost. See docs/reports.md for a worked example.
+The audit works out what such a reader can infer: Gauss-Jordan elimination of the row and
+column equations (cells fixed by the equations alone, and implied equations between hidden
+cells), then interval propagation with the rule's ranges, repeated as cells become known. A
+hidden non-zero cell left with one possible value is exposed; then the other three corners of
+the cheapest rectangle through it are hidden (the hypercube method in two dimensions), totals
+only when no rectangle of inner cells protects. If nothing is left to hide the table is
+withheld. See docs/reports.md for a worked example.
 """
 
 from __future__ import annotations
