@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHeaderView,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         ui.edit_client.clicked.connect(lambda: self.edit_client())
         ui.clients_view.doubleClicked.connect(lambda _i: self.edit_client())
         ui.show_client_entries.clicked.connect(self.show_client_entries)
+        ui.share_client.clicked.connect(self.share_client)
         ui.follow_up_done.clicked.connect(self.mark_follow_up_done)
         ui.open_follow_up.clicked.connect(self.open_follow_up)
         ui.follow_ups_view.doubleClicked.connect(lambda _i: self.open_follow_up())
@@ -393,6 +395,7 @@ class MainWindow(QMainWindow):
         self.act_catalogs.setEnabled(journal.role == "lead")
         self.act_dashboard.setEnabled(journal.role == "lead")
         self.act_dashboard.setVisible(journal.role == "lead")
+        self.ui.share_client.setVisible(journal.role == "lead")
         if not self.forms:
             for entry_type, cls in FORM_CLASSES.items():
                 form = cls(journal)
@@ -741,6 +744,61 @@ class MainWindow(QMainWindow):
             index = self.ui.client_filter.count() - 1
         self.ui.tabs.setCurrentIndex(0)
         self.ui.client_filter.setCurrentIndex(max(index, 0))
+
+    def share_client(self) -> None:
+        """Team lead: share the selected client (and the entries linking to it) with an enrolled
+        workstation, chosen from a list; the service runs on the worker thread."""
+        if self.journal is None or self.journal.role != "lead":
+            return
+        client_id = self._selected_client_id()
+        if not client_id:
+            self.ui.statusbar.showMessage(_("Select a client first."), 5000)
+            return
+        from app.services.sync import SyncService
+
+        sync = SyncService(self.journal)
+        names = [d.name for d in sync.devices() if d.state == "enrolled"]
+        if not names:
+            QMessageBox.information(self, _("Share with workstation"), _(
+                "No workstation has enrolled yet. Provision one in the sync view and import its first bundle, "
+                "then share."))
+            return
+        dialog = QInputDialog(self)
+        dialog.setObjectName("share_client_dialog")
+        dialog.setWindowTitle(_("Share with workstation"))
+        dialog.setLabelText(_("The client and their entries, now and later, also go to this workstation with "
+                              "the next sync:"))
+        dialog.setComboBoxItems(names)
+        dialog.setComboBoxEditable(False)
+        dialog.setOkButtonText(_("Share"))
+        dialog.setCancelButtonText(_("Cancel"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda name: self._share_client_with(sync, client_id, name))
+        dialog.open()  # window-modal; a lock rejects it like every other dialog
+
+    def _share_client_with(self, sync, client_id: str, workstation: str) -> None:
+        journal = self.journal
+        if journal is None or sync.journal is not journal:
+            return
+
+        def done(result) -> None:
+            if self.journal is not journal:
+                return  # locked meanwhile
+            self.ui.statusbar.showMessage(ngettext(
+                "Shared the client {code} and {count} entry with {name}; it gets them with the next sync.",
+                "Shared the client {code} and {count} entries with {name}; it gets them with the next sync.",
+                result.entries).format(code=result.client_code, count=result.entries, name=result.workstation),
+                10000)
+
+        def failed(exc: BaseException) -> None:
+            from app.services.sync import SyncError
+
+            if not isinstance(exc, SyncError):
+                raise exc
+            if self.journal is journal:
+                QMessageBox.warning(self, _("Share with workstation"), str(exc))
+
+        self.runner.run(lambda: sync.share_client(client_id, workstation), done, failed)
 
     # -- follow-ups -------------------------------------------------------------------------
 
