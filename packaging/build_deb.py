@@ -311,6 +311,13 @@ Copyright: 2013-2026 The Python Cryptographic Authority and individual contribut
  1998-2026 The OpenSSL Project Authors
 License: Apache-2.0
 
+Files: opt/mediatorlog/_internal/resources/fonts/*
+Copyright: 2003 Bitstream, Inc.
+ 2006-2026 DejaVu fonts team
+License: Bitstream-Vera
+ Free to use, copy, merge, publish and distribute, with the changes allowed as set out in
+ the licence text shipped beside the fonts (resources/fonts/LICENSE-DejaVu.txt).
+
 License: EUPL-1.2
  European Union Public Licence v. 1.2. The full text is published by the
  European Commission at https://joinup.ec.europa.eu/collection/eupl/eupl-text-eupl-12
@@ -432,6 +439,9 @@ custom-library-search-path *
 extra-license-file *
 # Not an upload to Debian: there is no ITP bug to close.
 initial-upload-closes-no-bugs *
+# The PDF report writer embeds exactly these DejaVu files (app/reports/writers.py) on every
+# platform, Windows included, so reports look the same everywhere; 1.5 MB.
+duplicate-font-file *
 """
 
 

@@ -228,6 +228,19 @@ def test_package_with_a_workstation_profile(debs, clean_machine, tmp_path):
     home.mkdir()
     smoke = run(INSTALLED, "gui", "--smoke-test", env=user_env(home))
     assert "page setup_page" in smoke.stdout and "installed profile found" in smoke.stdout
+
+    # Another local account cannot read it; a member of the group can (-m keeps our HOME).
+    if shutil.which("runuser"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="mediatorlog-nobody-") as other:
+            os.chmod(other, 0o777)
+            env = {**user_env(Path(other)), "MEDIATORLOG_PASSPHRASE": ""}
+            outsider = run("runuser", "-m", "-u", "nobody", "--", INSTALLED, "gui", "--smoke-test", env=env)
+            assert "installed profile unusable" in outsider.stdout
+            member = run("runuser", "-m", "-u", "nobody", "-g", "mediatorlog", "--", INSTALLED, "gui", "--smoke-test",
+                         env=env)
+            assert "installed profile found" in member.stdout
     run("dpkg", "--purge", "mediatorlog")
     assert not installed.exists()
 
