@@ -1,7 +1,7 @@
 """Property: whatever edits, deletions and erasures 2 to 5 workstations and the lead make, and
 whatever order bundles travel in (duplicated, delayed, some never delivered until the end),
 after a few ordinary sync rounds every workstation holds exactly the lead's version of its
-records and the team's catalogs, and every value that lost without its writer having seen the
+records, the records the lead shares with it and the team's catalogs, and every value that lost without its writer having seen the
 winner is in a conflict record on the lead. Real SQLCipher stores, real bundles."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import itertools
 import json
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from helpers.factories import NOW, consultation
 from helpers.sync_team import make_team, open_team
 
 from app.domain.entries import Client
+from app.services.sync import SyncError
 from app.sync import bundle as fmt
 from app.sync.replica import SPECS
 
@@ -37,6 +38,7 @@ operation = st.one_of(
     st.tuples(st.just("erase"), replica_index, pick),
     st.tuples(st.just("export"), replica_index),
     st.tuples(st.just("deliver"), pick, st.booleans()),
+    st.tuples(st.just("share"), st.integers(1, MAX_DEVICES), pick),  # the lead shares a client with a device
 )
 
 
@@ -51,6 +53,12 @@ def synced_rows(journal, tbl, origin=None):
     return {r[0]: r[1:-1] for r in rows if origin is None or r[-1] == origin}
 
 
+def shared_ids(journal, tbl, device_id):
+    with journal.engine.connect() as conn:
+        return {r for (r,) in conn.exec_driver_sql(
+            "SELECT rid FROM sync_shares WHERE tbl = ? AND device_id = ? AND unshared_at IS NULL", (tbl, device_id))}
+
+
 def erased_ids(journal):
     with journal.engine.connect() as conn:
         return {r for (r,) in conn.exec_driver_sql("SELECT rid FROM sync_clock WHERE erased = 1")}
@@ -59,6 +67,9 @@ def erased_ids(journal):
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                      HealthCheck.too_slow])
 @given(devices=st.integers(2, MAX_DEVICES), ops=st.lists(operation, max_size=28))
+@example(devices=2, ops=[  # laptop-1's client is shared with laptop-2, which edits the entry and erases the person
+    ("create", 1, True), ("export", 1), ("deliver", 0, False), ("share", 2, 0), ("export", 0), ("deliver", 2, False),
+    ("edit", 2, 0, "notes"), ("export", 2), ("deliver", 3, False), ("erase", 2, 0)])
 def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devices, ops):
     team = open_team(template, tmp_path_factory.mktemp("run"))
     names = ["lead"] + [f"laptop-{i}" for i in range(1, devices + 1)]
@@ -101,6 +112,14 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
                 clients = team.journals[name].list_clients()
                 if clients:
                     team.sync(name).erase_client(clients[op[2] % len(clients)].id)
+            elif kind == "share":
+                clients = team.journals["lead"].list_clients()
+                if clients:
+                    try:
+                        team.sync("lead").share_client(clients[op[2] % len(clients)].id,
+                                                       names[1 + (op[1] - 1) % (len(names) - 1)])
+                    except SyncError:
+                        pass  # deleted or erased meanwhile
             elif kind == "export":
                 name = names[op[1] % len(names)]
                 produced.extend(r.path for r in team.sync(name).export_bundles())
@@ -127,6 +146,9 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
             for tbl in ("entries", "clients"):
                 mine = synced_rows(device, tbl)
                 theirs = synced_rows(lead, tbl, origin=device.device_id)
+                all_rows = synced_rows(lead, tbl)
+                theirs.update({rid: all_rows[rid] for rid in shared_ids(lead, tbl, device.device_id)
+                               if rid in all_rows})
                 # An erased record is a content-free tombstone wherever it is known at all
                 # (a record erased before it ever synced never reaches the lead).
                 for rid in set(mine) | set(theirs):
