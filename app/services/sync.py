@@ -510,8 +510,13 @@ class SyncService:
         return _coverage(ranges)[0]
 
     def _export_to_device(self, folder: Path, device: DeviceInfo) -> ExportResult | None:
-        with writing(self.engine) as conn:  # entries that came to link to a shared client since
-            self._extend_shares(conn, device.device_id)
+        with self.engine.connect() as conn:
+            sharing = conn.exec_driver_sql(
+                "SELECT 1 FROM sync_shares WHERE tbl = 'clients' AND device_id = ? AND unshared_at IS NULL LIMIT 1",
+                (device.device_id,)).first() is not None
+        if sharing:
+            with writing(self.engine) as conn:  # entries that came to link to a shared client since
+                self._extend_shares(conn, device.device_id)
         with self.engine.connect() as conn:
             keys = self._keys(conn)
             peer = conn.exec_driver_sql(
