@@ -185,19 +185,23 @@ def test_workstation_accepts_only_foreign_groups_marked_shared(team):
 
 
 def test_share_is_for_the_lead_and_names_what_is_wrong(team, tmp_path):
-    family_on_laptop_1(team)
+    client, *_ = family_on_laptop_1(team)
     with pytest.raises(SyncError, match="team lead"):
         team.sync("laptop-1").share_client("HA-FAM-07", "laptop-2")
     with pytest.raises(SyncError, match="laptop-9"):
         team.sync("lead").share_client("HA-FAM-07", "laptop-9")
-    with pytest.raises(SyncError, match="XX-404"):
+    with pytest.raises(SyncError, match="no client with this code") as info:
         team.sync("lead").share_client("XX-404", "laptop-2")
+    assert "XX-404" not in str(info.value)  # no client code in an exception message
     team.sync("lead").provision("laptop-4", tmp_path / "laptop-4.profile")
     with pytest.raises(SyncError, match="first bundle"):
         team.sync("lead").share_client("HA-FAM-07", "laptop-4")
     team.sync("lead").revoke("laptop-3")
     with pytest.raises(SyncError, match="revoked"):
         team.sync("lead").share_client("HA-FAM-07", "laptop-3")
+    team.sync("lead").erase_client(client.id)
+    with pytest.raises(SyncError, match="erased"):
+        team.sync("lead").share_client(client.id, "laptop-2")
     assert team.sync("lead").shares() == []
 
 
@@ -227,7 +231,7 @@ def test_share_on_the_command_line(team, monkeypatch, capsys):
     assert team.journals["laptop-2"].get_entry(first.id).notes == "Erstgespräch"
 
     for argv, words in (
-        (("--client", "NOPE-1", "--workstation", "laptop-2"), "NOPE-1"),
+        (("--client", "NOPE-1", "--workstation", "laptop-2"), "no client with this code"),
         (("--client", "HA-FAM-07", "--workstation", "laptop-9"), "laptop-9"),
         (("--client", "HA-FAM-07"), "--workstation"),
     ):

@@ -627,8 +627,7 @@ class SyncService:
                 "UPDATE sync_shares SET unshared_at = ? WHERE tbl = 'clients' AND rid = ? AND device_id = ? "
                 "AND unshared_at IS NULL", (now, client_id, device_id)).rowcount
             if not hit:
-                raise SyncError(_("The client {code} is not shared with the workstation {name}.").format(
-                    code=code, name=name))
+                raise SyncError(_("This client is not shared with the workstation {name}.").format(name=name))
             hit += conn.exec_driver_sql(
                 "UPDATE sync_shares SET unshared_at = ? WHERE tbl = 'entries' AND device_id = ? AND unshared_at IS NULL "
                 "AND rid IN (SELECT entry_id FROM entry_clients WHERE client_id = ?) AND rid NOT IN ("
@@ -691,18 +690,19 @@ class SyncService:
         raise SyncError(_("There is no workstation called {name}.").format(name=name))
 
     def _share_client_id(self, conn, client: str, *, allow_gone: bool = False) -> tuple[str, str]:
+        # Messages name no client code: exception texts must not carry personal data.
         key = client.strip()
         row = conn.exec_driver_sql(
             "SELECT c.id, c.code, c.deleted_at, coalesce(k.erased, 0) FROM clients c LEFT JOIN sync_clock k "
             "ON k.tbl = 'clients' AND k.rid = c.id WHERE c.code = ? OR c.id = ? ORDER BY c.code = ? DESC",
             (key, key, key)).fetchone()
         if row is None:
-            raise SyncError(_("There is no client with the code {code}.").format(code=key))
+            raise SyncError(_("There is no client with this code. Check the code in the client register."))
         client_id, code, deleted_at, erased = row
         if not allow_gone and erased:
             raise SyncError(_("This client was erased; there is nothing to share."))
         if not allow_gone and deleted_at is not None:
-            raise SyncError(_("The client {code} is deleted. Restore it first, then share it.").format(code=code))
+            raise SyncError(_("This client is deleted. Restore it first, then share it."))
         return client_id, code
 
     # -- import --------------------------------------------------------------------------
