@@ -127,6 +127,11 @@ def test_one_small_and_one_just_over_threshold():
     assert_safe([[1, 5, 30], [12, 14, 16]])
 
 
+def test_reasoning_by_cases_is_caught():
+    # found by hypothesis: whether the hidden 0 is 0 or >= 5, the 1 in the middle follows
+    assert_safe([[0, 0, 5], [4, 1, 1], [4, 3, 0]])
+
+
 def test_no_small_counts_hides_nothing():
     grid = protect(with_totals([[0, 10], [6, 0]]))
     assert all(s == SHOWN for row in grid.status for s in row)

@@ -289,7 +289,7 @@ def _propagate(domains, equations) -> None:
             for part in scaled:
                 prefix.append(_coarsen(_add(prefix[-1], part)))
             if not any(lo <= constant <= hi for lo, hi in prefix[-1]):
-                return  # cannot happen for a true table; stop rather than loop
+                return False  # no assignment fits (only inside a case split)
             suffix: Domain = [(0, 0)]
             for i in range(len(terms) - 1, -1, -1):
                 cell, k = terms[i]
@@ -297,9 +297,34 @@ def _propagate(domains, equations) -> None:
                 narrowed = _meet(domains[cell], _divide(_sub([(constant, constant)], others), k))
                 if narrowed != domains[cell]:
                     domains[cell], changed = narrowed, True
+                    if not narrowed:
+                        return False
                 suffix = _coarsen(_add(suffix, _scale(domains[cell], k)))
         if not changed:
-            return
+            return True
+    return True
+
+
+def _split_cases(domains, equations) -> bool:
+    """Reason by cases on cells whose range has a hole ("x" is 0 or >= threshold): propagate
+    each piece on its own and keep only what some case allows. Returns True if anything narrowed."""
+    narrowed_any = False
+    for cell in [c for c, d in domains.items() if len(d) > 1]:
+        if len(domains[cell]) < 2:
+            continue
+        outcomes = []
+        for piece in domains[cell]:
+            trial = dict(domains)
+            trial[cell] = [piece]
+            if _propagate(trial, equations):
+                outcomes.append(trial)
+        if not outcomes:
+            continue  # cannot happen for a true table
+        for key in domains:
+            joined = _merge([iv for trial in outcomes for iv in trial[key]])
+            if joined != domains[key]:
+                domains[key], narrowed_any = joined, True
+    return narrowed_any
 
 
 def audit(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, int]]:
@@ -317,9 +342,11 @@ def audit(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, int
         equations = [_fold(coefs, constant, domains) for coefs, constant in lines]
         equations = [e for e in equations if e[0]]
         cells = sorted({cell for coefs, _c in equations for cell in coefs})
-        _propagate(domains, equations + _reduced(equations, cells))
+        equations = equations + _reduced(equations, cells)
+        _propagate(domains, equations)
+        split = _split_cases(domains, equations)
         pinned = sum(1 for d in domains.values() if len(d) == 1 and d[0][0] == d[0][1])
-        if pinned == known:
+        if pinned == known and not split:
             break
         known = pinned
     exposed = []
