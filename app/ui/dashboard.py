@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, ENTRY_TYPES, FORMAT_LABELS, OUTREACH_VISIT, TANDEM_SESSION
-from app.i18n import N_, _
+from app.i18n import N_, _, ngettext
 from app.reports.build import codes
 from app.reports.periods import CUSTOM, PERIOD_KINDS, PERIOD_LABELS, SCHOOL_YEAR, Period, period_of, weeks_in
 from app.reports.queries import Facts, ReportFilter
@@ -365,7 +365,8 @@ class Dashboard(QDialog):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.follow_ups.setItem(r, c, item)
         total = self.data.facts.total_entries()
-        self.status.setText(_("{period}: {count} entries.").format(period=self.period.label(), count=total))
+        self.status.setText(ngettext("{period}: {count} entry.", "{period}: {count} entries.", total).format(
+            period=self.period.label(), count=total))
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(_("The figures could not be counted. Close the dashboard and open it again."))
