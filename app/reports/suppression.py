@@ -17,6 +17,7 @@ withheld. See docs/reports.md for a worked example.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
@@ -25,7 +26,8 @@ SHOWN, PRIMARY, SECONDARY = "shown", "primary", "secondary"
 DEFAULT_THRESHOLD = 5
 _BIG = 10**12
 LOOKAHEAD = 6  # candidates tried per step when choosing a secondary cell
-RECTANGLES_TRIED = 40
+RECTANGLES_TRIED = 12
+BUDGET_S = 1.0
 
 Interval = tuple[int, int]
 Domain = list[Interval]  # sorted, disjoint, merged
@@ -70,8 +72,11 @@ def with_totals(inner: list[list[int]]) -> list[list[int]]:
     return grid
 
 
-def protect(values: list[list[int]], threshold: int = DEFAULT_THRESHOLD) -> Grid:
-    """Suppress a grid (with totals, as from `with_totals`); returns values and statuses."""
+def protect(values: list[list[int]], threshold: int = DEFAULT_THRESHOLD, budget_s: float = BUDGET_S) -> Grid:
+    """Suppress a grid (with totals, as from `with_totals`); returns values and statuses.
+    A table that needs more than `budget_s` seconds of searching (many small counts in a big
+    table) is withheld as a whole: safe, and a report never hangs on one table."""
+    deadline = time.monotonic() + budget_s
     grid = Grid([list(row) for row in values],
                 [[PRIMARY if 0 < v < threshold else SHOWN for v in row] for row in values])
     if threshold <= 1:
@@ -83,6 +88,9 @@ def protect(values: list[list[int]], threshold: int = DEFAULT_THRESHOLD) -> Grid
             membership.setdefault(cell, []).append(line)
     exposed = audit(grid, threshold)
     while exposed:
+        if time.monotonic() > deadline:
+            grid.withheld = True
+            break
         if _hide_rectangle(grid, exposed[0], threshold):
             exposed = audit(grid, threshold)
             continue
