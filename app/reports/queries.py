@@ -2,10 +2,10 @@
 and the dashboard show. Only catalog codes and counts leave the database: no names,
 client codes or notes are ever selected.
 
-Live entries are rows of `entries` with `deleted_at IS NULL`; `author` is the team member
-who wrote the entry (after a merge, the whole team's entries are here). List columns
-(languages, topics, referrals, partners) are JSON arrays of catalog codes, unfolded with
-SQLite's `json_each`.
+They read the narrow reporting tables of migration 0006 (`report_facts`: one row per live
+entry; `report_mentions`: one row per code in its language, topic, referral and partner lists),
+which triggers keep in step with `entries` inside every write. `author` is the team member who
+wrote the entry (after a merge, the whole team's entries are here).
 """
 
 from __future__ import annotations
@@ -19,12 +19,7 @@ from sqlalchemy.engine import Engine
 
 from app.reports.periods import Period
 
-LIST_COLUMNS = ("languages", "topics", "referrals", "partners")
-# Up to this many days the day index narrows the rows; longer periods read the table
-# straight through. Measured at 500,000 entries (docs/benchmarks.md), walking the day index
-# costs far more than a straight read even for one month (every row found through the index
-# is a random page read and decryption), so by default the index is never used.
-INDEX_DAYS = 0
+LIST_COLUMNS = ("languages", "topics", "referrals", "partners")  # col 0..3 of report_mentions
 
 
 @dataclass(frozen=True)
@@ -67,49 +62,49 @@ class Facts:
         return sum(v[0] for v in self.cube.values())
 
 
-def _where(flt: ReportFilter) -> tuple[str, list]:
-    sql = ["e.deleted_at IS NULL", "e.day BETWEEN ? AND ?"]
+def _where(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
+    """Conditions on the narrow reporting tables (migration 0006), whose coded columns hold
+    `report_codes` ids. A team member or type never seen matches nothing."""
+    sql = ["day BETWEEN ? AND ?"]
     params: list = [flt.period.first.isoformat(), flt.period.last.isoformat()]
-    if flt.authors:
-        sql.append(f"e.author IN ({', '.join('?' * len(flt.authors))})")
-        params.extend(flt.authors)
-    if flt.types:
-        sql.append(f"e.type IN ({', '.join('?' * len(flt.types))})")
-        params.extend(flt.types)
+    for column, wanted in (("author", flt.authors), ("type", flt.types)):
+        if wanted:
+            found = [ids.get(value, -1) for value in wanted]
+            sql.append(f"{column} IN ({', '.join('?' * len(found))})")
+            params.extend(found)
     return " AND ".join(sql), params
 
 
-def _source(flt: ReportFilter) -> str:
-    return "entries e" if flt.period.days <= INDEX_DAYS else "entries e NOT INDEXED"
-
-
-def cube_sql(flt: ReportFilter) -> tuple[str, list]:
-    where, params = _where(flt)
+def cube_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
+    where, params = _where(flt, ids)
     return (
-        "SELECT e.type, substr(e.day, 1, 7), date(e.day, 'weekday 0', '-6 days'), e.setting, e.accompanied_to, "
-        "e.district, e.school, e.format, e.purpose, count(*), sum(e.pupils_count), sum(e.families_count), "
-        f"sum(e.adults_reached), sum(e.children_reached) FROM {_source(flt)} WHERE {where} "
-        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+        "SELECT type, substr(day, 1, 7), date(day, 'weekday 0', '-6 days'), setting, accompanied_to, "
+        "district, school, format, purpose, count(*), sum(pupils), sum(families), sum(adults), sum(children) "
+        f"FROM report_facts WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
         params,
     )
 
 
-def lists_sql(flt: ReportFilter) -> tuple[str, list]:
-    """All four list columns unfolded in one pass: the row's lists are put into one JSON
-    array of arrays, whose index (`a.key`) says which column a code came from."""
-    where, params = _where(flt)
-    combined = " || ',' || ".join(f"e.{c}" for c in LIST_COLUMNS)
+def lists_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
+    where, params = _where(flt, ids)
     return (
-        "SELECT e.type, e.setting, e.district, e.school, a.key, v.value, count(*) "
-        f"FROM {_source(flt)}, json_each('[' || {combined} || ']') a, json_each(a.value) v "
-        f"WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6",
+        "SELECT type, setting, district, school, col, code, count(*) "
+        f"FROM report_mentions WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6",
         params,
     )
+
+
+def _codes(conn) -> dict[int, str]:
+    return dict(conn.exec_driver_sql("SELECT id, code FROM report_codes").fetchall())
 
 
 def load_facts(engine: Engine, flt: ReportFilter) -> Facts:
-    """Run both queries, each on its own connection and thread (SQLite works outside the
-    GIL, so the two scans overlap on two cores)."""
+    """Two GROUP BY queries over the narrow reporting tables, each on its own connection and
+    thread (SQLite works outside the GIL, so they overlap on two cores). The tables hold
+    small integers clustered by day (`report_codes` numbers the codes): read them back here."""
+    with engine.connect() as conn:
+        names = _codes(conn)
+    ids = {code: number for number, code in names.items()}
 
     def run(statement):
         sql, params = statement
@@ -117,12 +112,15 @@ def load_facts(engine: Engine, flt: ReportFilter) -> Facts:
             return conn.exec_driver_sql(sql, tuple(params)).fetchall()
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mediatorlog-report") as pool:
-        cube_rows, list_rows = pool.map(run, [cube_sql(flt), lists_sql(flt)])
+        cube_rows, list_rows = pool.map(run, [cube_sql(flt, ids), lists_sql(flt, ids)])
+    name = names.get
     facts = Facts(flt.period)
     for row in cube_rows:
-        facts.cube[tuple(row[:9])] = [int(v or 0) for v in row[9:]]
+        key = (name(row[0]), row[1], row[2], *(name(v) for v in row[3:9]))
+        facts.cube[key] = [int(v or 0) for v in row[9:]]
     for row in list_rows:
-        facts.lists[(row[0], row[1], row[2], row[3], LIST_COLUMNS[row[4]], row[5])] = int(row[6])
+        key = (name(row[0]), name(row[1]), name(row[2]), name(row[3]), LIST_COLUMNS[row[4]], name(row[5]))
+        facts.lists[key] = facts.lists.get(key, 0) + int(row[6])
     return facts
 
 
@@ -149,6 +147,8 @@ def follow_ups_by_member(engine: Engine, today: dt.date, authors: tuple[str, ...
 
 
 def team_members(engine: Engine) -> list[str]:
+    """Authors of live entries (read from the narrow facts, not the wide entries table)."""
     with engine.connect() as conn:
         return [r[0] for r in conn.exec_driver_sql(
-            "SELECT DISTINCT author FROM entries WHERE deleted_at IS NULL AND author != '' ORDER BY author")]
+            "SELECT code FROM report_codes WHERE id IN (SELECT DISTINCT author FROM report_facts) "
+            "AND code != '' ORDER BY code")]

@@ -222,3 +222,37 @@ sync_shares = Table(
     sqlite_with_rowid=False,
 )
 Index("ix_sync_shares_device", sync_shares.c.device_id, sync_shares.c.tbl)
+
+
+# -- reporting (migration 0006): narrow copies of what reports count, kept by triggers on entries --
+# The triggers' DDL lives in the migration (app/store/migrations/versions/0006_report_facts.py).
+
+report_codes = Table(
+    "report_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", Text, nullable=False, unique=True),  # a catalog code, entry type or team member
+)
+
+report_facts = Table(
+    "report_facts",
+    metadata,
+    Column("day", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True),  # entries.seq
+    *(Column(name, Integer) for name in (
+        "type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose",  # report_codes ids
+        "pupils", "families", "adults", "children",
+    )),
+    sqlite_with_rowid=False,
+)
+
+report_mentions = Table(
+    "report_mentions",
+    metadata,
+    Column("day", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("col", Integer, primary_key=True),  # 0 languages, 1 topics, 2 referrals, 3 partners
+    Column("code", Integer, primary_key=True),
+    *(Column(name, Integer) for name in ("type", "setting", "district", "school", "author")),
+    sqlite_with_rowid=False,
+)

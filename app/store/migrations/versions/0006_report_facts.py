@@ -1,0 +1,132 @@
+"""Narrow reporting tables, kept in step with `entries` by triggers.
+
+Why: a report or the dashboard over a school year read the whole wide `entries` table (notes,
+follow-up text: 515 MB at 500,000 entries, every page decrypted) and unfolded four JSON list
+columns per row: 8 s for a report (goal 3 s). These tables hold only what reports count, as small
+integers, clustered by day, so a period is one contiguous range:
+
+- `report_codes(id, code)`: every catalog code, entry type and team member name seen, numbered;
+- `report_facts`: one row per live entry (day, seq, the coded single-value columns, the counts);
+- `report_mentions`: one row per (live entry, list column, code) of languages, topics, referrals
+  and partners, with the entry's type, setting, district, school and author repeated, so that
+  grouping needs no join.
+
+Triggers on `entries` keep them exact inside every write transaction (saves, imports, sync merges,
+tombstones, erasures), whichever code path writes. They hold no names of clients, no codes of
+clients and no free text.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+TABLES = (
+    "CREATE TABLE report_codes (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)",
+    """CREATE TABLE report_facts (
+    day TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type INTEGER,
+    author INTEGER,
+    setting INTEGER,
+    accompanied_to INTEGER,
+    district INTEGER,
+    school INTEGER,
+    format INTEGER,
+    purpose INTEGER,
+    pupils INTEGER,
+    families INTEGER,
+    adults INTEGER,
+    children INTEGER,
+    PRIMARY KEY (day, seq)
+) WITHOUT ROWID""",
+    """CREATE TABLE report_mentions (
+    day TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    col INTEGER NOT NULL,
+    code INTEGER NOT NULL,
+    type INTEGER,
+    setting INTEGER,
+    district INTEGER,
+    school INTEGER,
+    author INTEGER,
+    PRIMARY KEY (day, seq, col, code)
+) WITHOUT ROWID""",
+)
+
+_CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose")
+_LISTS = ("languages", "topics", "referrals", "partners")  # col 0..3 in report_mentions
+
+
+def _add(row: str) -> list[str]:
+    """Statements that add the facts of entry `row` (`new`) when it is live and dated."""
+    live = f"{row}.deleted_at IS NULL AND {row}.day IS NOT NULL"
+    values = " UNION ALL ".join(f"SELECT {row}.{c} AS v" for c in _CODED)
+    lists = " UNION ALL ".join(f"SELECT {i} AS col, value FROM json_each({row}.{c})" for i, c in enumerate(_LISTS))
+    ids = ", ".join(f"(SELECT id FROM report_codes WHERE code = {row}.{c})" for c in _CODED)
+    return [
+        # NULLs are skipped: OR IGNORE also covers the NOT NULL constraint.
+        f"INSERT OR IGNORE INTO report_codes (code) SELECT v FROM ({values}) WHERE {live}",
+        f"INSERT OR IGNORE INTO report_codes (code) SELECT value FROM ({lists}) WHERE {live}",
+        f"INSERT INTO report_facts SELECT {row}.day, {row}.seq, {ids}, {row}.pupils_count, {row}.families_count, "
+        f"{row}.adults_reached, {row}.children_reached WHERE {live}",
+        f"INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, k.col, c.id, f.type, f.setting, f.district, "
+        f"f.school, f.author FROM report_facts f, ({lists}) k JOIN report_codes c ON c.code = k.value "
+        f"WHERE f.day = {row}.day AND f.seq = {row}.seq AND {live}",
+    ]
+
+
+def _remove(row: str) -> list[str]:
+    return [
+        f"DELETE FROM report_mentions WHERE day = {row}.day AND seq = {row}.seq",
+        f"DELETE FROM report_facts WHERE day = {row}.day AND seq = {row}.seq",
+    ]
+
+
+def _trigger(name: str, event: str, statements: list[str]) -> str:
+    body = ";\n    ".join(statements)
+    return f"CREATE TRIGGER {name} AFTER {event} ON entries\nBEGIN\n    {body};\nEND"
+
+
+REPORTED_COLUMNS = (*_CODED, "day", "pupils_count", "families_count", "adults_reached", "children_reached",
+                    *_LISTS, "deleted_at")
+
+TRIGGERS = (
+    _trigger("report_facts_insert", "INSERT", _add("new")),
+    _trigger("report_facts_delete", "DELETE", _remove("old")),
+    # Only when a reported column is written: a save of the notes alone costs nothing here.
+    _trigger("report_facts_update", f"UPDATE OF {', '.join(REPORTED_COLUMNS)}", _remove("old") + _add("new")),
+)
+
+BACKFILL = (
+    "INSERT OR IGNORE INTO report_codes (code) SELECT DISTINCT v FROM ("
+    + " UNION ALL ".join(f"SELECT {c} AS v FROM entries WHERE deleted_at IS NULL" for c in _CODED)
+    + ") WHERE v IS NOT NULL",
+    "INSERT OR IGNORE INTO report_codes (code) SELECT DISTINCT j.value FROM entries e, ("
+    + " UNION ALL ".join(f"SELECT '{c}' AS c" for c in _LISTS)
+    + ") l, json_each(CASE l.c " + " ".join(f"WHEN '{c}' THEN e.{c}" for c in _LISTS)
+    + " END) j WHERE e.deleted_at IS NULL",
+    "INSERT INTO report_facts SELECT e.day, e.seq, "
+    + ", ".join(f"(SELECT id FROM report_codes WHERE code = e.{c})" for c in _CODED)
+    + ", e.pupils_count, e.families_count, e.adults_reached, e.children_reached FROM entries e "
+    "WHERE e.deleted_at IS NULL AND e.day IS NOT NULL ORDER BY e.day, e.seq",
+    "INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, l.col, c.id, f.type, f.setting, f.district, "
+    "f.school, f.author FROM report_facts f JOIN entries e ON e.seq = f.seq, ("
+    + " UNION ALL ".join(f"SELECT {i} AS col" for i in range(len(_LISTS)))
+    + ") l, json_each(CASE l.col " + " ".join(f"WHEN {i} THEN e.{c}" for i, c in enumerate(_LISTS))
+    + " END) j JOIN report_codes c ON c.code = j.value ORDER BY f.day, f.seq",
+)
+
+
+def upgrade() -> None:
+    for statement in (*TABLES, *TRIGGERS, *BACKFILL):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("stores are never downgraded; restore the backup instead")

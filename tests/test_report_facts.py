@@ -1,0 +1,119 @@
+"""The narrow reporting tables (migration 0006) are kept exact by triggers on `entries`, whatever
+writes: saves, edits, deletions, restores, imports, sync merges and the migration's backfill. Each
+test compares what the reports read with the same figures computed from the wide table."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers.factories import consultation, outreach, tandem
+from helpers.sync_team import make_team, open_team
+
+from app.reports.periods import Period
+from app.reports.queries import LIST_COLUMNS, ReportFilter, load_facts, team_members
+from app.services.demo import fill_demo
+
+ALL_TIME = Period(dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+
+
+def reference(journal, flt: ReportFilter) -> tuple[dict, dict]:
+    """The same figures straight from `entries` (the slow way the reports used to go)."""
+    where = ["deleted_at IS NULL", "day BETWEEN ? AND ?"]
+    params: list = [flt.period.first.isoformat(), flt.period.last.isoformat()]
+    for column, wanted in (("author", flt.authors), ("type", flt.types)):
+        if wanted:
+            where.append(f"{column} IN ({', '.join('?' * len(wanted))})")
+            params.extend(wanted)
+    condition = " AND ".join(where)
+    with journal.engine.connect() as conn:
+        cube = {tuple(r[:9]): [int(v or 0) for v in r[9:]] for r in conn.exec_driver_sql(
+            "SELECT type, substr(day, 1, 7), date(day, 'weekday 0', '-6 days'), setting, accompanied_to, district, "
+            "school, format, purpose, count(*), sum(pupils_count), sum(families_count), sum(adults_reached), "
+            f"sum(children_reached) FROM entries WHERE {condition} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+            tuple(params))}
+        lists: dict = {}
+        for row in conn.exec_driver_sql(f"SELECT seq, type, setting, district, school, {', '.join(LIST_COLUMNS)} "
+                                        f"FROM entries WHERE {condition}", tuple(params)):
+            for i, column in enumerate(LIST_COLUMNS):
+                for code in set(json.loads(row[5 + i])):
+                    key = (row[1], row[2], row[3], row[4], column, code)
+                    lists[key] = lists.get(key, 0) + 1
+    return cube, lists
+
+
+def assert_facts_match(journal, **criteria) -> None:
+    flt = ReportFilter(criteria.pop("period", ALL_TIME), **criteria)
+    facts = load_facts(journal.engine, flt)
+    cube, lists = reference(journal, flt)
+    assert facts.cube == cube
+    assert facts.lists == lists
+
+
+def test_every_kind_of_write_keeps_the_report_tables_exact(journal):
+    fill_demo(journal, entries=300, seed=3)
+    assert_facts_match(journal)
+    rng = random.Random(7)
+    rows = journal.list_entries(limit=300)
+    for row in rng.sample(rows, 40):  # edits of reported and unreported fields
+        entry = journal.get_entry(row.id)
+        if entry.type == "consultation":
+            entry = dataclasses.replace(entry, topics=["housing", "debts"], languages=["ro"], district="haspe",
+                                        notes="geändert")
+        elif entry.type == "tandem_session":
+            entry = dataclasses.replace(entry, pupils_count=3, format="tridem", social_worker="SSA")
+        else:
+            entry = dataclasses.replace(entry, adults_reached=11, partners=["district_police"])
+        journal.save_entry(entry)
+    for row in rng.sample(rows, 20):
+        journal.delete_entry(row.id)
+    deleted = journal.list_entries(limit=1)[0]
+    gone = journal.delete_entry(deleted.id)
+    journal.restore_entry(gone)
+    for factory in (consultation, tandem, outreach):
+        journal.save_entry(factory())
+    assert_facts_match(journal)
+    assert_facts_match(journal, types=("consultation",))
+    assert_facts_match(journal, authors=(journal.user_name,))
+    assert_facts_match(journal, authors=("nobody",))
+    assert_facts_match(journal, period=Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30)))
+    assert team_members(journal.engine) == [journal.user_name]
+
+
+def test_sync_merges_and_erasures_keep_them_exact(tmp_path):
+    team = open_team(make_team(tmp_path / "template", 2), tmp_path / "team")
+    try:
+        laptop = team.journals["laptop-1"]
+        client = laptop.save_client(laptop.new_client())
+        for n in range(5):
+            laptop.save_entry(consultation(notes=f"Beratung {n}", client_ids=[client.id], topics=["work"]))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        lead = team.journals["lead"]
+        assert lead.count_entries() == 5
+        assert_facts_match(lead)
+        team.sync("lead").erase_client(client.id)
+        assert_facts_match(lead)
+        assert load_facts(lead.engine, ReportFilter(ALL_TIME)).cube == {}
+    finally:
+        team.close()
+
+
+def test_the_migration_fills_them_for_an_older_journal(data_dir):
+    from app.services.stores import open_store
+
+    source = Path(__file__).parent / "fixtures" / "stores" / "schema-0005"
+    for file in source.iterdir():
+        shutil.copy2(file, data_dir / file.name)
+    journal = open_store(data_dir / "journal.db", "fixture passphrase")
+    try:
+        facts = load_facts(journal.engine, ReportFilter(ALL_TIME))
+        assert facts.total_entries() == 3
+        assert_facts_match(journal)
+    finally:
+        journal.close()
