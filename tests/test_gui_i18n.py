@@ -221,6 +221,105 @@ def test_no_text_is_cut_off(qtbot, open_window, data_dir, gui_settings, lang):
     assert not problems, f"{lang}: text cut off:\n" + "\n".join(problems)
 
 
+# -- the team lead's screens: Sync tab, conflicts, enrolling, sharing, dashboard ----------------
+
+@pytest.fixture(scope="module")
+def lead_team(tmp_path_factory):
+    """A team lead's journal (closed) with demo entries, one enrolled workstation, a conflict
+    waiting for review and a shareable client; made once, copied per test."""
+    from helpers.sync_team import TeamTemplate, make_team, open_team
+
+    from app.domain.entries import Client
+    from app.services.demo import fill_demo
+
+    root = tmp_path_factory.mktemp("lead-team")
+    template = make_team(root / "template", 1)
+    team = open_team(template, root / "base")
+    try:
+        lead, device = team.journals["lead"], team.journals["laptop-1"]
+        client = device.save_client(Client(code="HA-FAM-07", name="Familie P."))
+        entry = device.all_entries()[0] if device.all_entries() else None
+        if entry is None:
+            from helpers.factories import consultation
+
+            entry = device.save_entry(consultation(notes="Erstgespräch", client_ids=[client.id]))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        mine = lead.get_entry(entry.id)
+        mine.notes = "Termin verschoben (Teamleitung)"
+        lead.save_entry(mine)
+        theirs = device.get_entry(entry.id)
+        theirs.notes = "Mietvertrag mitgebracht"
+        device.save_entry(theirs)
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        assert team.sync("lead").list_conflicts(), "the fixture needs a conflict to show"
+        fill_demo(lead, entries=120, seed=3)
+        for f in team.sync_dir.iterdir():
+            f.unlink()
+    finally:
+        team.close()
+    return TeamTemplate(root / "base", ["lead"], {"lead": template.keys["lead"]})
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_team_lead_screens_show_every_text_whole(qtbot, open_window, data_dir, lead_team, lang):
+    """The Sync tab (every section, a conflict side by side), the enroll dialog, the register with
+    its share button and the share list, and the dashboard (filters, chart titles, the tables
+    behind every chart, follow-ups) at their default sizes in `lang`."""
+    from helpers.sync_team import open_team
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.ui.sync_view import EnrollDialog
+
+    open_team(lead_team, data_dir / "team").close()
+    window = open_window(data_dir / "team" / "lead.db")
+    apply_language(lang)
+    qtbot.waitUntil(lambda: window.sync_ui.jobs == 0, timeout=10_000)
+    problems: list[str] = []
+
+    view = window.sync_ui.view
+    window.ui.tabs.setCurrentWidget(view)
+    for section in range(view.ui.sections.count()):
+        view.ui.sections.setCurrentIndex(section)
+        _settle(qtbot)
+        problems += [f"sync section {section}: {p}" for p in cut_texts(window)]
+    assert view.conflicts.ui.conflicts_list.rowCount() == 1 and view.conflicts.selected() is not None
+    assert view.conflicts.ui.current_value.toPlainText()  # both sides are on screen
+
+    enroll = EnrollDialog(str(data_dir / "team" / "sync"), window)
+    enroll.show()
+    qtbot.waitExposed(enroll)
+    _settle(qtbot)
+    problems += [f"enroll dialog: {p}" for p in cut_texts(enroll)]
+    enroll.reject()
+
+    window.ui.tabs.setCurrentWidget(window.ui.clients_tab)
+    window.ui.clients_view.selectRow(0)
+    _settle(qtbot)
+    assert window.ui.share_client.isVisible()
+    problems += [f"clients tab: {p}" for p in cut_texts(window)]
+    window.share_client()
+    share = window.findChild(QInputDialog, "share_client_dialog")
+    qtbot.waitExposed(share)
+    _settle(qtbot)
+    problems += [f"share list: {p}" for p in cut_texts(share)]
+    share.reject()
+
+    window.open_dashboard()
+    board = window.dashboard
+    qtbot.waitUntil(lambda: board.data is not None and not board.runner.busy(), timeout=15_000)
+    _settle(qtbot)
+    assert board.cards["weeks"].categories, "the dashboard has figures to show"
+    problems += [f"dashboard: {p}" for p in cut_texts(board)]
+    for card in board.cards.values():
+        card.toggle.setChecked(True)  # the numbers behind each chart
+    _settle(qtbot)
+    problems += [f"dashboard tables: {p}" for p in cut_texts(board)]
+    board.reject()
+    assert not problems, f"{lang}: text cut off:\n" + "\n".join(problems)
+
+
 def test_the_truncation_check_sees_cut_text(qtbot):
     """A label squeezed below its text width and a tab bar too narrow are reported."""
     box = QWidget()

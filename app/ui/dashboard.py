@@ -121,7 +121,9 @@ class ChartCard(QFrame):
         self.view.setMinimumHeight(260)
         self.table = QTableWidget(self)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # each column as wide as its header (German and Bulgarian names run long); a wide table
+        # scrolls sideways instead of cutting headers short
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setMinimumSectionSize(60)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.table)
