@@ -43,6 +43,26 @@ def settle(app) -> None:
         app.processEvents()
 
 
+def save_png(image, path: Path) -> None:
+    """Save a QImage as a small PNG: 256 colours (screenshots of widgets barely change) with
+    Pillow, which reportlab brings along; plain Qt PNG if Pillow is missing."""
+    try:
+        from PIL import Image
+    except ImportError:
+        image.save(str(path), "PNG", 0)
+        return
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG", 100)  # fast, uncompressed: Pillow compresses
+    import io
+
+    picture = Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
+    picture.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+        path, "PNG", optimize=True)
+
+
 def contact_sheet(shots: list[tuple[str, Path]], title: str, target: Path) -> None:
     """A grid of the shots, each scaled to the same width, with its name underneath."""
     from PySide6.QtCore import QRect, Qt
@@ -79,7 +99,7 @@ def contact_sheet(shots: list[tuple[str, Path]], title: str, target: Path) -> No
                              | Qt.AlignmentFlag.AlignVCenter, name)
         y += row_h + pad
     painter.end()
-    sheet.save(str(target))
+    save_png(sheet, target)
 
 
 def sync_demo(store: Path, work: Path) -> None:
@@ -147,7 +167,7 @@ def main() -> None:
     sync_demo(store, work)
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QInputDialog
 
     from app.ui.build_forms import build_forms
 
@@ -155,6 +175,7 @@ def main() -> None:
     from app.i18n import NATIVE_NAMES
     from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
     from app.ui.main_window import MainWindow
+    from app.ui.sync_view import EnrollDialog
     from app.ui.translator import apply_language
 
     app = QApplication.instance() or QApplication([])
@@ -168,7 +189,7 @@ def main() -> None:
         def shoot(name: str, widget, folder=folder, shots=shots) -> None:
             settle(app)
             path = folder / f"{name}.png"
-            widget.grab().save(str(path))
+            save_png(widget.grab().toImage(), path)
             shots.append((name, path))
 
         setup = MainWindow(work / "new" / "journal.db", settings)
@@ -191,7 +212,7 @@ def main() -> None:
             form.ui.notes.setPlainText(NOTES[language])
             shoot(f"form-{entry_type}", window)
             if entry_type == "consultation" and language == "en":
-                window.grab().save(str(out / "main-window.png"))
+                save_png(window.grab().toImage(), out / "main-window.png")
         window.close_form()
         for key in window.journal.draft_keys():  # the next language starts from a clean journal view
             window.journal.discard_draft(key)
@@ -203,8 +224,27 @@ def main() -> None:
         sync.start_import()  # the first language imports; later ones find nothing new
         wait_until(app, lambda s=sync, w=window: not s.importing and w.sync_ui.jobs == 0)
         for index, name in enumerate(("sync-bundles", "sync-workstations", "sync-conflicts")):
-            sync.ui.sections.setCurrentIndex(index)
+            sync.ui.sections.setCurrentIndex(index)  # the conflict view selects its first conflict
             shoot(name, window)
+        enroll = EnrollDialog(sync.folder(), window)
+        enroll.show()
+        shoot("enroll-dialog", enroll)
+        enroll.reject()
+        window.ui.tabs.setCurrentWidget(window.ui.clients_tab)  # share a client: the list of workstations
+        window.ui.clients_view.selectRow(0)
+        window.share_client()
+        share = window.findChild(QInputDialog, "share_client_dialog")
+        if share is not None:
+            shoot("share-with-workstation", share)
+            share.reject()
+        window.open_dashboard()  # the team lead's dashboard on the merged demo entries
+        board = window.dashboard
+        wait_until(app, lambda b=board: b.data is not None and not b.runner.busy())
+        shoot("dashboard", board)
+        for key in ("weeks", "topics", "languages"):
+            board.cards[key].toggle.setChecked(True)
+        shoot("dashboard-numbers", board)
+        board.reject()
         window.ui.tabs.setCurrentIndex(0)
         for name, make in (("client-dialog", lambda: ClientDialog(window.journal, parent=window)),
                            ("reference-lists", lambda: CatalogEditor(window.journal, window)),
