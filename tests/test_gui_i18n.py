@@ -259,7 +259,7 @@ def lead_team(tmp_path_factory):
             f.unlink()
     finally:
         team.close()
-    return TeamTemplate(root / "base", ["lead"], {"lead": template.keys["lead"]})
+    return TeamTemplate(root / "base", ["lead", "laptop-1"], dict(template.keys))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -317,6 +317,13 @@ def test_team_lead_screens_show_every_text_whole(qtbot, open_window, data_dir, l
     _settle(qtbot)
     problems += [f"dashboard tables: {p}" for p in cut_texts(board)]
     board.reject()
+
+    # a mediator's workstation: sync status in the status bar, "Sync now" in the menu
+    laptop = open_window(data_dir / "team" / "laptop-1.db")
+    qtbot.waitUntil(lambda: laptop.sync_ui.jobs == 0, timeout=10_000)
+    _settle(qtbot)
+    assert laptop.journal.role == "mediator" and laptop.menu_file.title() == _("&File")
+    problems += [f"workstation: {p}" for p in cut_texts(laptop) + cut_menu_texts(laptop)]
     assert not problems, f"{lang}: text cut off:\n" + "\n".join(problems)
 
 
