@@ -42,7 +42,11 @@ def reference(journal, flt: ReportFilter) -> tuple[dict, dict]:
                                         f"FROM entries WHERE {condition}", tuple(params)):
             for i, column in enumerate(LIST_COLUMNS):
                 for code in set(json.loads(row[5 + i])):
-                    key = (row[1], row[2], row[3], row[4], column, code)
+                    # lists break down by one place per type: setting, district or school
+                    kind, setting, district, school = row[1:5]
+                    key = (kind, setting if kind == "consultation" else None,
+                           district if kind == "outreach_visit" else None,
+                           school if kind == "tandem_session" else None, column, code)
                     lists[key] = lists.get(key, 0) + 1
     return cube, lists
 

@@ -37,7 +37,9 @@ class Facts:
     # (type, month, week, setting, accompanied_to, district, school, format, purpose)
     #   -> [entries, pupils, families, adults, children]
     cube: dict[tuple, list[int]] = field(default_factory=dict)
-    # (type, setting, district, school, list column, code) -> entries mentioning the code
+    # (type, setting, district, school, list column, code) -> entries mentioning the code; only the
+    # place the type breaks down by is set (setting of a consultation, district of an outreach
+    # visit, school of a tandem session), the other two are None
     lists: dict[tuple, int] = field(default_factory=dict)
 
     # -- views used by tables and charts ---------------------------------------------
@@ -78,9 +80,9 @@ def _where(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
 def cube_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
     where, params = _where(flt, ids)
     return (
-        "SELECT type, substr(day, 1, 7), date(day, 'weekday 0', '-6 days'), setting, accompanied_to, "
-        "district, school, format, purpose, count(*), sum(pupils), sum(families), sum(adults), sum(children) "
-        f"FROM report_facts WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+        "SELECT type, month, week, setting, accompanied_to, district, school, format, purpose, count(*), "
+        f"sum(pupils), sum(families), sum(adults), sum(children) FROM report_facts WHERE {where} "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
         params,
     )
 
@@ -88,8 +90,7 @@ def cube_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
 def lists_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
     where, params = _where(flt, ids)
     return (
-        "SELECT type, setting, district, school, col, code, count(*) "
-        f"FROM report_mentions WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6",
+        f"SELECT type, place, col, code, count(*) FROM report_mentions WHERE {where} GROUP BY 1, 2, 3, 4",
         params,
     )
 
@@ -115,13 +116,24 @@ def load_facts(engine: Engine, flt: ReportFilter) -> Facts:
         cube_rows, list_rows = pool.map(run, [cube_sql(flt, ids), lists_sql(flt, ids)])
     name = names.get
     facts = Facts(flt.period)
+    months: dict[int, str] = {}
+    weeks: dict[int, str] = {}
     for row in cube_rows:
-        key = (name(row[0]), row[1], row[2], *(name(v) for v in row[3:9]))
+        month = months.get(row[1]) or months.setdefault(row[1], f"{row[1] // 100:04d}-{row[1] % 100:02d}")
+        week = weeks.get(row[2]) or weeks.setdefault(row[2], dt.date.fromordinal(row[2]).isoformat())
+        key = (name(row[0]), month, week, *(name(v) for v in row[3:9]))
         facts.cube[key] = [int(v or 0) for v in row[9:]]
-    for row in list_rows:
-        key = (name(row[0]), name(row[1]), name(row[2]), name(row[3]), LIST_COLUMNS[row[4]], name(row[5]))
-        facts.lists[key] = facts.lists.get(key, 0) + int(row[6])
+    for entry_type, place, col, code, n in list_rows:
+        kind = name(entry_type)
+        # The place fills the slot reports break each type's lists down by: setting, district or school.
+        slots = [None, None, None]
+        slots[_PLACE_SLOT.get(kind, 1)] = name(place)
+        facts.lists[(kind, *slots, LIST_COLUMNS[col], name(code))] = int(n)
     return facts
+
+
+# Index into (setting, district, school) of a Facts.lists key, per entry type.
+_PLACE_SLOT = {"consultation": 0, "tandem_session": 2, "outreach_visit": 1}
 
 
 def follow_ups_by_member(engine: Engine, today: dt.date, authors: tuple[str, ...] = (),

@@ -239,6 +239,8 @@ report_facts = Table(
     metadata,
     Column("day", Text, primary_key=True),
     Column("seq", Integer, primary_key=True),  # entries.seq
+    Column("month", Integer, nullable=False),  # YYYYMM
+    Column("week", Integer, nullable=False),  # date.toordinal() of the week's Monday
     *(Column(name, Integer) for name in (
         "type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose",  # report_codes ids
         "pupils", "families", "adults", "children",
@@ -253,6 +255,7 @@ report_mentions = Table(
     Column("seq", Integer, primary_key=True),
     Column("col", Integer, primary_key=True),  # 0 languages, 1 topics, 2 referrals, 3 partners
     Column("code", Integer, primary_key=True),
-    *(Column(name, Integer) for name in ("type", "setting", "district", "school", "author")),
+    # place: the setting of a consultation, the school of a tandem session, the district of an outreach visit
+    *(Column(name, Integer) for name in ("type", "place", "author")),
     sqlite_with_rowid=False,
 )

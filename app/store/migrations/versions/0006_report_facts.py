@@ -6,10 +6,12 @@ columns per row: 8 s for a report (goal 3 s). These tables hold only what report
 integers, clustered by day, so a period is one contiguous range:
 
 - `report_codes(id, code)`: every catalog code, entry type and team member name seen, numbered;
-- `report_facts`: one row per live entry (day, seq, the coded single-value columns, the counts);
+- `report_facts`: one row per live entry (day, seq, its month as YYYYMM and the proleptic ordinal
+  of its week's Monday, the coded single-value columns, the counts);
 - `report_mentions`: one row per (live entry, list column, code) of languages, topics, referrals
-  and partners, with the entry's type, setting, district, school and author repeated, so that
-  grouping needs no join.
+  and partners, with the entry's type, author and place repeated (the setting of a consultation,
+  the school of a tandem session, the district of an outreach visit: what reports break lists
+  down by), so that grouping needs no join.
 
 Triggers on `entries` keep them exact inside every write transaction (saves, imports, sync merges,
 tombstones, erasures), whichever code path writes. They hold no names of clients, no codes of
@@ -31,6 +33,8 @@ TABLES = (
     """CREATE TABLE report_facts (
     day TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    week INTEGER NOT NULL,
     type INTEGER,
     author INTEGER,
     setting INTEGER,
@@ -51,9 +55,7 @@ TABLES = (
     col INTEGER NOT NULL,
     code INTEGER NOT NULL,
     type INTEGER,
-    setting INTEGER,
-    district INTEGER,
-    school INTEGER,
+    place INTEGER,
     author INTEGER,
     PRIMARY KEY (day, seq, col, code)
 ) WITHOUT ROWID""",
@@ -61,6 +63,20 @@ TABLES = (
 
 _CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose")
 _LISTS = ("languages", "topics", "referrals", "partners")  # col 0..3 in report_mentions
+
+
+def _month(day: str) -> str:
+    return f"CAST(substr({day}, 1, 4) || substr({day}, 6, 2) AS INTEGER)"
+
+
+def _week(day: str) -> str:
+    # Python's date.toordinal() of the week's Monday (day 1 = 0001-01-01 = Julian day 1721425.5).
+    return f"CAST(julianday({day}, 'weekday 0', '-6 days') - 1721424.5 AS INTEGER)"
+
+
+# The place a list breaks down by, per entry type (ids of report_codes, from the facts row f).
+_PLACE = ("CASE f.type WHEN (SELECT id FROM report_codes WHERE code = 'consultation') THEN f.setting "
+          "WHEN (SELECT id FROM report_codes WHERE code = 'tandem_session') THEN f.school ELSE f.district END")
 
 
 def _add(row: str) -> list[str]:
@@ -73,10 +89,10 @@ def _add(row: str) -> list[str]:
         # NULLs are skipped: OR IGNORE also covers the NOT NULL constraint.
         f"INSERT OR IGNORE INTO report_codes (code) SELECT v FROM ({values}) WHERE {live}",
         f"INSERT OR IGNORE INTO report_codes (code) SELECT value FROM ({lists}) WHERE {live}",
-        f"INSERT INTO report_facts SELECT {row}.day, {row}.seq, {ids}, {row}.pupils_count, {row}.families_count, "
-        f"{row}.adults_reached, {row}.children_reached WHERE {live}",
-        f"INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, k.col, c.id, f.type, f.setting, f.district, "
-        f"f.school, f.author FROM report_facts f, ({lists}) k JOIN report_codes c ON c.code = k.value "
+        f"INSERT INTO report_facts SELECT {row}.day, {row}.seq, {_month(row + '.day')}, {_week(row + '.day')}, {ids}, "
+        f"{row}.pupils_count, {row}.families_count, {row}.adults_reached, {row}.children_reached WHERE {live}",
+        f"INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, k.col, c.id, f.type, {_PLACE}, f.author "
+        f"FROM report_facts f, ({lists}) k JOIN report_codes c ON c.code = k.value "
         f"WHERE f.day = {row}.day AND f.seq = {row}.seq AND {live}",
     ]
 
@@ -111,12 +127,12 @@ BACKFILL = (
     + " UNION ALL ".join(f"SELECT '{c}' AS c" for c in _LISTS)
     + ") l, json_each(CASE l.c " + " ".join(f"WHEN '{c}' THEN e.{c}" for c in _LISTS)
     + " END) j WHERE e.deleted_at IS NULL",
-    "INSERT INTO report_facts SELECT e.day, e.seq, "
+    f"INSERT INTO report_facts SELECT e.day, e.seq, {_month('e.day')}, {_week('e.day')}, "
     + ", ".join(f"(SELECT id FROM report_codes WHERE code = e.{c})" for c in _CODED)
     + ", e.pupils_count, e.families_count, e.adults_reached, e.children_reached FROM entries e "
     "WHERE e.deleted_at IS NULL AND e.day IS NOT NULL ORDER BY e.day, e.seq",
-    "INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, l.col, c.id, f.type, f.setting, f.district, "
-    "f.school, f.author FROM report_facts f JOIN entries e ON e.seq = f.seq, ("
+    f"INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, l.col, c.id, f.type, {_PLACE}, f.author "
+    "FROM report_facts f JOIN entries e ON e.seq = f.seq, ("
     + " UNION ALL ".join(f"SELECT {i} AS col" for i in range(len(_LISTS)))
     + ") l, json_each(CASE l.col " + " ".join(f"WHEN {i} THEN e.{c}" for i, c in enumerate(_LISTS))
     + " END) j JOIN report_codes c ON c.code = j.value ORDER BY f.day, f.seq",
