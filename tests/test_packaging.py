@@ -162,6 +162,11 @@ def test_install_start_upgrade_and_remove_keeps_user_data(debs, clean_machine, t
     assert before.count("\n") == 25 and (data / "journal.db").is_file()
     smoke = run(INSTALLED, "gui", "--smoke-test", env=env)
     assert "smoke test passed (page unlock_page" in smoke.stdout
+    # The report writers work from the bundle (reportlab needs Pillow and the bundled fonts).
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK")):
+        report = tmp_path / f"report.{fmt}"
+        run(INSTALLED, "report", "--from", "2000-01-01", "--to", "2099-12-31", "--format", fmt, "--out", report, env=env)
+        assert report.read_bytes().startswith(magic)
 
     # An older journal (schema 0001) is backed up and migrated by the installed app's Alembic.
     old = tmp_path / "old" / "journal.db"
