@@ -52,7 +52,8 @@ CloseApplications=yes
 [Languages]
 Name: "en"; MessagesFile: "compiler:Default.isl"
 Name: "de"; MessagesFile: "compiler:Languages\German.isl"
-Name: "bg"; MessagesFile: "compiler:Languages\Bulgarian.isl"
+; Romanian and Bulgarian setup texts are not among Inno Setup's bundled languages in every
+; version; the application itself speaks all five languages whatever the installer shows.
 
 [InstallDelete]
 ; An upgrade replaces the whole bundle, so no library of an older version is left behind.
