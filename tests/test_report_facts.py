@@ -86,6 +86,10 @@ def test_every_kind_of_write_keeps_the_report_tables_exact(journal):
     assert_facts_match(journal, authors=(journal.user_name,))
     assert_facts_match(journal, authors=("nobody",))
     assert_facts_match(journal, period=Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30)))
+    today = dt.date.today()  # a short period is read by its day range, a long one through the covering index
+    month = Period(today - dt.timedelta(days=30), today)
+    assert_facts_match(journal, period=month)
+    assert load_facts(journal.engine, ReportFilter(month)).total_entries() > 0
     assert team_members(journal.engine) == [journal.user_name]
 
 

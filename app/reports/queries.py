@@ -77,11 +77,22 @@ def _where(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
     return " AND ".join(sql), params
 
 
+# Up to this many days a period is read by its day range (and the groups sorted); longer ones
+# walk the covering index that is already in GROUP BY order (0.2 s instead of 1.5 s for the
+# mentions of a school year at 500,000 entries; docs/benchmarks.md).
+RANGE_DAYS = 62
+
+
+def _source(table: str, index: str, flt: ReportFilter) -> str:
+    return table if flt.period.days <= RANGE_DAYS else f"{table} INDEXED BY {index}"
+
+
 def cube_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
     where, params = _where(flt, ids)
     return (
         "SELECT type, month, week, setting, accompanied_to, district, school, format, purpose, count(*), "
-        f"sum(pupils), sum(families), sum(adults), sum(children) FROM report_facts WHERE {where} "
+        f"sum(pupils), sum(families), sum(adults), sum(children) "
+        f"FROM {_source('report_facts', 'ix_report_facts_cube', flt)} WHERE {where} "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
         params,
     )
@@ -90,7 +101,8 @@ def cube_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
 def lists_sql(flt: ReportFilter, ids: dict[str, int]) -> tuple[str, list]:
     where, params = _where(flt, ids)
     return (
-        f"SELECT type, place, col, code, count(*) FROM report_mentions WHERE {where} GROUP BY 1, 2, 3, 4",
+        f"SELECT type, place, col, code, count(*) FROM {_source('report_mentions', 'ix_report_mentions_group', flt)} "
+        f"WHERE {where} GROUP BY 1, 2, 3, 4",
         params,
     )
 

@@ -259,3 +259,4 @@ report_mentions = Table(
     *(Column(name, Integer) for name in ("type", "place", "author")),
     sqlite_with_rowid=False,
 )
+# Covering indexes in GROUP BY order (ix_report_facts_cube, ix_report_mentions_group): see migration 0006.

