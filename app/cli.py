@@ -366,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_("Exit codes: 0 ok, 1 bad input or usage, 2 wrong passphrase, 3 a sync bundle was rejected "
                  "(the others were imported). The passphrase is read from MEDIATORLOG_PASSPHRASE, else asked for."),
     )
-    parser.add_argument("--version", action="version", version=f"mediatorlog {__version__}")
+    parser.add_argument("--version", action="version", version=f"mediatorlog {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of messages (default: from the environment)"))
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -475,6 +476,9 @@ def _early_language(argv: list[str]) -> None:
         elif arg.startswith("--lang="):
             language = arg.split("=", 1)[1]
     set_language(language if language in LANGUAGES else language_from_environment())
+    from app.i18n.argparse_strings import translate_argparse
+
+    translate_argparse()  # argparse's own headings and usage errors in the same language
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
