@@ -327,6 +327,30 @@ def test_team_lead_screens_show_every_text_whole(qtbot, open_window, data_dir, l
     assert not problems, f"{lang}: text cut off:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_qt_file_dialog_speaks_the_interface_language(qtbot, tmp_path, lang):
+    """Qt's own file dialog (report export, sync folder, import and export paths) has no Romanian
+    or Romani translation from Qt: its words come from our catalogs, and none is cut off."""
+    from PySide6.QtWidgets import QFileDialog
+
+    apply_language(lang)
+    dialog = QFileDialog(None, "", str(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setNameFilters(["PDF (*.pdf)", "CSV (*.csv)"])
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    _settle(qtbot)
+    labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel)}
+    assert labels["fileNameLabel"] == pgettext("QFileDialog", "File &name:")
+    if lang != "en":
+        assert labels["fileNameLabel"] != "File &name:" and labels["lookInLabel"] != "&Look in:"
+    problems = cut_texts(dialog)
+    dialog.reject()
+    assert not problems, f"{lang}: text cut off:\n" + "\n".join(problems)
+
+
 def test_the_truncation_check_sees_cut_text(qtbot):
     """A label squeezed below its text width and a tab bar too narrow are reported."""
     box = QWidget()
