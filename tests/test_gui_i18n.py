@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.entries import CONSULTATION, OUTREACH_VISIT, TANDEM_SESSION
+from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, OUTREACH_VISIT, TANDEM_SESSION
 from app.i18n import _, current_language, formats, pgettext
 from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
 from app.ui.translator import apply_language
 
 LANGS = ("de", "ro", "bg", "rom", "en")
+CONSULTATION_LABEL = ENTRY_TYPE_LABELS[CONSULTATION]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -311,7 +312,13 @@ def test_team_lead_screens_show_every_text_whole(qtbot, open_window, data_dir, l
     qtbot.waitUntil(lambda: board.data is not None and not board.runner.busy(), timeout=15_000)
     _settle(qtbot)
     assert board.cards["weeks"].categories, "the dashboard has figures to show"
+    assert board.cards["weeks"].legend.isVisible() and _(CONSULTATION_LABEL) in board.cards["weeks"].legend.text()
     problems += [f"dashboard: {p}" for p in cut_texts(board)]
+    for key, card in board.cards.items():  # the legends are rich text: the names wrap, never cut
+        legend = card.legend
+        if legend.isVisible() and legend.heightForWidth(legend.width()) > legend.height() + 1:
+            problems.append(f"dashboard: legend of {key} needs {legend.heightForWidth(legend.width())} px height, "
+                            f"has {legend.height()}")
     for card in board.cards.values():
         card.toggle.setChecked(True)  # the numbers behind each chart
     _settle(qtbot)

@@ -10,6 +10,7 @@ names appear in the follow-up table, which only a team lead sees.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 
 from PySide6.QtCharts import (QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries,
@@ -127,12 +128,19 @@ class ChartCard(QFrame):
         self.table.horizontalHeader().setMinimumSectionSize(60)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.table)
+        # The series names under the chart, wrapped onto more lines when they are long: QtCharts'
+        # own legend keeps one row and cuts the names short ("Kontakt und Infor…").
+        self.legend = QLabel(self)
+        self.legend.setObjectName("legend")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.toggle)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.stack)
+        layout.addWidget(self.legend)
         self.categories: list[str] = []
         self.series: Series = []
         self.retranslate("")
@@ -143,14 +151,18 @@ class ChartCard(QFrame):
 
     def _toggled(self, on: bool) -> None:
         self.stack.setCurrentIndex(1 if on else 0)
+        self.legend.setVisible(not on and len(self.series) > 1)  # the table's headers name the series
         self.toggle.setText(_("Show chart") if on else _("Show numbers"))
 
     def show_data(self, categories: list[str], series: Series) -> None:
         self.categories, self.series = categories, series
         chart = QChart()
         chart.setMargins(QMargins(4, 4, 4, 4))
-        chart.legend().setVisible(len(series) > 1)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        chart.legend().setVisible(False)
+        self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(
+            f'<span style="color:{COLORS[i % len(COLORS)]}">&#9632;</span>&nbsp;{html.escape(name)}'
+            for i, (name, _values) in enumerate(series)))
+        self.legend.setVisible(len(series) > 1 and not self.toggle.isChecked())
         bars = QHorizontalStackedBarSeries() if self.kind == "h" else QStackedBarSeries()
         for i, (name, values) in enumerate(series):
             bar_set = QBarSet(name)
@@ -176,7 +188,8 @@ class ChartCard(QFrame):
             chart.addAxis(axis_val, Qt.AlignmentFlag.AlignBottom)
             self.view.setMinimumHeight(max(240, 24 * len(categories) + 110))
             self.stack.setMinimumHeight(self.view.minimumHeight())
-            self.setMinimumHeight(self.view.minimumHeight() + 60)
+            self.setMinimumHeight(self.view.minimumHeight() + 60 + (
+                self.legend.heightForWidth(max(self.width() - 24, 300)) if self.legend.isVisibleTo(self) else 0))
         else:
             chart.addAxis(axis_cat, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(axis_val, Qt.AlignmentFlag.AlignLeft)
