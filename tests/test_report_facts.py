@@ -93,6 +93,28 @@ def test_every_kind_of_write_keeps_the_report_tables_exact(journal):
     assert team_members(journal.engine) == [journal.user_name]
 
 
+def test_writes_with_conflict_clauses_keep_them_exact_too(journal):
+    """SQLite lets an outer statement's conflict clause override those inside triggers: an upsert
+    or INSERT OR REPLACE into entries must neither fail nor renumber codes."""
+    fill_demo(journal, entries=40, seed=4)
+    columns = [c for c in raw_columns(journal) if c != "seq"]
+    names = ", ".join(f'"{c}"' for c in columns)
+    with journal.engine.begin() as conn:
+        rows = conn.exec_driver_sql(f"SELECT {names} FROM entries LIMIT 10").fetchall()
+        changed = [tuple('["ro","ro","bg"]' if c == "languages" else v for c, v in zip(columns, r)) for r in rows]
+        conn.exec_driver_sql(
+            f"INSERT INTO entries ({names}) VALUES ({', '.join('?' * len(columns))}) ON CONFLICT(id) DO UPDATE SET "
+            "languages = excluded.languages, district = 'haspe'", changed)
+        conn.exec_driver_sql(f"INSERT OR REPLACE INTO entries ({names}) VALUES ({', '.join('?' * len(columns))})",
+                             [tuple(r) for r in rows[:3]])
+    assert_facts_match(journal)
+
+
+def raw_columns(journal) -> list[str]:
+    with journal.engine.connect() as conn:
+        return [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(entries)")]
+
+
 def test_sync_merges_and_erasures_keep_them_exact(tmp_path):
     team = open_team(make_team(tmp_path / "template", 2), tmp_path / "team")
     try:

@@ -93,13 +93,15 @@ def _add(row: str) -> list[str]:
     values = " UNION ALL ".join(f"SELECT {row}.{c} AS v" for c in _CODED)
     lists = " UNION ALL ".join(f"SELECT {i} AS col, value FROM json_each({row}.{c})" for i, c in enumerate(_LISTS))
     ids = ", ".join(f"(SELECT id FROM report_codes WHERE code = {row}.{c})" for c in _CODED)
+    # No statement here may rely on a conflict clause (OR IGNORE): SQLite lets the statement that
+    # fired the trigger override it (an upsert into entries would then fail, an INSERT OR REPLACE
+    # would renumber codes). So new codes are found with NOT IN and duplicates removed with DISTINCT.
     return [
-        # NULLs are skipped: OR IGNORE also covers the NOT NULL constraint.
-        f"INSERT OR IGNORE INTO report_codes (code) SELECT v FROM ({values}) WHERE {live}",
-        f"INSERT OR IGNORE INTO report_codes (code) SELECT value FROM ({lists}) WHERE {live}",
+        f"INSERT INTO report_codes (code) SELECT DISTINCT v FROM ({values} UNION ALL SELECT value AS v FROM "
+        f"({lists})) WHERE v IS NOT NULL AND v NOT IN (SELECT code FROM report_codes) AND {live}",
         f"INSERT INTO report_facts SELECT {row}.day, {row}.seq, {_month(row + '.day')}, {_week(row + '.day')}, {ids}, "
         f"{row}.pupils_count, {row}.families_count, {row}.adults_reached, {row}.children_reached WHERE {live}",
-        f"INSERT OR IGNORE INTO report_mentions SELECT f.day, f.seq, k.col, c.id, f.type, {_PLACE}, f.author "
+        f"INSERT INTO report_mentions SELECT DISTINCT f.day, f.seq, k.col, c.id, f.type, {_PLACE}, f.author "
         f"FROM report_facts f, ({lists}) k JOIN report_codes c ON c.code = k.value "
         f"WHERE f.day = {row}.day AND f.seq = {row}.seq AND {live}",
     ]
