@@ -166,6 +166,9 @@ def plain_baseline(folder: Path, lead_path: Path, key: bytes, info: dict) -> flo
     src.execute("DETACH DATABASE plain")
     src.close()
     conn = connect(plain, b"", encrypted=False)
+    # A bare upsert: the copy loses the reporting triggers (schema 0006), which the import pays for.
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
     fields = list(SPECS["entries"].fields)
     existing = {r[0]: r for r in conn.execute(
         f"SELECT id, {', '.join(chr(34) + f + chr(34) for f in fields)}, seq FROM entries")}
