@@ -105,5 +105,7 @@ def apply_formats() -> None:
 
 def apply_region(region: str | None) -> None:
     """The region preference (Romani only) from the unlocked journal."""
+    before = formats.locale_name()
     formats.set_region(region)
-    apply_formats()
+    if formats.locale_name() != before or QLocale().name() != QLocale(before).name():
+        apply_formats()  # reformatting every date picker costs 80 ms: only when the conventions change
