@@ -127,6 +127,18 @@ def test_sync_merges_and_erasures_keep_them_exact(tmp_path):
         lead = team.journals["lead"]
         assert lead.count_entries() == 5
         assert_facts_match(lead)
+        # edits of reported and unreported fields and a deletion, merged in bulk on the lead
+        first, second, third = laptop.all_entries()[:3]
+        laptop.save_entry(dataclasses.replace(first, topics=["housing", "debts"], district="haspe"))
+        laptop.save_entry(dataclasses.replace(second, notes="nur die Notiz"))
+        laptop.delete_entry(third.id)
+        team.sync("laptop-1").export_bundles()
+        report = team.sync("lead").import_paths([team.sync_dir])
+        assert [r.status for r in report.results if r.status == "imported"] == ["imported"]
+        assert lead.count_entries() == 4
+        assert_facts_match(lead)
+        with lead.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM report_pause").scalar() == 0
         team.sync("lead").erase_client(client.id)
         assert_facts_match(lead)
         assert load_facts(lead.engine, ReportFilter(ALL_TIME)).cube == {}

@@ -234,6 +234,12 @@ report_codes = Table(
     Column("code", Text, nullable=False, unique=True),  # a catalog code, entry type or team member
 )
 
+report_pause = Table(  # a row pauses the triggers inside one transaction (app/store/reporting.py)
+    "report_pause",
+    metadata,
+    Column("one", Integer, primary_key=True),
+)
+
 report_facts = Table(
     "report_facts",
     metadata,

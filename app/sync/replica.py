@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 
+from app.store import reporting
 from app.sync.hlc import Clock, to_iso
 
 DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL when alive
@@ -538,8 +539,12 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 links_reset.append((rid, json.loads(row.get("clients") or "[]")))
 
     _save_clocks(conn, clock_rows)
+    if tbl == "entries":
+        reporting.pause(conn)  # thousands of rows: refreshed in bulk below, not row by row
     _write_rows(conn, tbl, inserts, updates)
     if tbl == "entries":
+        _refresh_reporting(conn, rows_found, inserts, updates)
+        reporting.resume(conn)
         if fts_delete:
             _raw(conn).executemany("DELETE FROM entries_fts WHERE rowid = ?", fts_delete)
         if fts_insert:
@@ -612,6 +617,19 @@ def _free_code(conn: Connection, code: str, in_use: dict[str, str]) -> str:
         if candidate not in in_use and not taken:
             return candidate
         n += 1
+
+
+def _refresh_reporting(conn: Connection, rows_found: dict[str, dict], inserts: list[dict],
+                       updates: list[tuple[str, dict, tuple]]) -> None:
+    touched = [(rid, row) for rid, row, columns in updates if reporting.REPORTED_COLUMNS.intersection(columns)]
+    old_keys = [(rows_found[rid]["day"], rows_found[rid]["seq"]) for rid, _row in touched]
+    seqs = [rows_found[rid]["seq"] for rid, _row in touched]
+    new_ids = [row["_rid"] for row in inserts]
+    for i in range(0, len(new_ids), CHUNK):
+        chunk = new_ids[i: i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        seqs.extend(seq for (seq,) in _raw(conn).execute(f"SELECT seq FROM entries WHERE id IN ({marks})", chunk))
+    reporting.refresh(conn, old_keys, seqs)
 
 
 def _index_text(conn: Connection, bodies: list[tuple[str, str]]) -> None:

@@ -30,6 +30,9 @@ depends_on = None
 
 TABLES = (
     "CREATE TABLE report_codes (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)",
+    # A row here (only ever inside one transaction) pauses the triggers while a large sync merge
+    # refreshes the rows it wrote in bulk (app/store/reporting.py).
+    "CREATE TABLE report_pause (one INTEGER PRIMARY KEY)",
     """CREATE TABLE report_facts (
     day TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -116,7 +119,8 @@ def _remove(row: str) -> list[str]:
 
 def _trigger(name: str, event: str, statements: list[str]) -> str:
     body = ";\n    ".join(statements)
-    return f"CREATE TRIGGER {name} AFTER {event} ON entries\nBEGIN\n    {body};\nEND"
+    return (f"CREATE TRIGGER {name} AFTER {event} ON entries WHEN NOT EXISTS (SELECT 1 FROM report_pause)\n"
+            f"BEGIN\n    {body};\nEND")
 
 
 REPORTED_COLUMNS = (*_CODED, "day", "pupils_count", "families_count", "adults_reached", "children_reached",
