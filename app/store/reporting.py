@@ -3,12 +3,14 @@
 Triggers on `entries` keep `report_facts` and `report_mentions` exact row by row. A sync merge
 writes thousands of rows in one go; there a row-by-row trigger costs about as much as the merge
 itself, so the merge pauses the triggers (a row in `report_pause`, inside its own transaction,
-invisible to every other connection) and refreshes the rows it touched with a few set-based
-statements. The SQL mirrors the triggers of migration 0006 (which stays frozen as it was made).
+invisible to every other connection) and writes the rows it touched in bulk, computed from the rows it
+already holds in memory, exactly as the triggers of migration 0006 compute them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
@@ -17,30 +19,6 @@ CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "f
 LISTS = ("languages", "topics", "referrals", "partners")
 REPORTED_COLUMNS = frozenset((*CODED, "day", "pupils_count", "families_count", "adults_reached",
                               "children_reached", *LISTS, "deleted_at"))
-CHUNK = 500
-
-_DIRTY = "SELECT seq FROM temp.report_dirty"
-_LIVE = f"e.seq IN ({_DIRTY}) AND e.deleted_at IS NULL AND e.day IS NOT NULL"
-_PLACE = ("CASE f.type WHEN (SELECT id FROM report_codes WHERE code = 'consultation') THEN f.setting "
-          "WHEN (SELECT id FROM report_codes WHERE code = 'tandem_session') THEN f.school ELSE f.district END")
-_LIST_UNION = " UNION ALL ".join(f"SELECT {i} AS col" for i in range(len(LISTS)))
-_LIST_CASE = "CASE l.col " + " ".join(f"WHEN {i} THEN e.{c}" for i, c in enumerate(LISTS)) + " END"
-
-REFRESH = (
-    "INSERT INTO report_codes (code) SELECT DISTINCT v FROM ("
-    + " UNION ALL ".join(f"SELECT e.{c} AS v FROM entries e WHERE {_LIVE}" for c in CODED)
-    + f" UNION ALL SELECT j.value AS v FROM entries e, ({_LIST_UNION}) l, json_each({_LIST_CASE}) j WHERE {_LIVE}"
-    + ") WHERE v IS NOT NULL AND v NOT IN (SELECT code FROM report_codes)",
-    "INSERT INTO report_facts SELECT e.day, e.seq, CAST(substr(e.day, 1, 4) || substr(e.day, 6, 2) AS INTEGER), "
-    "CAST(julianday(e.day, 'weekday 0', '-6 days') - 1721424.5 AS INTEGER), "
-    + ", ".join(f"(SELECT id FROM report_codes WHERE code = e.{c})" for c in CODED)
-    + f", e.pupils_count, e.families_count, e.adults_reached, e.children_reached FROM entries e WHERE {_LIVE} "
-    "ORDER BY e.day, e.seq",
-    f"INSERT INTO report_mentions SELECT DISTINCT f.day, f.seq, l.col, c.id, f.type, {_PLACE}, f.author "
-    f"FROM entries e JOIN report_facts f ON f.day = e.day AND f.seq = e.seq, ({_LIST_UNION}) l, "
-    f"json_each({_LIST_CASE}) j JOIN report_codes c ON c.code = j.value WHERE {_LIVE}",
-)
-
 
 def pause(conn: Connection) -> None:
     """Row-by-row triggers off for the rest of this transaction (until `resume`)."""
@@ -51,19 +29,51 @@ def resume(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM report_pause")
 
 
-def refresh(conn: Connection, old_keys: Iterable[tuple[str, int]], seqs: Iterable[int]) -> None:
-    """Replace the reporting rows of entries `seqs`; `old_keys` are the (day, seq) they had."""
+def refresh(conn: Connection, old_keys: Iterable[tuple[str | None, int]], rows: Iterable[dict]) -> None:
+    """Replace the reporting rows of the given entries. `old_keys` are the (day, seq) they had;
+    `rows` are the entries as now written (every column of `entries`, with `seq`). The figures
+    are computed here exactly as the triggers of migration 0006 compute them."""
     raw = conn.connection.driver_connection
     old = [(day, seq) for day, seq in old_keys if day is not None]
     if old:
         raw.executemany("DELETE FROM report_mentions WHERE day = ? AND seq = ?", old)
         raw.executemany("DELETE FROM report_facts WHERE day = ? AND seq = ?", old)
-    seqs = sorted(set(seqs))
-    if not seqs:
+    live = [row for row in rows if row.get("deleted_at") is None and row.get("day") is not None]
+    if not live:
         return
-    raw.execute("CREATE TEMP TABLE IF NOT EXISTS report_dirty (seq INTEGER PRIMARY KEY)")
-    raw.execute("DELETE FROM temp.report_dirty")
-    raw.executemany("INSERT INTO temp.report_dirty (seq) VALUES (?)", [(s,) for s in seqs])
-    for statement in REFRESH:
-        raw.execute(statement)
-    raw.execute("DELETE FROM temp.report_dirty")
+    lists = [[_codes_of(row.get(name)) for name in LISTS] for row in live]
+    wanted = {row[name] for row in live for name in CODED if row.get(name) is not None}
+    wanted.update(code for per_row in lists for codes in per_row for code in codes)
+    ids = _code_ids(raw, wanted)
+    facts, mentions = [], []
+    for row, per_row in zip(live, lists):
+        day = dt.date.fromisoformat(row["day"])
+        coded = [ids.get(row.get(name)) for name in CODED]
+        facts.append((row["day"], row["seq"], day.year * 100 + day.month,
+                      (day - dt.timedelta(days=day.weekday())).toordinal(), *coded,
+                      row.get("pupils_count"), row.get("families_count"), row.get("adults_reached"),
+                      row.get("children_reached")))
+        kind, author = coded[0], coded[1]
+        place = {"consultation": coded[2], "tandem_session": coded[5]}.get(row.get("type"), coded[4])
+        for col, codes in enumerate(per_row):
+            mentions.extend((row["day"], row["seq"], col, ids[code], kind, place, author) for code in codes)
+    raw.executemany(f"INSERT INTO report_facts VALUES ({', '.join('?' * 16)})", facts)
+    raw.executemany("INSERT INTO report_mentions VALUES (?, ?, ?, ?, ?, ?, ?)", mentions)
+
+
+def _codes_of(value) -> list[str]:
+    """The distinct codes of a JSON list column, in order (as json_each + DISTINCT gives them)."""
+    try:
+        items = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return list(dict.fromkeys(item for item in items if isinstance(item, str))) if isinstance(items, list) else []
+
+
+def _code_ids(raw, wanted: set[str]) -> dict[str, int]:
+    ids: dict[str, int] = dict(raw.execute("SELECT code, id FROM report_codes").fetchall())
+    missing = sorted(wanted - ids.keys())
+    if missing:
+        raw.executemany("INSERT INTO report_codes (code) VALUES (?)", [(code,) for code in missing])
+        ids.update(raw.execute("SELECT code, id FROM report_codes").fetchall())
+    return ids

@@ -623,13 +623,15 @@ def _refresh_reporting(conn: Connection, rows_found: dict[str, dict], inserts: l
                        updates: list[tuple[str, dict, tuple]]) -> None:
     touched = [(rid, row) for rid, row, columns in updates if reporting.REPORTED_COLUMNS.intersection(columns)]
     old_keys = [(rows_found[rid]["day"], rows_found[rid]["seq"]) for rid, _row in touched]
-    seqs = [rows_found[rid]["seq"] for rid, _row in touched]
-    new_ids = [row["_rid"] for row in inserts]
+    rows = [row for _rid, row in touched]
+    by_id = {row["_rid"]: row for row in inserts}
+    new_ids = list(by_id)
     for i in range(0, len(new_ids), CHUNK):
         chunk = new_ids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        seqs.extend(seq for (seq,) in _raw(conn).execute(f"SELECT seq FROM entries WHERE id IN ({marks})", chunk))
-    reporting.refresh(conn, old_keys, seqs)
+        for rid, seq in _raw(conn).execute(f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk):
+            rows.append(dict(by_id[rid], seq=seq))
+    reporting.refresh(conn, old_keys, rows)
 
 
 def _index_text(conn: Connection, bodies: list[tuple[str, str]]) -> None:
