@@ -510,7 +510,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             star = max(clocks.values(), key=lambda v: (v[0], v[1]))
             clocks = _compact(clocks, spec.fields, star)
         result.applied += len(changed)
-        clock_rows.append((tbl, rid, known_origin, max(v[3] for v in clocks.values()), clocks, 0))
+        # The fields just changed got the newest lseq; only a conflicts-only record needs the scan.
+        lseq = replica.lseq if changed else max(v[3] for v in clocks.values())
+        clock_rows.append((tbl, rid, known_origin, lseq, clocks, 0))
         for name, value, hlc, dev, kind in field_conflicts:
             conflicts.append((tbl, rid, name, hlc, dev, value, kind))
         if not changed:
