@@ -486,3 +486,16 @@ def test_romani_region_preference_is_kept_in_the_journal_and_reformats_dates(qtb
     month_button = calendar.findChild(QToolButton, "qt_calendar_monthbutton")
     assert month_button.text() in formats.ROMANI_MONTHS
     assert "region" not in open(window.settings.fileName(), encoding="utf-8").read()
+
+
+def test_bundled_font_covers_every_language(qtbot):
+    """The fonts shipped in resources/fonts (and in the installed bundle) are registered with Qt
+    and have every letter the five languages use, so no screen depends on the system's fonts."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from app.ui.main import register_bundled_fonts
+
+    assert "DejaVu Sans" in register_bundled_fonts()
+    metrics = QFontMetrics(QFont("DejaVu Sans"))
+    for text in ("ȘșȚțĂăÂâÎî", "БългарскиЖжЩщЪъЮюЯя", "ÄäÖöÜüß", "Romani čhib: šukar, žuvli"):
+        assert all(metrics.inFontUcs4(ord(ch)) for ch in text if not ch.isspace() and ch not in ":,"), text

@@ -34,12 +34,27 @@ def create_window(store: Path | None = None):
     app.setOrganizationName("MediatorLog")
     app.setDesktopFileName("org.mediatorlog.MediatorLog")  # matches the installed .desktop file
     app.setWindowIcon(app_icon())
+    register_bundled_fonts()
     settings = make_settings()
     language = str(settings.value("language", "") or language_from_environment())
     apply_language(language if language in LANGUAGES else "en")
     window = MainWindow(store or default_store_path(), settings)
     app.installEventFilter(window.idle_watcher)
     return app, window
+
+
+def register_bundled_fonts() -> list[str]:
+    """DejaVu Sans ships with the application (resources/fonts): every screen has Latin with ș ț,
+    Cyrillic and Romani letters even on a machine with no suitable system font. Returns the
+    families Qt now knows from those files."""
+    from PySide6.QtGui import QFontDatabase
+
+    families: list[str] = []
+    for font in sorted((resources_dir() / "fonts").glob("*.ttf")):
+        font_id = QFontDatabase.addApplicationFont(str(font))
+        if font_id >= 0:
+            families.extend(QFontDatabase.applicationFontFamilies(font_id))
+    return families
 
 
 def app_icon():
