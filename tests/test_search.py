@@ -186,3 +186,16 @@ def test_follow_ups_and_search_counts_use_their_indexes_not_a_walk_over_all_entr
     combined = JournalFilter(text="wohnung", district="haspe")
     plan = " ".join(plans_of(journal, lambda: journal.count_entries(combined)))
     assert plan.index("entries_fts") < plan.index("entries USING"), plan  # driven by the matches
+
+
+def test_search_after_a_bulk_write_that_compacts_the_index(journal):
+    from app.services.demo import fill_demo
+    from app.store.repository import BULK_ROWS
+
+    fill_demo(journal, entries=BULK_ROWS, seed=5)  # ends with FTS5 'optimize'
+    journal.save_entry(consultation(notes="Jobcenter nach dem Verdichten"))
+    for word in ("Jobcenter", "verdichten", "Termin"):
+        rows = journal.list_entries(JournalFilter(text=word), limit=5000)
+        assert rows and journal.count_entries(JournalFilter(text=word)) == len(rows)
+    assert [r.notes_preview for r in journal.list_entries(JournalFilter(text="verdichten"))] == [
+        "Jobcenter nach dem Verdichten"]

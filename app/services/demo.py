@@ -139,4 +139,7 @@ def fill_demo(journal: Journal, entries: int = 500, seed: int = 1, batch: int = 
             chunk = [e for e in chunk if not repo.entry_exists(conn, e.id)]
             repo.insert_entries_bulk(conn, chunk)
         made += len(chunk) or batch
+    if entries >= repo.BULK_ROWS:
+        with writing(journal.engine) as conn:
+            repo.compact_search_index(conn)
     return entries

@@ -151,6 +151,8 @@ def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) ->
                 updated += 1
             else:
                 unchanged += 1
+        if added + updated >= repo.BULK_ROWS:
+            repo.compact_search_index(conn)
     return ImportResult(added, updated, unchanged, len(planned))
 
 

@@ -32,6 +32,7 @@ DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL wh
 ERASED = "_erased"  # data-protection erasure: absorbing, wins over everything
 STAR = "*"
 CHUNK = 500
+BULK_FTS_ROWS = 1000  # a merge that rewrites this many full-text rows compacts the index after
 
 
 @dataclass(frozen=True)
@@ -551,6 +552,8 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             _raw(conn).executemany("DELETE FROM entries_fts WHERE rowid = ?", fts_delete)
         if fts_insert:
             _index_text(conn, fts_insert)
+        if len(fts_insert) >= BULK_FTS_ROWS:
+            conn.exec_driver_sql("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")  # see repository
         if links_reset:
             conn.exec_driver_sql("DELETE FROM entry_clients WHERE entry_id = ?", [(r,) for r, _ in links_reset])
             links = [(r, c) for r, ids in links_reset for c in dict.fromkeys(ids)]
