@@ -190,7 +190,7 @@ def test_follow_ups_and_search_counts_use_their_indexes_not_a_walk_over_all_entr
 
 def test_search_after_a_bulk_write_that_compacts_the_index(journal):
     from app.services.demo import fill_demo
-    from app.store.repository import BULK_ROWS
+    from app.store.search_index import BULK_ROWS
 
     fill_demo(journal, entries=BULK_ROWS, seed=5)  # ends with FTS5 'optimize'
     journal.save_entry(consultation(notes="Jobcenter nach dem Verdichten"))

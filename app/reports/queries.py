@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from app.reports.periods import Period
+from app.store.reporting import PLACE_COLUMN
 
 LIST_COLUMNS = ("languages", "topics", "referrals", "partners")  # col 0..3 of report_mentions
 
@@ -139,13 +140,12 @@ def load_facts(engine: Engine, flt: ReportFilter) -> Facts:
         kind = name(entry_type)
         # The place fills the slot reports break each type's lists down by: setting, district or school.
         slots = [None, None, None]
-        slots[_PLACE_SLOT.get(kind, 1)] = name(place)
+        slots[_SLOTS.index(PLACE_COLUMN.get(kind, "district"))] = name(place)
         facts.lists[(kind, *slots, LIST_COLUMNS[col], name(code))] = int(n)
     return facts
 
 
-# Index into (setting, district, school) of a Facts.lists key, per entry type.
-_PLACE_SLOT = {"consultation": 0, "tandem_session": 2, "outreach_visit": 1}
+_SLOTS = ("setting", "district", "school")  # the place slots of a Facts.lists key
 
 
 def follow_ups_by_member(engine: Engine, today: dt.date, authors: tuple[str, ...] = (),

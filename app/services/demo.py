@@ -13,6 +13,7 @@ from app.domain.entries import Client, Consultation, Entry, OutreachVisit, Recor
 from app.domain.ids import new_client_code, uuid7_from
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
+from app.store import search_index
 from app.store.engine import writing
 
 MEDIATORS = ["A. Mihai", "B. Ivanova", "C. Stoica", "D. Petrov", "E. Lakatos"]
@@ -139,7 +140,7 @@ def fill_demo(journal: Journal, entries: int = 500, seed: int = 1, batch: int = 
             chunk = [e for e in chunk if not repo.entry_exists(conn, e.id)]
             repo.insert_entries_bulk(conn, chunk)
         made += len(chunk) or batch
-    if entries >= repo.BULK_ROWS:
+    if entries >= search_index.BULK_ROWS:
         with writing(journal.engine) as conn:
-            repo.compact_search_index(conn)
+            search_index.compact(conn)
     return entries

@@ -165,19 +165,21 @@ def checkpoint(engine: Engine) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def discard_engine(engine: Engine) -> None:
-    """Close an engine on a store we refuse to open: no checkpoint, no thread left behind."""
+def _stop_background_checkpoints(engine: Engine) -> None:
     checkpointer = _checkpointers.pop(engine, None)
     if checkpointer is not None:
         checkpointer.stop()
+
+
+def discard_engine(engine: Engine) -> None:
+    """Close an engine on a store we refuse to open: no checkpoint, no thread left behind."""
+    _stop_background_checkpoints(engine)
     engine.dispose()
 
 
 def close_engine(engine: Engine) -> None:
     """Stop background checkpoints, fold the WAL into the database, close every connection."""
-    checkpointer = _checkpointers.pop(engine, None)
-    if checkpointer is not None:
-        checkpointer.stop()
+    _stop_background_checkpoints(engine)
     try:
         checkpoint(engine)
     finally:

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection
 
 CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose")
 LISTS = ("languages", "topics", "referrals", "partners")
+# The place a type's lists break down by (any other type: its district).
+PLACE_COLUMN = {"consultation": "setting", "tandem_session": "school"}
 REPORTED_COLUMNS = frozenset((*CODED, "day", "pupils_count", "families_count", "adults_reached",
                               "children_reached", *LISTS, "deleted_at"))
 
@@ -54,7 +56,7 @@ def refresh(conn: Connection, old_keys: Iterable[tuple[str | None, int]], rows: 
                       row.get("pupils_count"), row.get("families_count"), row.get("adults_reached"),
                       row.get("children_reached")))
         kind, author = coded[0], coded[1]
-        place = {"consultation": coded[2], "tandem_session": coded[5]}.get(row.get("type"), coded[4])
+        place = coded[CODED.index(PLACE_COLUMN.get(row.get("type"), "district"))]
         for col, codes in enumerate(per_row):
             mentions.extend((row["day"], row["seq"], col, ids[code], kind, place, author) for code in codes)
     raw.executemany(f"INSERT INTO report_facts VALUES ({', '.join('?' * 16)})", facts)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from app.domain.catalogs import CatalogValue, Catalogs
 from app.domain.entries import ENTRY_CLASSES, Client, Entry, RecordMeta
 from app.domain.filters import JournalFilter, fts_query
+from app.store import search_index
 from app.store.schema import catalog_values, clients, entries, entry_clients, meta
 from app.sync import replica as sync_replica  # every write below records its field versions
 
@@ -164,19 +165,8 @@ def entry_is_tombstone(conn: Connection, entry_id: str) -> bool:
     return deleted is not None
 
 
-BULK_ROWS = 1000  # from this many entries written at once, the full-text index is compacted
-
-
-def compact_search_index(conn: Connection) -> None:
-    """Merge the full-text index's segments into one (FTS5 'optimize'). Every transaction adds a
-    segment; after a bulk write a search reads dozens of them: at 100,000 entries a typed search
-    took 7.0 ms before and 4.3 ms after (0.26 s to compact, docs/benchmarks.md). Called at the end
-    of bulk writes (demo data, imports, large sync merges), never on the save path."""
-    conn.exec_driver_sql("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
-
-
 def _fts_body(entry: Entry) -> str:
-    return "\n".join(part for part in (entry.notes, entry.follow_up) if part)
+    return search_index.body(entry.notes, entry.follow_up)
 
 
 def _entry_seq(conn: Connection, entry_id: str) -> int | None:
@@ -185,7 +175,7 @@ def _entry_seq(conn: Connection, entry_id: str) -> int | None:
 
 def _index_entry(conn: Connection, seq: int, entry: Entry, *, replace: bool) -> None:
     if replace:
-        conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", (seq,))
+        search_index.remove(conn, [seq])
     conn.exec_driver_sql(
         "INSERT INTO entries_fts (rowid, kind, body) VALUES (?, ?, ?)", (seq, entry.type, _fts_body(entry))
     )
@@ -224,7 +214,7 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     )
     conn.execute(update(entries).where(entries.c.seq == seq).values(**cleared))
     if was_live:
-        conn.exec_driver_sql("DELETE FROM entries_fts WHERE rowid = ?", (seq,))
+        search_index.remove(conn, [seq])
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
     sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 
@@ -418,10 +408,7 @@ def insert_entries_bulk(conn: Connection, new_entries: list[Entry]) -> None:
         return
     rows = [entry_to_row(e) for e in new_entries]
     conn.execute(insert(entries), rows)
-    conn.exec_driver_sql(
-        "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
-        [(_fts_body(e), e.id) for e in new_entries],
-    )
+    search_index.add(conn, [(e.id, _fts_body(e)) for e in new_entries])
     links = [{"entry_id": e.id, "client_id": c} for e in new_entries for c in e.client_ids]
     if links:
         conn.execute(insert(entry_clients), links)
