@@ -37,7 +37,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -46,9 +45,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import bench_cache  # noqa: E402
+from bench_cache import CACHE  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PASSPHRASE = "benchmark passphrase"
@@ -59,17 +60,11 @@ CACHE_FORMAT = 1  # bump when the way the cached store is made changes
 # -- the cached store ----------------------------------------------------------------------
 
 def cached_store(entries: int, rebuild: bool) -> Path:
-    from app.store.keyslots import keyslot_path
-
     folder = CACHE / f"journal-{entries}"
     store = folder / "journal.db"
-    stamp = folder / "made.json"
     wanted = {"entries": entries, "seed": 1, "format": CACHE_FORMAT}
-    if not rebuild and stamp.exists() and store.exists() and keyslot_path(store).exists():
-        if json.loads(stamp.read_text()) == wanted:
-            return store
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    if bench_cache.reusable(folder, wanted, rebuild):
+        return store
     from app.services.demo import fill_demo
     from app.services.stores import create_store
 
@@ -79,19 +74,9 @@ def cached_store(entries: int, rebuild: bool) -> Path:
     journal = create_store(store, PASSPHRASE, name="Bench Lead", role="lead")
     fill_demo(journal, entries, seed=1)
     journal.close()
-    stamp.write_text(json.dumps(wanted))
+    bench_cache.mark_made(folder, wanted)
     print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
     return store
-
-
-def working_copy(store: Path, into: Path) -> Path:
-    from app.store.keyslots import keyslot_path
-
-    into.mkdir(parents=True, exist_ok=True)
-    target = into / store.name
-    for source in (store, keyslot_path(store)):
-        shutil.copy2(source, into / source.name)
-    return target
 
 
 # -- measuring -----------------------------------------------------------------------------
@@ -308,9 +293,10 @@ def main() -> None:
     args = parser.parse_args()
 
     cached = cached_store(args.entries, args.rebuild)
+    bench_cache.migrate(cached, PASSPHRASE)  # so that the measured unlock includes no migration
     with tempfile.TemporaryDirectory(prefix="journal-bench-") as tmp:
         tmp = Path(tmp)
-        store = working_copy(cached, tmp / "store")
+        store = bench_cache.working_copy(cached, tmp / "store")
         (tmp / "data").mkdir()
         result = run_gui(store, tmp / "data", args.repeats)
         result["cold_start"] = cold_start(store, tmp / "data", args.cold_runs)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import shutil
@@ -33,8 +32,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "bench" / ".cache"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import bench_cache  # noqa: E402
+from bench_cache import CACHE  # noqa: E402
 
 PASSPHRASE = "benchmark passphrase"
 CACHE_FORMAT = 1
@@ -44,17 +45,11 @@ GOAL_DASHBOARD_S = 1.0
 
 
 def cached_store(entries: int, rebuild: bool) -> Path:
-    from app.store.keyslots import keyslot_path
-
     folder = CACHE / f"merged-{entries}"
     store = folder / "journal.db"
-    stamp = folder / "made.json"
     wanted = {"entries": entries, "seed": 6, "format": CACHE_FORMAT}
-    if not rebuild and stamp.exists() and store.exists() and keyslot_path(store).exists():
-        if json.loads(stamp.read_text()) == wanted:
-            return store
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    if bench_cache.reusable(folder, wanted, rebuild):
+        return store
     os.environ["MEDIATORLOG_DATA_DIR"] = str(folder / "data")
     from app.domain.entries import RecordMeta
     from app.services.demo import DemoGenerator
@@ -87,40 +82,9 @@ def cached_store(entries: int, rebuild: bool) -> Path:
         made += len(chunk)
         print(f"  {made:,}", flush=True)
     journal.close()
-    stamp.write_text(json.dumps(wanted))
+    bench_cache.mark_made(folder, wanted)
     print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
     return store
-
-
-def migrate_cache(store: Path) -> float | None:
-    """Bring the cached store to the current schema once (a newer schema may add tables that a
-    migration fills, such as the reporting tables of 0006); returns the seconds it took, or None."""
-    from app.services.stores import open_store
-    from app.store.engine import make_engine
-    from app.store.migrate import current_revision, head_revision
-    from app.services.stores import unlock_key
-
-    os.environ.setdefault("MEDIATORLOG_DATA_DIR", str(store.parent / "data"))
-    engine = make_engine(store, unlock_key(store, PASSPHRASE))
-    revision = current_revision(engine)
-    engine.dispose()
-    if revision == head_revision():
-        return None
-    print(f"migrating the cached store from schema {revision} to {head_revision()} (once) ...", flush=True)
-    started = time.perf_counter()
-    open_store(store, PASSPHRASE).close()
-    seconds = time.perf_counter() - started
-    shutil.rmtree(store.parent / "backups", ignore_errors=True)  # the pre-migration copy is not needed here
-    return seconds
-
-
-def working_copy(store: Path, into: Path) -> Path:
-    from app.store.keyslots import keyslot_path
-
-    into.mkdir(parents=True, exist_ok=True)
-    for source in (store, keyslot_path(store)):
-        shutil.copy2(source, into / source.name)
-    return into / store.name
 
 
 def timed(fn) -> tuple[float, object]:
@@ -140,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args(argv)
     store = cached_store(args.entries, args.rebuild)
-    migration_s = migrate_cache(store)
+    migration_s = bench_cache.migrate(store, PASSPHRASE)
     folder = Path(tempfile.mkdtemp(prefix="mediatorlog-report-bench-"))
     os.environ["MEDIATORLOG_DATA_DIR"] = str(folder / "data")
     try:
-        copy = working_copy(store, folder / "store")
+        copy = bench_cache.working_copy(store, folder / "store")
         from app.reports.build import build_report
         from app.reports.periods import MONTH, SCHOOL_YEAR, period_of
         from app.reports.queries import ReportFilter, load_facts
