@@ -26,8 +26,10 @@ Formats, trust model and merge rules: docs/sync-format.md.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,6 +260,21 @@ def _coverage(ranges: Iterable[tuple[int, int]]) -> tuple[int, list[tuple[int, i
 def _meta(conn, key: str, default: str = "") -> str:
     value = repo.get_meta(conn, key)
     return default if value is None else value
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused for a bulk import. Decoding and merging a 100,000-change
+    bundle makes about a million small objects (the payload's lists, rows, clocks) that stay alive
+    until the merge ends; every full collection walks them all, and one import triggered seven:
+    0.87 s of 3.9 s. Nothing here makes reference cycles, so reference counting still frees it all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class SyncService:
@@ -748,7 +765,7 @@ class SyncService:
             else:
                 files.append((p, False))
         report = ImportReport()
-        with self.engine.connect().execution_options(immediate=True) as conn:
+        with _no_cycle_collection(), self.engine.connect().execution_options(immediate=True) as conn:
             outer = conn.begin()
             try:
                 # Order: by sender, then number, so a device's bundles apply in the order made.

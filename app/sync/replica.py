@@ -623,17 +623,16 @@ def _free_code(conn: Connection, code: str, in_use: dict[str, str]) -> str:
 
 def _refresh_reporting(conn: Connection, rows_found: dict[str, dict], inserts: list[dict],
                        updates: list[tuple[str, dict, tuple]]) -> None:
-    touched = [(rid, row) for rid, row, columns in updates if reporting.REPORTED_COLUMNS.intersection(columns)]
-    old_keys = [(rows_found[rid]["day"], rows_found[rid]["seq"]) for rid, _row in touched]
-    rows = [row for _rid, row in touched]
+    changed: list[tuple[dict | None, dict]] = [
+        (rows_found[rid], row) for rid, row, columns in updates if reporting.REPORTED_COLUMNS.intersection(columns)]
     by_id = {row["_rid"]: row for row in inserts}
     new_ids = list(by_id)
     for i in range(0, len(new_ids), CHUNK):
         chunk = new_ids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
         for rid, seq in _raw(conn).execute(f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk):
-            rows.append(dict(by_id[rid], seq=seq))
-    reporting.refresh(conn, old_keys, rows)
+            changed.append((None, dict(by_id[rid], seq=seq)))
+    reporting.refresh(conn, changed)
 
 
 def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[tuple[str, dict, tuple]]) -> None:
