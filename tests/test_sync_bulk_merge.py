@@ -1,0 +1,105 @@
+"""The bulk paths of a sync merge on the team lead: the reporting rows it writes only where they
+differ must be exactly the rows the triggers of migration 0006 would hold, whatever mix of edits
+(list-only edits, edits of coded fields, day changes, deletions, restores, new entries, edits that
+win and edits that lose against the lead's own) one bundle carries; and the clock text written
+directly is the JSON the general encoder writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import json
+
+import pytest
+from helpers.factories import consultation, outreach, tandem
+from helpers.sync_team import make_team, open_team
+
+from app.sync.replica import _clocks_json
+
+REPORT_TABLES = ("report_facts", "report_mentions", "report_codes")
+
+
+def report_rows(journal) -> dict[str, list]:
+    with journal.engine.connect() as conn:
+        return {t: sorted(conn.exec_driver_sql(f"SELECT * FROM {t}").fetchall()) for t in REPORT_TABLES}
+
+
+def rebuilt_report_rows(journal) -> dict[str, list]:
+    """What the migration's backfill (the triggers' computation, set-based) makes of `entries`."""
+    backfill = importlib.import_module("app.store.migrations.versions.0006_report_facts").BACKFILL
+    with journal.engine.connect() as conn:
+        with conn.begin() as tx:
+            conn.exec_driver_sql("DELETE FROM report_mentions")
+            conn.exec_driver_sql("DELETE FROM report_facts")
+            for statement in backfill:
+                conn.exec_driver_sql(statement)
+            rows = {t: sorted(conn.exec_driver_sql(f"SELECT * FROM {t}").fetchall()) for t in REPORT_TABLES}
+            tx.rollback()
+    return rows
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return make_team(tmp_path_factory.mktemp("team"), 1)
+
+
+def test_a_mixed_bundle_leaves_exactly_the_rows_the_triggers_would_write(template, tmp_path):
+    team = open_team(template, tmp_path / "team")
+    try:
+        laptop, lead = team.journals["laptop-1"], team.journals["lead"]
+        made = [laptop.save_entry(consultation(topics=["housing", "work"], languages=["ro", "bg"],
+                                               start=dt.datetime(2025, 3, 1 + n, 9, 30),
+                                               end=dt.datetime(2025, 3, 1 + n, 10, 0)))
+                for n in range(8)]
+        made.append(laptop.save_entry(tandem()))
+        made.append(laptop.save_entry(outreach()))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        assert report_rows(lead) == rebuilt_report_rows(lead)
+        for f in team.sync_dir.iterdir():
+            f.unlink()
+
+        # The lead edits two of them first: the laptop's later edit of one wins, of the other loses.
+        lead_view = {e.id: e for e in lead.all_entries()}
+        lead.save_entry(dataclasses.replace(lead_view[made[6].id], topics=["debts"]))
+        lead.save_entry(dataclasses.replace(lead_view[made[7].id], topics=["school"]),
+                        now=dt.datetime(2099, 1, 1, 12))
+        a, b, c, d, e, f, g, h, t, o = made
+        laptop.save_entry(dataclasses.replace(a, topics=["housing", "work", "debts"]))  # a list gains a code
+        laptop.save_entry(dataclasses.replace(b, topics=["work"], languages=["bg", "ro"]))  # drops one, reorders
+        laptop.save_entry(dataclasses.replace(c, setting="home_visit", topics=["work"]))  # the place changes
+        laptop.save_entry(dataclasses.replace(d, start=dt.datetime(2025, 5, 2, 9, 0),
+                                                  end=dt.datetime(2025, 5, 2, 9, 30)))  # the day changes
+        laptop.delete_entry(e.id)
+        gone = laptop.delete_entry(f.id)
+        laptop.restore_entry(gone)
+        laptop.save_entry(dataclasses.replace(g, topics=["family"]))  # against the lead's edit
+        laptop.save_entry(dataclasses.replace(h, topics=["health"]))
+        laptop.save_entry(dataclasses.replace(t, pupils_count=5, topics=["attendance", "enrolment"]))
+        laptop.save_entry(dataclasses.replace(o, notes="nur die Notiz"))  # nothing reported changes
+        for n in range(3):
+            laptop.save_entry(consultation(topics=["work", "neighbourhood"], start=dt.datetime(2025, 6, 1 + n, 9, 0),
+                                           end=dt.datetime(2025, 6, 1 + n, 9, 30)))
+        team.sync("laptop-1").export_bundles()
+        [result] = team.sync("lead").import_paths([team.sync_dir]).results
+        assert result.status == "imported" and result.conflicts >= 1  # the concurrent topics edits
+        assert report_rows(lead) == rebuilt_report_rows(lead)
+        with lead.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM report_pause").scalar() == 0
+    finally:
+        team.close()
+
+
+@pytest.mark.parametrize("clocks", [
+    {},
+    {"*": [1, "ab12", 0, 3]},
+    {"*": [7 << 16, "dev-1", 0, 1], "notes": [8 << 16, "dev-2", 7 << 16, 4], "_erased": [9, "x", 0, 5]},
+    {"*": [1, 'quote " and ü', 0, 3]},
+    {"ü": [1, "a", 0, 2], "": [1, "", 0, 2]},
+    {"x": [True, "a", 0, 1]},  # not an int: the general encoder
+    {"x": [1, None, 0, 1]},
+    {"x": [1, "a", 0]},
+])
+def test_clock_text_is_what_json_writes(clocks):
+    assert _clocks_json(clocks) == json.dumps(clocks, separators=(",", ":"))
