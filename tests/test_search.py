@@ -9,6 +9,7 @@ import pytest
 from helpers.factories import consultation, outreach, raw, tandem
 
 from app.domain.filters import JournalFilter, fts_query
+from app.store.search_index import SEQ_MASK, key, key_ranges
 
 
 def found(journal, **criteria) -> set[str]:
@@ -53,6 +54,12 @@ def test_word_prefix_case_and_diacritics(searchable):
     assert found(journal, text="besichtigung") == set(), "only prefixes, not inner parts of words"
 
 
+def index_rows_of(journal, entry_id: str) -> int:
+    """How many full-text rows the entry has, whatever its key's type part."""
+    return raw(journal, "SELECT count(*) FROM entries_fts WHERE (rowid & ?) = (SELECT seq FROM entries WHERE id = ?)",
+               (SEQ_MASK, entry_id))[0][0]
+
+
 def test_every_word_must_occur(searchable):
     journal, ids, *_ = searchable
     assert found(journal, text="wohnung mietschulden") == {ids["abend"]}
@@ -73,7 +80,7 @@ def test_edited_note_is_found_by_the_new_word_only(searchable):
     assert found(journal, text="Elterngespräch") == set()
     assert found(journal, text="impfpass") == set()
     assert found(journal, text="gesamtschule") == {ids["schule"]}
-    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid = (SELECT seq FROM entries WHERE id = ?)", (ids["schule"],)) == [(1,)]
+    assert index_rows_of(journal, ids["schule"]) == 1
 
 
 def test_note_emptied_leaves_no_searchable_words(searchable):
@@ -83,8 +90,7 @@ def test_note_emptied_leaves_no_searchable_words(searchable):
     assert found(journal, text="Lärm") == set()
     assert raw(journal, "SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'body : larm'") == [(0,)]
     # The entry keeps its one (now wordless) index row, so typed counts stay exact.
-    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid = (SELECT seq FROM entries WHERE id = ?)",
-               (ids["platz"],)) == [(1,)]
+    assert index_rows_of(journal, ids["platz"]) == 1
 
 
 def test_deleted_entry_is_not_found_and_restored_one_is(searchable):
@@ -158,6 +164,23 @@ def test_typed_search_counts_inside_the_index_and_notes_never_match_the_type(sea
     journal.save_entry(outreach(start=dt.datetime(2025, 3, 7, 10, 0), end=None, notes="consultation session tandem"))
     assert len(found(journal, text="consultation")) == 1, "the type is not a word of the notes"
     assert found(journal, text="session", types=("tandem_session",)) == set()
+    for kinds in (("consultation",), ("tandem_session",), ("consultation", "outreach_visit"), ("outreach_visit", "tandem_session")):
+        for word in ("wohn", "impfpass", "lärm", "consultation", "ge"):
+            expected = {i for i in found(journal, text=word) if journal.get_entry(i).type in kinds}
+            assert found(journal, text=word, types=kinds) == expected, (word, kinds)
+            assert journal.count_entries(JournalFilter(text=word, types=kinds)) == len(expected), (word, kinds)
+
+
+def test_each_entry_is_indexed_under_its_type_key_range(searchable):
+    journal, ids, *_ = searchable
+    for entry_id in ids.values():
+        entry = journal.get_entry(entry_id)
+        ((low, high),) = key_ranges([entry.type])
+        seq = raw(journal, "SELECT seq FROM entries WHERE id = ?", (entry_id,))[0][0]
+        assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid BETWEEN ? AND ?", (low, high))[0][0] >= 1
+        assert raw(journal, "SELECT rowid FROM entries_fts WHERE (rowid & ?) = ?", (SEQ_MASK, seq)) == [(key(seq, entry.type),)]
+    assert key_ranges(["consultation", "tandem_session", "outreach_visit"]) == [(1 << 40, (4 << 40) - 1)]
+    assert key_ranges(["consultation", "outreach_visit"]) == [(1 << 40, (2 << 40) - 1), (3 << 40, (4 << 40) - 1)]
 
 
 def plans_of(journal, call) -> list[str]:

@@ -34,6 +34,7 @@ from app.services.stores import (
 )
 from app.store import repository as repo
 from app.store.engine import checkpoint
+from app.store.search_index import SEQ_MASK
 from app.store.keyslots import KeySlots, WrongPassphrase, generate_recovery_keypair, keyslot_path
 from app.store.throttle import FREE_TRIES, MAX_DELAY_SECONDS, UnlockThrottle, delay_after
 
@@ -427,7 +428,7 @@ def test_delete_leaves_a_content_free_tombstone_and_restore_brings_it_back(journ
     assert row["device_id"] == journal.device_id
     leftovers = {k: v for k, v in row.items() if k not in BOOKKEEPING and v not in EMPTY}
     assert leftovers == {}, f"a tombstone keeps no content: {leftovers}"
-    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid = ?", (row["seq"],)) == [(0,)]
+    assert raw(journal, "SELECT count(*) FROM entries_fts WHERE (rowid & ?) = ?", (SEQ_MASK, row["seq"])) == [(0,)]
     assert raw(journal, "SELECT count(*) FROM entry_clients WHERE entry_id = ?", (saved.id,)) == [(0,)]
 
     restored = journal.restore_entry(deleted)

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, union_all, update
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy import text as sql_text
@@ -176,9 +176,7 @@ def _entry_seq(conn: Connection, entry_id: str) -> int | None:
 def _index_entry(conn: Connection, seq: int, entry: Entry, *, replace: bool) -> None:
     if replace:
         search_index.remove(conn, [seq])
-    conn.exec_driver_sql(
-        "INSERT INTO entries_fts (rowid, kind, body) VALUES (?, ?, ?)", (seq, entry.type, _fts_body(entry))
-    )
+    search_index.insert_one(conn, seq, entry.type, _fts_body(entry))
 
 
 def write_entry(conn: Connection, entry: Entry) -> None:
@@ -221,6 +219,21 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
 
 _fts = sa_table("entries_fts", sa_column("rowid"))
 _FTS_MATCH = sql_text("entries_fts MATCH :match")
+_FTS_SEQ = _fts.c.rowid.op("&")(search_index.SEQ_MASK)
+
+
+def _fts_matches(match: str, kinds: tuple[str, ...]):
+    """The seqs of live entries whose text matches, of the given types (all if none): one
+    subquery per key range, so FTS5 seeks inside its match lists instead of filtering."""
+    ranges = search_index.key_ranges(kinds) if kinds else [(None, None)]
+    parts = [
+        select(_FTS_SEQ).where(_FTS_MATCH, *_key_between(low, high)).params(match=match) for low, high in ranges
+    ]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _key_between(low: int | None, high: int | None) -> list:
+    return [] if low is None else [_fts.c.rowid.between(low, high)]
 
 
 def _conditions(flt: JournalFilter, *, with_text: bool = True) -> list:
@@ -243,7 +256,7 @@ def _conditions(flt: JournalFilter, *, with_text: bool = True) -> list:
         )
     match = _body_match(flt.text)
     if with_text and match:
-        conditions.append(entries.c.seq.in_(select(_fts.c.rowid).where(_FTS_MATCH).params(match=match)))
+        conditions.append(entries.c.seq.in_(_fts_matches(match, flt.types)))
     return conditions
 
 
@@ -303,21 +316,20 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
     match = _body_match(flt.text)
     if not match:
         return conn.execute(_apply_filter(select(func.count()).select_from(entries), flt)).scalar_one()
-    only_types = flt == JournalFilter(types=flt.types, text=flt.text)
-    if only_types:
-        # Live entries are exactly the indexed ones, and the type is in the index: count there.
-        if flt.types:
-            kinds = " OR ".join('"' + t.replace('"', "") + '"' for t in flt.types)
-            match = f"kind : ({kinds}) AND {match}"
-        return conn.execute(select(func.count()).select_from(_fts).where(_FTS_MATCH).params(match=match)).scalar_one()
-    # Other filters too: walk the matches and look each entry up by its key (not the other way round).
-    query = (
-        select(func.count())
-        .select_from(_fts.join(entries, entries.c.seq == _fts.c.rowid))
-        .where(_FTS_MATCH, *_conditions(flt, with_text=False))
-        .params(match=match)
+    ranges = search_index.key_ranges(flt.types) if flt.types else [(None, None)]
+    if flt == JournalFilter(types=flt.types, text=flt.text):
+        # Live entries are exactly the indexed ones, and a type is a key range: count in the index.
+        query = select(func.count()).select_from(_fts).where(_FTS_MATCH)
+    else:
+        # Other filters too: walk the matches and look each entry up by its key (not the other way round).
+        query = (
+            select(func.count())
+            .select_from(_fts.join(entries, entries.c.seq == _FTS_SEQ))
+            .where(_FTS_MATCH, *_conditions(flt, with_text=False))
+        )
+    return sum(
+        conn.execute(query.where(*_key_between(low, high)).params(match=match)).scalar_one() for low, high in ranges
     )
-    return conn.execute(query).scalar_one()
 
 
 def all_entries(conn: Connection) -> list[Entry]:

@@ -109,12 +109,13 @@ catalog_values = Table(
     Column("updated_at", Text, nullable=False),
 )
 
-# Full-text index over free text, keyed by entries.seq; kept in step by the repository in the
-# same transaction. Contentless: it holds no readable copy of the notes. Every live entry has one
-# row (`kind` = its type, so a typed search counts inside the index); a tombstone has none.
+# Full-text index over free text; kept in step by app/store/search_index.py in the same
+# transaction. Contentless: it holds no readable copy of the notes. Every live entry has one row,
+# keyed `type number << 40 | seq` (search_index.key), so one entry type is one key range; a
+# tombstone has none.
 FTS_CREATE = (
     "CREATE VIRTUAL TABLE entries_fts USING fts5("
-    "kind, body, content='', contentless_delete=1, tokenize = 'unicode61 remove_diacritics 2')"
+    "body, content='', contentless_delete=1, tokenize = 'unicode61 remove_diacritics 2')"
 )
 
 drafts = Table(
