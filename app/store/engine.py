@@ -117,6 +117,7 @@ def make_engine(path: Path, key: bytes, *, encrypted: bool = True, background_ch
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        pool_use_lifo=True,
     )
 
     # pysqlite's own transaction handling is off (isolation_level=None), so SQLAlchemy's
