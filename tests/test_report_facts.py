@@ -127,14 +127,19 @@ def test_sync_merges_and_erasures_keep_them_exact(tmp_path):
         lead = team.journals["lead"]
         assert lead.count_entries() == 5
         assert_facts_match(lead)
-        # edits of reported and unreported fields and a deletion, merged in bulk on the lead
+        # edits of reported and unreported fields and a deletion, merged in bulk on the lead, onto
+        # an entry the lead changed too and has not reported on since (noted as stale)
         first, second, third = laptop.all_entries()[:3]
+        lead.save_entry(dataclasses.replace(lead.get_entry(first.id), start=first.start - dt.timedelta(days=40),
+                                            end=None, topics=["school"]))
+        assert stale(lead) == 1
         laptop.save_entry(dataclasses.replace(first, topics=["housing", "debts"], district="haspe"))
         laptop.save_entry(dataclasses.replace(second, notes="nur die Notiz"))
         laptop.delete_entry(third.id)
         team.sync("laptop-1").export_bundles()
         report = team.sync("lead").import_paths([team.sync_dir])
         assert [r.status for r in report.results if r.status == "imported"] == ["imported"]
+        assert stale(lead) == 0, "the merge brought the noted entry up to date before writing in bulk"
         assert lead.count_entries() == 4
         assert_facts_match(lead)
         with lead.engine.connect() as conn:
@@ -144,6 +149,55 @@ def test_sync_merges_and_erasures_keep_them_exact(tmp_path):
         assert load_facts(lead.engine, ReportFilter(ALL_TIME)).cube == {}
     finally:
         team.close()
+
+
+def stale(journal) -> int:
+    with journal.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM report_stale").scalar()
+
+
+def reported_rows(journal) -> int:
+    with journal.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM report_facts").scalar()
+
+
+def test_a_save_only_notes_its_entry_and_the_next_report_counts_it(journal):
+    """A save writes the entry's own pages only (migration 0008); reading a report catches up."""
+    fill_demo(journal, entries=60, seed=5)
+    assert stale(journal) == 0, "a bulk write brings its reporting rows up to date itself"
+    assert_facts_match(journal)
+    before = reported_rows(journal)
+    saved = journal.save_entry(consultation(topics=["housing"]))
+    assert (reported_rows(journal), stale(journal)) == (before, 1)
+    # moved to other days twice, and another entry moved and then deleted, before anyone reads
+    for days in (3, 9):
+        journal.save_entry(dataclasses.replace(journal.get_entry(saved.id), start=saved.start - dt.timedelta(days=days),
+                                               end=None, topics=["debts"]))
+    other = journal.get_entry(journal.list_entries(limit=10)[5].id)
+    journal.save_entry(dataclasses.replace(other, start=other.start - dt.timedelta(days=20), end=None))
+    journal.delete_entry(other.id)
+    journal.save_entry(dataclasses.replace(journal.get_entry(journal.list_entries(limit=10)[7].id), notes="nur Text"))
+    assert stale(journal) == 2, "a note-only edit is nothing to report"
+    assert_facts_match(journal)
+    assert stale(journal) == 0 and reported_rows(journal) == before
+    assert team_members(journal.engine) == [journal.user_name]
+
+
+def test_an_import_brings_its_reporting_rows_up_to_date_itself(journal, tmp_path):
+    from app.services.transfer import export_text, import_file
+
+    fill_demo(journal, entries=30, seed=6)
+    journal.save_entry(consultation(topics=["housing"]))
+    exported = tmp_path / "all.jsonl"
+    exported.write_text(export_text(journal, "jsonl"), encoding="utf-8")
+    fresh_rows = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    for row in [r for r in fresh_rows if r["type"] == "consultation"][:5]:
+        row["topics"] = ["debts"]
+    exported.write_text("\n".join(json.dumps(r) for r in fresh_rows), encoding="utf-8")
+    assert stale(journal) == 1
+    assert import_file(journal, exported).updated == 5
+    assert stale(journal) == 0
+    assert_facts_match(journal)
 
 
 def test_the_migration_fills_them_for_an_older_journal(data_dir):

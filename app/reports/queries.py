@@ -4,8 +4,9 @@ client codes or notes are ever selected.
 
 They read the narrow reporting tables of migration 0006 (`report_facts`: one row per live
 entry; `report_mentions`: one row per code in its language, topic, referral and partner lists),
-which triggers keep in step with `entries` inside every write. `author` is the team member who
-wrote the entry (after a merge, the whole team's entries are here).
+brought up to date with `entries` before each read (saves only note what changed, migration
+0008). `author` is the team member who wrote the entry (after a merge, the whole team's entries
+are here).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from app.reports.periods import Period
+from app.store import reporting
+from app.store.engine import writing
 from app.store.reporting import PLACE_COLUMN
 
 LIST_COLUMNS = ("languages", "topics", "referrals", "partners")  # col 0..3 of report_mentions
@@ -112,10 +115,21 @@ def _codes(conn) -> dict[int, str]:
     return dict(conn.exec_driver_sql("SELECT id, code FROM report_codes").fetchall())
 
 
+def catch_up(engine: Engine) -> None:
+    """Count what was saved since the reporting tables were last read: saves only note their
+    entries (migration 0008). The write lock is taken only when there is something to do."""
+    with engine.connect() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM report_stale LIMIT 1").first() is None:
+            return
+    with writing(engine) as conn:
+        reporting.catch_up(conn)
+
+
 def load_facts(engine: Engine, flt: ReportFilter) -> Facts:
     """Two GROUP BY queries over the narrow reporting tables, each on its own connection and
     thread (SQLite works outside the GIL, so they overlap on two cores). The tables hold
     small integers clustered by day (`report_codes` numbers the codes): read them back here."""
+    catch_up(engine)
     with engine.connect() as conn:
         names = _codes(conn)
     ids = {code: number for number, code in names.items()}
@@ -172,6 +186,7 @@ def follow_ups_by_member(engine: Engine, today: dt.date, authors: tuple[str, ...
 
 def team_members(engine: Engine) -> list[str]:
     """Authors of live entries (read from the narrow facts, not the wide entries table)."""
+    catch_up(engine)
     with engine.connect() as conn:
         return [r[0] for r in conn.exec_driver_sql(
             "SELECT code FROM report_codes WHERE id IN (SELECT DISTINCT author FROM report_facts) "

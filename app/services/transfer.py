@@ -21,7 +21,7 @@ from app.domain.validation import validate_entry
 from app.i18n import _, ngettext
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
-from app.store import search_index
+from app.store import reporting, search_index
 from app.store.engine import writing
 
 FORMATS = ("jsonl", "csv")
@@ -152,6 +152,7 @@ def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) ->
                 updated += 1
             else:
                 unchanged += 1
+        reporting.catch_up(conn)  # a bulk write brings its reporting rows up to date itself
         if added + updated >= search_index.BULK_ROWS:
             search_index.compact(conn)
     return ImportResult(added, updated, unchanged, len(planned))

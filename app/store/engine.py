@@ -45,8 +45,8 @@ def connect(path: Path, key: bytes, *, encrypted: bool = True, autocheckpoint: b
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute("PRAGMA temp_store = MEMORY")  # no temporary files on disk at all
     conn.execute("PRAGMA foreign_keys = ON")
-    # Rows that INSERT OR REPLACE deletes fire DELETE triggers only with this on; the reporting
-    # tables (migration 0006) are kept by triggers. Our triggers never write to their own table.
+    # Rows that INSERT OR REPLACE deletes fire DELETE triggers only with this on; triggers note
+    # changed entries for the reporting tables (migration 0008). They never write to their own table.
     conn.execute("PRAGMA recursive_triggers = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":

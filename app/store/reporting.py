@@ -1,10 +1,12 @@
-"""Bulk upkeep of the reporting tables (migration 0006) for large merges.
+"""Upkeep of the reporting tables `report_facts` and `report_mentions` (migrations 0006, 0008).
 
-Triggers on `entries` keep `report_facts` and `report_mentions` exact row by row. A sync merge
-writes thousands of rows in one go; there a row-by-row trigger costs about as much as the merge
-itself, so the merge pauses the triggers (a row in `report_pause`, inside its own transaction,
-invisible to every other connection) and writes the rows it touched in bulk, computed from the rows it
-already holds in memory, exactly as the triggers of migration 0006 compute them.
+A save does not write them: triggers on `entries` only note the entry in `report_stale`, and
+`catch_up` brings the noted entries up to date before anything reads the reporting tables
+(app/reports/queries.py). That keeps a save to the pages of the entry itself (migration 0008
+says why). A sync merge writes thousands of rows in one go; it pauses even the noting (a row in
+`report_pause`, inside its own transaction, invisible to every other connection) and writes the
+rows it touched in bulk with `refresh`, from the rows it already holds in memory. Both compute
+the rows exactly as the triggers of migration 0006 did.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "f
 LISTS = ("languages", "topics", "referrals", "partners")
 # The place a type's lists break down by (any other type: its district).
 PLACE_COLUMN = {"consultation": "setting", "tandem_session": "school"}
+CHUNK = 500
 REPORTED_COLUMNS = frozenset((*CODED, "day", "pupils_count", "families_count", "adults_reached",
                               "children_reached", *LISTS, "deleted_at"))
 # What an entry's report_facts row and the type, place and author of its mentions are made of.
@@ -26,7 +29,10 @@ _FACT_INPUTS = (*CODED, "day", "seq", "pupils_count", "families_count", "adults_
                 "deleted_at")
 
 def pause(conn: Connection) -> None:
-    """Row-by-row triggers off for the rest of this transaction (until `resume`)."""
+    """Row-by-row triggers off for the rest of this transaction (until `resume`). Entries noted
+    as stale are caught up first: `refresh` files rows under the day an entry has now, which
+    is only right for an entry whose rows are up to date."""
+    catch_up(conn)
     conn.exec_driver_sql("INSERT INTO report_pause (one) VALUES (1)")
 
 
@@ -140,6 +146,25 @@ def _figures(row: dict, lists: list[list[str]], ids: dict[str, int]) -> tuple[tu
                 return None, []
             mentions.append((row["day"], row["seq"], col, code_id, kind, place, author))
     return fact, mentions
+
+
+def catch_up(conn: Connection) -> int:
+    """Bring the entries noted in `report_stale` up to date (inside the caller's write
+    transaction); returns how many there were."""
+    raw = conn.connection.driver_connection
+    stale = raw.execute("SELECT day, seq FROM report_stale").fetchall()
+    if not stale:
+        return 0
+    rows: list[dict] = []
+    seqs = [seq for _day, seq in stale]
+    for i in range(0, len(seqs), CHUNK):
+        chunk = seqs[i: i + CHUNK]
+        cursor = raw.execute(f"SELECT * FROM entries WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
+        names = [d[0] for d in cursor.description]
+        rows.extend(dict(zip(names, values)) for values in cursor)
+    refresh(conn, stale, rows)
+    raw.execute("DELETE FROM report_stale")
+    return len(stale)
 
 
 def _codes_of(value) -> list[str]:

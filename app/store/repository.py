@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from app.domain.catalogs import CatalogValue, Catalogs
 from app.domain.entries import ENTRY_CLASSES, Client, Entry, RecordMeta
 from app.domain.filters import JournalFilter, fts_query
-from app.store import search_index
+from app.store import reporting, search_index
 from app.store.schema import catalog_values, clients, entries, entry_clients, meta
 from app.sync import replica as sync_replica  # every write below records its field versions
 
@@ -425,6 +425,7 @@ def insert_entries_bulk(conn: Connection, new_entries: list[Entry]) -> None:
     if links:
         conn.execute(insert(entry_clients), links)
     sync_replica.track(conn, "entries", [(row["id"], None, row) for row in rows])
+    reporting.catch_up(conn)  # a bulk write brings its reporting rows up to date itself
 
 
 def insert_clients_bulk(conn: Connection, new_clients: list[Client]) -> None:

@@ -241,6 +241,16 @@ report_pause = Table(  # a row pauses the triggers inside one transaction (app/s
     Column("one", Integer, primary_key=True),
 )
 
+# Entries whose reporting rows are out of date (migration 0008): noted by triggers on `entries`,
+# caught up by app/store/reporting.py before the reporting tables are read. `day`: the day their
+# current rows are filed under (NULL: none).
+report_stale = Table(
+    "report_stale",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("day", Text),
+)
+
 report_facts = Table(
     "report_facts",
     metadata,
