@@ -12,6 +12,7 @@ are here).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -115,6 +116,19 @@ def _codes(conn) -> dict[int, str]:
     return dict(conn.exec_driver_sql("SELECT id, code FROM report_codes").fetchall())
 
 
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _query_pool() -> ThreadPoolExecutor:
+    """Two threads for the whole process, not two new ones per report: a full test run once hung
+    while a dashboard's worker was starting a thread as the window was being shown."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="mediatorlog-report"))
+        return _POOL[0]
+
+
 def catch_up(engine: Engine) -> None:
     """Count what was saved since the reporting tables were last read: saves only note their
     entries (migration 0008). The write lock is taken only when there is something to do."""
@@ -139,8 +153,7 @@ def load_facts(engine: Engine, flt: ReportFilter) -> Facts:
         with engine.connect() as conn:
             return conn.exec_driver_sql(sql, tuple(params)).fetchall()
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mediatorlog-report") as pool:
-        cube_rows, list_rows = pool.map(run, [cube_sql(flt, ids), lists_sql(flt, ids)])
+    cube_rows, list_rows = _query_pool().map(run, [cube_sql(flt, ids), lists_sql(flt, ids)])
     name = names.get
     facts = Facts(flt.period)
     months: dict[int, str] = {}

@@ -30,8 +30,8 @@ _FACT_INPUTS = (*CODED, "day", "seq", "pupils_count", "families_count", "adults_
 
 def pause(conn: Connection) -> None:
     """Row-by-row triggers off for the rest of this transaction (until `resume`). Entries noted
-    as stale are caught up first: `refresh` files rows under the day an entry has now, which
-    is only right for an entry whose rows are up to date."""
+    as stale are caught up first: `refresh` writes the difference between an entry's old row and
+    its new one, which is only right when the reporting tables hold the old row."""
     catch_up(conn)
     conn.exec_driver_sql("INSERT INTO report_pause (one) VALUES (1)")
 
@@ -155,6 +155,10 @@ def catch_up(conn: Connection) -> int:
     stale = raw.execute("SELECT day, seq FROM report_stale").fetchall()
     if not stale:
         return 0
+    filed = [(day, seq) for day, seq in stale if day is not None]
+    if filed:  # their rows as filed at the last catch-up (which `refresh` cannot know)
+        raw.executemany("DELETE FROM report_mentions WHERE day = ? AND seq = ?", filed)
+        raw.executemany("DELETE FROM report_facts WHERE day = ? AND seq = ?", filed)
     rows: list[dict] = []
     seqs = [seq for _day, seq in stale]
     for i in range(0, len(seqs), CHUNK):
@@ -162,7 +166,7 @@ def catch_up(conn: Connection) -> int:
         cursor = raw.execute(f"SELECT * FROM entries WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
         names = [d[0] for d in cursor.description]
         rows.extend(dict(zip(names, values)) for values in cursor)
-    refresh(conn, stale, rows)
+    refresh(conn, [(None, row) for row in rows])
     raw.execute("DELETE FROM report_stale")
     return len(stale)
 
