@@ -60,7 +60,6 @@ entries = Table(
 )
 Index("ix_entries_journal", entries.c.deleted_at, entries.c.start, entries.c.id)
 Index("ix_entries_type_start", entries.c.type, entries.c.start)
-Index("ix_entries_day", entries.c.day)
 Index("ix_entries_district", entries.c.district)
 Index("ix_entries_school", entries.c.school)
 Index(

@@ -13,6 +13,9 @@ current rows are filed under (NULL: it has none), i.e. the day it had when it wa
 Later changes keep that first day, so catching up deletes the right rows. Like the triggers of
 0006, these use no conflict clause (the statement that fires them could override it).
 
+`ix_entries_day` goes too: since 0006 reports read `day` from the reporting tables, nothing reads
+it from `entries`, and every save wrote a page of it.
+
 Revision ID: 0008
 Revises: 0007
 """
@@ -40,6 +43,7 @@ def _note(name: str, event: str, row: str, day: str, when: str = "") -> str:
 
 
 def upgrade() -> None:
+    op.execute("DROP INDEX ix_entries_day")
     op.execute("CREATE TABLE report_stale (seq INTEGER PRIMARY KEY, day TEXT)")
     for name in ("report_facts_insert", "report_facts_delete", "report_facts_update"):
         op.execute(f"DROP TRIGGER {name}")
