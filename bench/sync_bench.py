@@ -157,6 +157,7 @@ def make_bundle(lead, device, changes: int, out: Path) -> tuple[Path, dict]:
 def plain_baseline(folder: Path, lead_path: Path, key: bytes, info: dict) -> float:
     """The same rows upserted into a plain SQLite copy of the journal (entries and FTS only)."""
     from app.store.engine import connect
+    from app.store.search_index import KEY_SQL, key as fts_key
     from app.sync.replica import SPECS
 
     plain = folder / "plain.db"
@@ -184,14 +185,15 @@ def plain_baseline(folder: Path, lead_path: Path, key: bytes, info: dict) -> flo
     sets = ", ".join(f'"{f}" = excluded."{f}"' for f in fields)
     t0 = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    edited_seqs = [(existing[rid][-1],) for rid, _n, _v in info["edited"]]
-    conn.executemany("DELETE FROM entries_fts WHERE rowid = ?", edited_seqs)
+    type_at = fields.index("type") + 1
+    edited_keys = [(fts_key(existing[rid][-1], existing[rid][type_at]),) for rid, _n, _v in info["edited"]]
+    conn.executemany("DELETE FROM entries_fts WHERE rowid = ?", edited_keys)
     conn.executemany(
         f'INSERT INTO entries ("id", {cols}) VALUES (?, {", ".join("?" * len(fields))}) '
         f'ON CONFLICT(id) DO UPDATE SET {sets}',
         [(rid, *(row[f] for f in fields)) for rid, row in rows])
     conn.executemany(
-        "INSERT INTO entries_fts (rowid, kind, body) SELECT seq, type, ? FROM entries WHERE id = ?",
+        f"INSERT INTO entries_fts (rowid, body) SELECT {KEY_SQL}, ? FROM entries WHERE id = ?",
         [("\n".join(p for p in (row["notes"], row["follow_up"]) if p), rid) for rid, row in rows])
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0

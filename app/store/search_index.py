@@ -33,6 +33,13 @@ UNKNOWN_TYPE_KEY = 0
 assert set(TYPE_KEYS) == set(ENTRY_TYPES), "every entry type needs its own key range"
 
 
+# The same key in SQL, over the columns of `entries` (for bulk statements and the benchmarks).
+KEY_SQL = (
+    "((CASE type " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in TYPE_KEYS.items())
+    + f" ELSE {UNKNOWN_TYPE_KEY} END) << {SEQ_BITS}) | seq"
+)
+
+
 def key(seq: int, kind: str) -> int:
     return (TYPE_KEYS.get(kind, UNKNOWN_TYPE_KEY) << SEQ_BITS) | seq
 
