@@ -185,13 +185,15 @@ def _csv_cell(column: str, value: Any) -> Any:
         value = ";".join(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value  # shown as text by Excel and LibreOffice; removed again on import
+    if isinstance(value, str) and value.startswith((*_FORMULA_STARTS, "'")):
+        # shown as text by Excel and LibreOffice; removed again on import. A text that already
+        # starts with ' gets one too, so that the import can tell the two apart.
+        return "'" + value
     return "" if value is None else value
 
 
 def _unguard(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith((*_FORMULA_STARTS, "'")):
         return value[1:]
     return value
 
