@@ -213,3 +213,16 @@ def test_the_migration_fills_them_for_an_older_journal(data_dir):
         assert_facts_match(journal)
     finally:
         journal.close()
+
+
+def test_the_report_query_threads_start_when_asked_and_stay():
+    """The dashboard starts them on the UI thread before it is shown; reports never start more."""
+    import threading
+
+    from app.reports.queries import start_query_threads
+
+    start_query_threads()
+    names = sorted(t.name for t in threading.enumerate() if t.name.startswith("mediatorlog-report"))
+    assert len(names) == 2
+    start_query_threads()
+    assert sorted(t.name for t in threading.enumerate() if t.name.startswith("mediatorlog-report")) == names

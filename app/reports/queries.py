@@ -129,6 +129,20 @@ def _query_pool() -> ThreadPoolExecutor:
         return _POOL[0]
 
 
+def start_query_threads() -> None:
+    """Start both query threads now, on the calling thread. The UI calls this before it shows a
+    window that reports, so that no thread is started while Qt is busy showing it."""
+    both = threading.Barrier(2)
+
+    def meet(_n: int) -> None:
+        try:
+            both.wait(timeout=5)  # each task holds its thread until the other has one too
+        except threading.BrokenBarrierError:
+            pass
+
+    list(_query_pool().map(meet, range(2)))
+
+
 def catch_up(engine: Engine) -> None:
     """Count what was saved since the reporting tables were last read: saves only note their
     entries (migration 0008). The write lock is taken only when there is something to do."""

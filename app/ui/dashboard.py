@@ -25,7 +25,7 @@ from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, ENTRY_TYPES, FOR
 from app.i18n import N_, _, ngettext
 from app.reports.build import codes
 from app.reports.periods import CUSTOM, PERIOD_KINDS, PERIOD_LABELS, SCHOOL_YEAR, Period, period_of, weeks_in
-from app.reports.queries import Facts, ReportFilter
+from app.reports.queries import Facts, ReportFilter, start_query_threads
 from app.services.journal import Journal
 from app.services.reports import DashboardData, dashboard_facts, list_team_members, make_report
 from app.ui.tasks import TaskRunner
@@ -221,6 +221,7 @@ class Dashboard(QDialog):
         super().__init__(parent)
         self.setWindowFlags(Qt.WindowType.Window)
         self.journal, self.runner = journal, runner
+        start_query_threads()
         self.today = today or dt.date.today()
         self.period = period_of(SCHOOL_YEAR, self.today)
         self.data: DashboardData | None = None
