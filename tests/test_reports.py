@@ -204,6 +204,30 @@ def test_report_in_each_language(known, language):
     set_language("en")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pdf_column_headers_keep_their_words_whole_in_every_language(known, language):
+    """reportlab cuts a word that is wider than its column ("Hausbesu-ch"): every header word of
+    every table must fit its column at the header size the layout chose."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from app.reports.writers import CELL_PADDING, FONT_BOLD, PAGE_WIDTH, table_layout
+
+    set_language(language)
+    try:
+        report = report_for(known, Period(dt.date(2025, 8, 1), dt.date(2026, 7, 31)), created=CREATED)
+        tables = [table for section in report.sections for table in section.tables]
+        assert len(tables) > 5
+        for table in tables:
+            first, widths, size = table_layout(table, PAGE_WIDTH)
+            assert abs(first + sum(widths) - PAGE_WIDTH) < 0.01
+            assert 5.5 <= size <= 7.5
+            for label, width in zip(table.column_labels(), widths):
+                for word in label.split():
+                    assert stringWidth(word, FONT_BOLD, size) <= width - 2 * CELL_PADDING + 0.01, (table.title, word)
+    finally:
+        set_language("en")
+
+
 def test_school_year_and_other_periods():
     assert school_year_of(dt.date(2025, 7, 31)) == Period(dt.date(2024, 8, 1), dt.date(2025, 7, 31), SCHOOL_YEAR)
     assert school_year_of(dt.date(2025, 8, 1)).first == dt.date(2025, 8, 1)

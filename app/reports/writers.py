@@ -196,6 +196,53 @@ def _chart(table: Table, width: float):
     return drawing
 
 
+CELL_PADDING = 3  # left and right padding of a table cell, in points (reportlab's default is 6)
+
+
+def fit_columns(labels: list[str], total: float, *, size: float = 7.5, smallest: float = 5.5,
+                figures: str = "00000") -> tuple[list[float], float]:
+    """Widths for columns of figures under these headers, summing to `total` points, and the
+    header font size. Each column gets room for its longest header word (reportlab would
+    otherwise cut the word: "Hausbesu-ch") and for `figures`; what is left is shared out in
+    proportion. If even that is too wide, the header font shrinks, down to `smallest`; words
+    wider than that are still cut."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def need(label: str, at: float) -> float:
+        words = [stringWidth(word, FONT_BOLD, at) for word in label.split()] or [0.0]
+        return max(*words, stringWidth(figures, FONT_BOLD, 7.5)) + 2 * CELL_PADDING
+
+    needs = [need(label, size) for label in labels]
+    while sum(needs) > total and size > smallest:  # padding and figures do not shrink with the font
+        size = max(smallest, size - 0.25)
+        needs = [need(label, size) for label in labels]
+    spare = max(0.0, total - sum(needs))
+    widths = [n + spare * n / sum(needs) for n in needs]
+    scale = total / sum(widths)  # below `smallest` the columns are squeezed to fit the page
+    return [w * scale for w in widths], size
+
+
+def row_title_width(labels: list[str], title: str, *, longest: float, shortest: float = 60.0) -> float:
+    """The first column: as wide as its longest row label on one line, within the given bounds,
+    so that tables with short row labels (districts, months) leave room for their figures."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    wanted = max([stringWidth(label, FONT, 7.5) for label in labels] + [stringWidth(title, FONT_BOLD, 7.5)])
+    return max(shortest, min(longest, wanted + 2 * CELL_PADDING))
+
+
+def table_layout(table: Table, page_width: float) -> tuple[float, list[float], float]:
+    """The PDF table's first column width, its other column widths and its header font size."""
+    _register_fonts()  # the widths are measured in the bundled fonts
+    first = row_title_width(table.row_labels(), table.row_title, longest=min(60 * MM, page_width * 0.34))
+    widths, size = fit_columns(table.column_labels(), page_width - first)
+    return first, widths, size
+
+
+MM = 72 / 25.4  # points per millimetre
+PAGE_WIDTH = 595.2755905511812 - 36 * MM  # A4 less the 18 mm margins on each side, in points
+
+
 def write_pdf(report: Report) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -216,7 +263,7 @@ def write_pdf(report: Report) -> bytes:
     h3 = ParagraphStyle("h3", parent=body, fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=8, spaceAfter=4)
 
     buffer = io.BytesIO()
-    page_width = A4[0] - 36 * mm
+    page_width = PAGE_WIDTH
     footer = f"{report.title} · {report.period_label} · {report.labels['created']} {report.created:%Y-%m-%d %H:%M}"
 
     def numbered_canvas(*args, **kwargs):
@@ -256,14 +303,15 @@ def write_pdf(report: Report) -> bytes:
             story.append(PageBreak())
         story.append(Paragraph(escape(section.title), h2))
         for table in section.tables:
-            header = [Paragraph(escape(table.row_title), head_left)] + [
-                Paragraph(escape(label), head_style) for label in table.column_labels()]
+            first, widths, size = table_layout(table, page_width)
+            fitted = {"fontSize": size, "leading": size + 1.5}
+            header = [Paragraph(escape(table.row_title), ParagraphStyle("headl-fit", parent=head_left, **fitted))] + [
+                Paragraph(escape(label), ParagraphStyle("head-fit", parent=head_style, **fitted))
+                for label in table.column_labels()]
             data = [header]
             for r, label in enumerate(table.row_labels()):
                 data.append([Paragraph(escape(label), cell_style)] + [table.text(r, c) for c in range(len(table.columns) + 1)])
-            first = min(60 * mm, page_width * 0.34)
-            other = (page_width - first) / (len(table.columns) + 1)
-            grid = PdfTable(data, colWidths=[first] + [other] * (len(table.columns) + 1), repeatRows=1)
+            grid = PdfTable(data, colWidths=[first, *widths], repeatRows=1)
             grid.setStyle(TableStyle([
                 ("FONT", (0, 0), (-1, -1), FONT, 7.5),
                 ("FONT", (0, -1), (-1, -1), FONT_BOLD, 7.5),
@@ -275,6 +323,7 @@ def write_pdf(report: Report) -> bytes:
                 ("LINEABOVE", (0, -1), (-1, -1), 0.6, colors.HexColor("#3b6ea5")),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, colors.HexColor("#f4f6f9")]),
                 ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ]))
             block = [Paragraph(escape(table.title), h3)]
             chart = _chart(table, page_width)
