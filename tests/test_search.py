@@ -222,3 +222,15 @@ def test_search_after_a_bulk_write_that_compacts_the_index(journal):
         assert rows and journal.count_entries(JournalFilter(text=word)) == len(rows)
     assert [r.notes_preview for r in journal.list_entries(JournalFilter(text="verdichten"))] == [
         "Jobcenter nach dem Verdichten"]
+
+
+def test_an_entry_that_changes_type_keeps_one_index_row_under_its_new_type(searchable):
+    """The old row is removed under the type it was indexed with, not the entry's new one."""
+    journal, ids, *_ = searchable
+    old = journal.get_entry(ids["wohnung"])
+    moved = outreach(start=old.start, end=None, notes="Wohnungsbesichtigung auf der Straße")
+    moved = dataclasses.replace(moved, id=old.id)
+    journal.save_entry(moved)
+    assert index_rows_of(journal, old.id) == 1
+    assert found(journal, text="Wohnungsbesichtigung", types=("outreach_visit",)) == {old.id}
+    assert found(journal, text="Wohnungsbesichtigung", types=("consultation",)) == set()

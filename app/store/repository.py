@@ -172,24 +172,19 @@ def _entry_seq(conn: Connection, entry_id: str) -> int | None:
     return conn.execute(select(entries.c.seq).where(entries.c.id == entry_id)).scalar()
 
 
-def _index_entry(conn: Connection, seq: int, entry: Entry, *, replace: bool) -> None:
-    if replace:
-        search_index.remove(conn, [seq])
-    search_index.insert_one(conn, seq, entry.type, _fts_body(entry))
-
-
 def write_entry(conn: Connection, entry: Entry) -> None:
     """Insert or replace one entry, with its full-text row and client links."""
     row = entry_to_row(entry)
     seq = _entry_seq(conn, entry.id)
     before = sync_replica.snapshot(conn, "entries", [entry.id]) if seq is not None else {}
     if seq is not None:
-        was_live = conn.execute(select(entries.c.deleted_at.is_(None)).where(entries.c.seq == seq)).scalar()
+        old = before[entry.id]
         conn.execute(update(entries).where(entries.c.seq == seq).values(**row))
-        _index_entry(conn, seq, entry, replace=bool(was_live))
+        if old["deleted_at"] is None:
+            search_index.remove(conn, [(seq, old["type"])])
     else:
         seq = conn.execute(insert(entries).values(**row)).inserted_primary_key[0]
-        _index_entry(conn, seq, entry, replace=False)
+    search_index.insert_one(conn, seq, entry.type, _fts_body(entry))
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry.id))
     if entry.client_ids:
         conn.execute(insert(entry_clients), [{"entry_id": entry.id, "client_id": c} for c in entry.client_ids])
@@ -201,8 +196,8 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     seq = _entry_seq(conn, entry_id)
     if seq is None:
         return
-    was_live = conn.execute(select(entries.c.deleted_at.is_(None)).where(entries.c.seq == seq)).scalar()
     before = sync_replica.snapshot(conn, "entries", [entry_id])
+    old = before[entry_id]
     cleared = {c: None for c in TYPE_SPECIFIC}
     cleared.update(
         referrals="[]", partners="[]", start=None, end=None, day=None, mediator="", district=None,
@@ -210,8 +205,8 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
         follow_up_done=0, notes="", updated_at=now, author=author, device_id=device_id, deleted_at=now,
     )
     conn.execute(update(entries).where(entries.c.seq == seq).values(**cleared))
-    if was_live:
-        search_index.remove(conn, [seq])
+    if old["deleted_at"] is None:
+        search_index.remove(conn, [(seq, old["type"])])
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
     sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 
@@ -221,12 +216,17 @@ _FTS_MATCH = sql_text("entries_fts MATCH :match")
 _FTS_SEQ = _fts.c.rowid.op("&")(search_index.SEQ_MASK)
 
 
+def _ranges(kinds: tuple[str, ...]) -> list[tuple[int | None, int | None]]:
+    """The index key ranges to search for these entry types; one open range for all types."""
+    return search_index.key_ranges(kinds) if kinds else [(None, None)]
+
+
 def _fts_matches(match: str, kinds: tuple[str, ...]):
     """The seqs of live entries whose text matches, of the given types (all if none): one
     subquery per key range, so FTS5 seeks inside its match lists instead of filtering."""
-    ranges = search_index.key_ranges(kinds) if kinds else [(None, None)]
     parts = [
-        select(_FTS_SEQ).where(_FTS_MATCH, *_key_between(low, high)).params(match=match) for low, high in ranges
+        select(_FTS_SEQ).where(_FTS_MATCH, *_key_between(low, high)).params(match=match)
+        for low, high in _ranges(kinds)
     ]
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
@@ -311,7 +311,6 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
     match = _body_match(flt.text)
     if not match:
         return conn.execute(_apply_filter(select(func.count()).select_from(entries), flt)).scalar_one()
-    ranges = search_index.key_ranges(flt.types) if flt.types else [(None, None)]
     if flt == JournalFilter(types=flt.types, text=flt.text):
         # Live entries are exactly the indexed ones, and a type is a key range: count in the index.
         query = select(func.count()).select_from(_fts).where(_FTS_MATCH)
@@ -323,7 +322,8 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
             .where(_FTS_MATCH, *_conditions(flt, with_text=False))
         )
     return sum(
-        conn.execute(query.where(*_key_between(low, high)).params(match=match)).scalar_one() for low, high in ranges
+        conn.execute(query.where(*_key_between(low, high)).params(match=match)).scalar_one()
+        for low, high in _ranges(flt.types)
     )
 
 

@@ -33,7 +33,8 @@ UNKNOWN_TYPE_KEY = 0
 assert set(TYPE_KEYS) == set(ENTRY_TYPES), "every entry type needs its own key range"
 
 
-# The same key in SQL, over the columns of `entries` (for bulk statements and the benchmarks).
+# The same key in SQL, over the columns of `entries` (bench/sync_bench.py's plain baseline
+# indexes rows whose seq only SQLite knows).
 KEY_SQL = (
     "((CASE type " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in TYPE_KEYS.items())
     + f" ELSE {UNKNOWN_TYPE_KEY} END) << {SEQ_BITS}) | seq"
@@ -80,14 +81,12 @@ def add(conn: Connection, rows: list[tuple[str, str]]) -> None:
     raw.executemany("INSERT INTO entries_fts (rowid, body) VALUES (?, ?)", sorted(keyed))
 
 
-def remove(conn: Connection, seqs: Sequence[int]) -> None:
-    """Drop the index rows of these entries. The key is deleted under every type: a sync merge
-    may already have written a changed type when it removes the old row, and deleting a key
-    that is not there changes nothing in a contentless_delete table."""
-    if seqs:
-        numbers = (UNKNOWN_TYPE_KEY, *TYPE_KEYS.values())
+def remove(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
+    """Drop the index rows of these entries, given as the (seq, type) they were indexed under:
+    the type they had before the write that removes them."""
+    if rows:
         conn.connection.driver_connection.executemany(
-            "DELETE FROM entries_fts WHERE rowid = ?", [((n << SEQ_BITS) | s,) for s in seqs for n in numbers]
+            "DELETE FROM entries_fts WHERE rowid = ?", [(key(seq, kind),) for seq, kind in rows]
         )
 
 

@@ -346,8 +346,8 @@ def _tombstone_entries(conn: Connection, ids: list[str], now: str) -> None:
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        live = [r[0] for r in conn.exec_driver_sql(
-            f"SELECT seq FROM entries WHERE deleted_at IS NULL AND id IN ({marks})", tuple(chunk))]
+        live = conn.exec_driver_sql(
+            f"SELECT seq, type FROM entries WHERE deleted_at IS NULL AND id IN ({marks})", tuple(chunk)).fetchall()
         search_index.remove(conn, live)
         conn.exec_driver_sql(f"DELETE FROM entry_clients WHERE entry_id IN ({marks})", tuple(chunk))
     conn.exec_driver_sql(
@@ -582,7 +582,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 or old.get("follow_up") != row.get("follow_up") or old.get("type") != row.get("type") \
                 or old.get(DELETED) != row.get(DELETED)
             if was_live and (text_changed or not live):
-                fts_delete.append(old["seq"])
+                fts_delete.append((old["seq"], old["type"]))
             if live and (text_changed or not was_live):
                 fts_insert.append((rid, search_index.body(row.get("notes"), row.get("follow_up"))))
             if old is None or old.get("clients") != row.get("clients"):
