@@ -254,7 +254,7 @@ def main() -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = RESULTS / f"sync-{args.entries}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
         out.write_text(json.dumps(res, indent=2))
-        print(f"| measure | result | goal |\n|---|---:|---:|")
+        print("| measure | result | goal |\n|---|---:|---:|")
         print(f"| changes in the bundle (field changes) | {info['count']:,} | |")
         print(f"| entry rows written (edited + new) | {rows_written:,} "
               f"({len(info['edited']):,} + {len(info['new']):,}) | |")

@@ -179,25 +179,34 @@ def test_cancel_mid_import_leaves_the_store_unchanged(qtbot, data_dir, open_wind
     assert store_content(team["lead"]) == before
 
 
-def test_resolving_a_conflict_side_by_side(qtbot, data_dir, open_window):
+def notes_conflict(data_dir: Path, lead_notes: str, device_notes: str) -> str:
+    """A team whose lead and laptop-ana both edited the notes of one entry (the laptop's edit
+    later); the laptop's bundle waits in the sync folder. Returns the entry's id."""
     from app.services.sync import SyncService
 
     team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
-    folder, device_path = team["folder"], team["devices"]["laptop-ana"]["path"]
-    entry_id = team["devices"]["laptop-ana"]["ids"][0]
+    folder, entry_id = team["folder"], team["devices"]["laptop-ana"]["ids"][0]
+
+    def edit(journal, notes: str) -> None:
+        entry = journal.get_entry(entry_id)
+        entry.notes = notes
+        journal.save_entry(entry)
+
     lead = _open(team["lead"])
     SyncService(lead).import_paths([folder])
-    entry = lead.get_entry(entry_id)
-    entry.notes = "Lead: appointment moved to Friday"
-    lead.save_entry(entry)
+    edit(lead, lead_notes)
     lead.close()
-    device = _open(device_path)
-    entry = device.get_entry(entry_id)
-    entry.notes = "Ana: brought the rent contract"
-    device.save_entry(entry)
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    edit(device, device_notes)
     SyncService(device).export_bundles(folder)
     device.close()
+    return entry_id
 
+
+def test_resolving_a_conflict_side_by_side(qtbot, data_dir, open_window):
+    from app.services.sync import SyncService
+
+    entry_id = notes_conflict(data_dir, "Lead: appointment moved to Friday", "Ana: brought the rent contract")
     window = open_window()
     view = lead_view(window)
     import_with_gui(qtbot, window)
@@ -226,23 +235,7 @@ def test_resolving_a_conflict_side_by_side(qtbot, data_dir, open_window):
 
 
 def test_writing_a_new_value_resolves_a_conflict(qtbot, data_dir, open_window):
-    from app.services.sync import SyncService
-
-    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
-    folder, entry_id = team["folder"], team["devices"]["laptop-ana"]["ids"][0]
-    lead = _open(team["lead"])
-    SyncService(lead).import_paths([folder])
-    entry = lead.get_entry(entry_id)
-    entry.notes = "one"
-    lead.save_entry(entry)
-    lead.close()
-    device = _open(team["devices"]["laptop-ana"]["path"])
-    entry = device.get_entry(entry_id)
-    entry.notes = "two"
-    device.save_entry(entry)
-    SyncService(device).export_bundles(folder)
-    device.close()
-
+    entry_id = notes_conflict(data_dir, "one", "two")
     window = open_window()
     view = lead_view(window)
     import_with_gui(qtbot, window)

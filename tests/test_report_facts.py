@@ -11,7 +11,6 @@ import random
 import shutil
 from pathlib import Path
 
-import pytest
 from helpers.factories import consultation, outreach, tandem
 from helpers.sync_team import make_team, open_team
 

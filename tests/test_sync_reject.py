@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from helpers.factories import NOW, consultation
-from helpers.sync_team import dump, make_team, open_team
+from helpers.sync_team import dump, open_team, team_fixtures
 
 from app.sync import bundle as fmt
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_team(tmp_path_factory.mktemp("team"), 2)
-
-
-@pytest.fixture
-def team(template, tmp_path):
-    team = open_team(template, tmp_path / "team")
-    yield team
-    team.close()
+template, team = team_fixtures(2)
 
 
 def device_bundle(team, name="laptop-1", notes="Beratung"):

@@ -9,23 +9,14 @@ import json
 
 import pytest
 from helpers.factories import NOW, consultation
-from helpers.sync_team import make_team, open_team
+from helpers.sync_team import team_fixtures
 
 from app.domain.entries import Client
 from app.services.sync import SyncError, _Payload
 from app.sync import bundle as fmt
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_team(tmp_path_factory.mktemp("share-team"), 3)
-
-
-@pytest.fixture
-def team(template, tmp_path):
-    team = open_team(template, tmp_path / "team")
-    yield team
-    team.close()
+template, team = team_fixtures(3)
 
 
 def roundtrip(team, *senders):

@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from helpers.factories import FAST_KDF, PASSPHRASE
 
 from app.services.journal import Journal
@@ -94,3 +95,20 @@ def dump(journal: Journal) -> dict[str, list]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")]
         return {n: sorted(map(tuple, conn.exec_driver_sql(f'SELECT * FROM "{n}"').fetchall()), key=repr)
                 for n in names}
+
+
+def team_fixtures(devices: int):
+    """The fixtures `template` (a team made once per test module) and `team` (a fresh copy of it
+    per test, closed afterwards). In a test module: `template, team = team_fixtures(2)`."""
+
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory):
+        return make_team(tmp_path_factory.mktemp("team"), devices)
+
+    @pytest.fixture
+    def team(template, tmp_path):
+        opened = open_team(template, tmp_path / "team")
+        yield opened
+        opened.close()
+
+    return template, team
