@@ -184,19 +184,25 @@ def test_each_entry_is_indexed_under_its_type_key_range(searchable):
 
 
 def plans_of(journal, call) -> list[str]:
-    """SQLite's query plan of every statement `call` sends."""
+    """SQLite's query plan of every SELECT `call` sends (traced by SQLite itself, parameters
+    filled in, whichever layer of the app sends it)."""
     from sqlalchemy import event
 
-    sent: list = []
-    listener = lambda _c, _cu, statement, params, _ctx, _many: sent.append((statement, params))  # noqa: E731
-    event.listen(journal.engine, "before_cursor_execute", listener)
+    sent: list[str] = []
+
+    def trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(sent.append)
+
+    journal.engine.dispose()  # every connection from here on is a new, traced one
+    event.listen(journal.engine, "connect", trace)
     try:
         call()
     finally:
-        event.remove(journal.engine, "before_cursor_execute", listener)
+        event.remove(journal.engine, "connect", trace)
+        journal.engine.dispose()
     with journal.engine.connect() as conn:
-        return [" / ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
-                for s, p in sent if s.lstrip().upper().startswith("SELECT")]
+        return [" / ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s))
+                for s in sent if s.lstrip().upper().startswith("SELECT")]
 
 
 def test_follow_ups_and_search_counts_use_their_indexes_not_a_walk_over_all_entries(searchable):

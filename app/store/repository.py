@@ -7,10 +7,7 @@ import datetime as dt
 import json
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, insert, select, union_all, update
-from sqlalchemy import column as sa_column
-from sqlalchemy import table as sa_table
-from sqlalchemy import text as sql_text
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from app.domain.catalogs import CatalogValue, Catalogs
@@ -211,61 +208,19 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 
 
-_fts = sa_table("entries_fts", sa_column("rowid"))
-_FTS_MATCH = sql_text("entries_fts MATCH :match")
-_FTS_SEQ = _fts.c.rowid.op("&")(search_index.SEQ_MASK)
+# -- the journal's queries ----------------------------------------------------------------
+#
+# Built as SQL text and run on the driver connection: they run on every keystroke of a search,
+# and building, caching and unpacking them through SQLAlchemy's expression layer took longer
+# (about 1 ms of a 3.5 ms search at 100,000 entries) than SQLite's own work on most filters.
 
-
-def _ranges(kinds: tuple[str, ...]) -> list[tuple[int | None, int | None]]:
-    """The index key ranges to search for these entry types; one open range for all types."""
-    return search_index.key_ranges(kinds) if kinds else [(None, None)]
-
-
-def _fts_matches(match: str, kinds: tuple[str, ...]):
-    """The seqs of live entries whose text matches, of the given types (all if none): one
-    subquery per key range, so FTS5 seeks inside its match lists instead of filtering."""
-    parts = [
-        select(_FTS_SEQ).where(_FTS_MATCH, *_key_between(low, high)).params(match=match)
-        for low, high in _ranges(kinds)
-    ]
-    return parts[0] if len(parts) == 1 else union_all(*parts)
-
-
-def _key_between(low: int | None, high: int | None) -> list:
-    return [] if low is None else [_fts.c.rowid.between(low, high)]
-
-
-def _conditions(flt: JournalFilter, *, with_text: bool = True) -> list:
-    conditions = [entries.c.deleted_at.is_(None)]
-    if flt.types:
-        conditions.append(entries.c.type.in_(flt.types))
-    if flt.date_from:
-        conditions.append(entries.c.start >= flt.date_from.isoformat())
-    if flt.date_to:
-        conditions.append(entries.c.start < (flt.date_to + dt.timedelta(days=1)).isoformat())
-    if flt.district:
-        conditions.append(entries.c.district == flt.district)
-    if flt.school:
-        conditions.append(entries.c.school == flt.school)
-    if flt.mediator:
-        conditions.append(entries.c.mediator == flt.mediator)
-    if flt.client_id:
-        conditions.append(
-            entries.c.id.in_(select(entry_clients.c.entry_id).where(entry_clients.c.client_id == flt.client_id))
-        )
-    match = _body_match(flt.text)
-    if with_text and match:
-        conditions.append(entries.c.seq.in_(_fts_matches(match, flt.types)))
-    return conditions
-
-
-def _body_match(text: str) -> str:
-    words = fts_query(text)
-    return f"body : ({words})" if words else ""
-
-
-def _apply_filter(query, flt: JournalFilter):
-    return query.where(and_(*_conditions(flt)))
+JOURNAL_SELECT = (
+    "SELECT id, type, start, mediator, district, school, topics, substr(notes, 1, 120), "
+    "follow_up_due, follow_up_done FROM entries"
+)
+_FTS_SEQS = (
+    f"SELECT entries_fts.rowid & {search_index.SEQ_MASK} FROM entries_fts WHERE entries_fts MATCH ?"
+)
 
 
 class JournalRow(NamedTuple):
@@ -284,11 +239,70 @@ class JournalRow(NamedTuple):
     follow_up_done: bool
 
 
-JOURNAL_COLUMNS = (
-    entries.c.id, entries.c.type, entries.c.start, entries.c.mediator, entries.c.district,
-    entries.c.school, entries.c.topics, func.substr(entries.c.notes, 1, 120).label("notes_preview"),
-    entries.c.follow_up_due, entries.c.follow_up_done,
-)
+def _ranges(kinds: tuple[str, ...]) -> list[tuple[int | None, int | None]]:
+    """The index key ranges to search for these entry types; one open range for all types."""
+    return search_index.key_ranges(kinds) if kinds else [(None, None)]
+
+
+def _key_between(low: int | None) -> str:
+    return "" if low is None else " AND entries_fts.rowid BETWEEN ? AND ?"
+
+
+def _range_params(low: int | None, high: int | None) -> tuple:
+    return () if low is None else (low, high)
+
+
+def _fts_matches(match: str, kinds: tuple[str, ...]) -> tuple[str, list]:
+    """The seqs of live entries whose text matches, of the given types (all if none): one
+    subquery per key range, so FTS5 seeks inside its match lists instead of filtering."""
+    parts, params = [], []
+    for low, high in _ranges(kinds):
+        parts.append(_FTS_SEQS + _key_between(low))
+        params += [match, *_range_params(low, high)]
+    return " UNION ALL ".join(parts), params
+
+
+def _marks(values) -> str:
+    return ",".join("?" * len(values))
+
+
+def _conditions(flt: JournalFilter, *, with_text: bool = True, prefix: str = "") -> tuple[list[str], list]:
+    """SQL conditions on `entries` (columns qualified by `prefix`) and their parameters."""
+    p = prefix
+    sql, params = [f"{p}deleted_at IS NULL"], []
+    if flt.types:
+        sql.append(f"{p}type IN ({_marks(flt.types)})")
+        params += flt.types
+    if flt.date_from:
+        sql.append(f"{p}start >= ?")
+        params.append(flt.date_from.isoformat())
+    if flt.date_to:
+        sql.append(f"{p}start < ?")
+        params.append((flt.date_to + dt.timedelta(days=1)).isoformat())
+    for name in ("district", "school", "mediator"):
+        value = getattr(flt, name)
+        if value:
+            sql.append(f"{p}{name} = ?")
+            params.append(value)
+    if flt.client_id:
+        sql.append(f"{p}id IN (SELECT entry_id FROM entry_clients WHERE client_id = ?)")
+        params.append(flt.client_id)
+    match = _body_match(flt.text)
+    if with_text and match:
+        subquery, sub_params = _fts_matches(match, flt.types)
+        sql.append(f"{p}seq IN ({subquery})")
+        params += sub_params
+    return sql, params
+
+
+def _body_match(text: str) -> str:
+    words = fts_query(text)
+    return f"body : ({words})" if words else ""
+
+
+def _driver(conn: Connection):
+    """The connection's driver connection: inside the caller's transaction if it began one."""
+    return conn.connection.driver_connection
 
 
 def list_entries(
@@ -296,35 +310,42 @@ def list_entries(
 ) -> list[JournalRow]:
     """Newest first. `after` = (start, id) of the last row already shown: keyset paging,
     which stays as fast on page 2,000 as on page 1 (unlike OFFSET)."""
-    query = _apply_filter(select(*JOURNAL_COLUMNS), flt)
+    where, params = _conditions(flt)
     if after is not None:
         start, last_id = after
-        query = query.where((entries.c.start < start) | ((entries.c.start == start) & (entries.c.id < last_id)))
-    query = query.order_by(entries.c.start.desc(), entries.c.id.desc()).limit(limit).offset(offset)
+        where.append("(start < ? OR (start = ? AND id < ?))")
+        params += [start, start, last_id]
+    sql = f"{JOURNAL_SELECT} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
     return [
         JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7] or "", r[8], bool(r[9]))
-        for r in conn.execute(query)  # columns in JOURNAL_COLUMNS order
+        for r in _driver(conn).execute(sql, (*params, limit, offset))
     ]
 
 
 def count_entries(conn: Connection, flt: JournalFilter) -> int:
     match = _body_match(flt.text)
     if not match:
-        return conn.execute(_apply_filter(select(func.count()).select_from(entries), flt)).scalar_one()
-    if flt == JournalFilter(types=flt.types, text=flt.text):
+        where, params = _conditions(flt)
+        sql = f"SELECT count(*) FROM entries WHERE {' AND '.join(where)}"
+    elif flt == JournalFilter(types=flt.types, text=flt.text):
         # Live entries are exactly the indexed ones, and a type is a key range: count in the index.
-        query = select(func.count()).select_from(_fts).where(_FTS_MATCH)
+        parts, params = [], []
+        for low, high in _ranges(flt.types):
+            parts.append(f"(SELECT count(*) FROM entries_fts WHERE entries_fts MATCH ?{_key_between(low)})")
+            params += [match, *_range_params(low, high)]
+        sql = "SELECT " + " + ".join(parts)
     else:
         # Other filters too: walk the matches and look each entry up by its key (not the other way round).
-        query = (
-            select(func.count())
-            .select_from(_fts.join(entries, entries.c.seq == _FTS_SEQ))
-            .where(_FTS_MATCH, *_conditions(flt, with_text=False))
-        )
-    return sum(
-        conn.execute(query.where(*_key_between(low, high)).params(match=match)).scalar_one()
-        for low, high in _ranges(flt.types)
-    )
+        where, params = _conditions(flt, with_text=False, prefix="entries.")
+        parts, all_params = [], []
+        for low, high in _ranges(flt.types):
+            parts.append(
+                f"(SELECT count(*) FROM entries_fts JOIN entries ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}"
+                f" WHERE entries_fts MATCH ?{_key_between(low)} AND {' AND '.join(where)})"
+            )
+            all_params += [match, *_range_params(low, high), *params]
+        sql, params = "SELECT " + " + ".join(parts), all_params
+    return _driver(conn).execute(sql, params).fetchone()[0]
 
 
 def all_entries(conn: Connection) -> list[Entry]:
