@@ -185,8 +185,9 @@ def plain_baseline(folder: Path, lead_path: Path, key: bytes, info: dict) -> flo
     sets = ", ".join(f'"{f}" = excluded."{f}"' for f in fields)
     t0 = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    type_at = fields.index("type") + 1
-    edited_keys = [(fts_key(existing[rid][-1], existing[rid][type_at]),) for rid, _n, _v in info["edited"]]
+    type_at, start_at = fields.index("type") + 1, fields.index("start") + 1
+    edited_keys = [(fts_key(existing[rid][-1], existing[rid][type_at], existing[rid][start_at]),)
+                   for rid, _n, _v in info["edited"]]
     conn.executemany("DELETE FROM entries_fts WHERE rowid = ?", edited_keys)
     conn.executemany(
         f'INSERT INTO entries ("id", {cols}) VALUES (?, {", ".join("?" * len(fields))}) '

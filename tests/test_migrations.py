@@ -93,6 +93,8 @@ def assert_fixture_entries(journal):
     assert journal.count_entries(JournalFilter(text="fixture", types=("consultation", "tandem_session"))) == 2
     assert journal.count_entries(JournalFilter(text="fixture", district="wehringhausen")) == 1
     assert [row.type for row in journal.list_entries(JournalFilter(text="fixture outreach"))] == ["outreach_visit"]
+    assert [row.type for row in journal.list_entries(JournalFilter(text="fixture"))] == [
+        "consultation", "tandem_session", "outreach_visit"], "newest first"
     assert journal.count_entries(JournalFilter(client_id=client_id)) == 1
 
 

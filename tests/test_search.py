@@ -178,9 +178,23 @@ def test_each_entry_is_indexed_under_its_type_key_range(searchable):
         ((low, high),) = key_ranges([entry.type])
         seq = raw(journal, "SELECT seq FROM entries WHERE id = ?", (entry_id,))[0][0]
         assert raw(journal, "SELECT count(*) FROM entries_fts WHERE rowid BETWEEN ? AND ?", (low, high))[0][0] >= 1
-        assert raw(journal, "SELECT rowid FROM entries_fts WHERE (rowid & ?) = ?", (SEQ_MASK, seq)) == [(key(seq, entry.type),)]
-    assert key_ranges(["consultation", "tandem_session", "outreach_visit"]) == [(1 << 40, (4 << 40) - 1)]
-    assert key_ranges(["consultation", "outreach_visit"]) == [(1 << 40, (2 << 40) - 1), (3 << 40, (4 << 40) - 1)]
+        start = raw(journal, "SELECT start FROM entries WHERE id = ?", (entry_id,))[0][0]
+        assert raw(journal, "SELECT rowid FROM entries_fts WHERE (rowid & ?) = ?", (SEQ_MASK, seq)) == [
+            (key(seq, entry.type, start),)]
+        assert low <= key(seq, entry.type, start) <= high
+    assert key_ranges(["consultation", "tandem_session", "outreach_visit"]) == [(1 << 61, (4 << 61) - 1)]
+    assert key_ranges(["consultation", "outreach_visit"]) == [(1 << 61, (2 << 61) - 1), (3 << 61, (4 << 61) - 1)]
+
+
+def test_inside_a_type_keys_ascend_newest_first(searchable):
+    """What lets a search stop after the newest matches: ascending keys are descending starts."""
+    journal, *_ = searchable
+    for kind in ("consultation", "tandem_session", "outreach_visit"):
+        ((low, high),) = key_ranges([kind])
+        rows = raw(journal, "SELECT e.start FROM entries_fts f JOIN entries e ON e.seq = (f.rowid & ?) "
+                            "WHERE f.rowid BETWEEN ? AND ? ORDER BY f.rowid", (SEQ_MASK, low, high))
+        starts = [r[0] for r in rows]
+        assert starts and starts == sorted(starts, reverse=True), kind
 
 
 def plans_of(journal, call) -> list[str]:
@@ -240,3 +254,84 @@ def test_an_entry_that_changes_type_keeps_one_index_row_under_its_new_type(searc
     assert index_rows_of(journal, old.id) == 1
     assert found(journal, text="Wohnungsbesichtigung", types=("outreach_visit",)) == {old.id}
     assert found(journal, text="Wohnungsbesichtigung", types=("consultation",)) == set()
+
+
+def test_search_order_and_paging_match_the_journal_with_many_entries_in_the_same_minute(journal):
+    """The index orders one minute's entries by seq, the journal by id, and each type has its own
+    key range: a search still lists exactly the journal's order, page after page, for any limit."""
+    import random
+    import uuid
+
+    rnd = random.Random(7)
+    # about 18 matches per type and minute: more than a search reads past its limit at first
+    minutes = [dt.datetime(2025, 5, day, hour, 15) for day, hour in ((2, 9), (3, 9), (4, 14))]
+    made = []
+    for _ in range(240):
+        factory = rnd.choice((consultation, tandem, outreach))
+        made.append(factory(id=str(uuid.uuid4()), start=rnd.choice(minutes), end=None,
+                            district=rnd.choice(("haspe", "wehringhausen")),
+                            notes=rnd.choice(("Termin beim Amt", "Termin in der Schule", "Anderes Thema"))))
+    rnd.shuffle(made)  # seq order unrelated to id order
+    for entry in made:
+        journal.save_entry(entry)
+    for kinds in ((), ("consultation",), ("consultation", "outreach_visit"), ("tandem_session",)):
+        for district in (None, "haspe"):
+            plain = journal.list_entries(JournalFilter(types=kinds, district=district), limit=1000)
+            hits = {e.id for e in made if e.notes.startswith("Termin")}
+            expected = [row for row in plain if row.id in hits]
+            assert len(expected) > 8  # several per minute, so pages end inside a minute
+            flt = JournalFilter(types=kinds, district=district, text="termin")
+            assert journal.count_entries(flt) == len(expected)
+            for limit in (1, 4, 11, 200):
+                pages, after = [], None
+                while True:
+                    page = journal.list_entries(flt, limit=limit, after=after)
+                    pages += page
+                    if len(page) < limit:
+                        break
+                    after = (page[-1].start, page[-1].id)
+                assert pages == expected, (kinds, district, limit)
+
+
+def test_an_entry_moved_to_another_time_moves_in_the_search_and_keeps_one_index_row(searchable):
+    journal, ids, *_ = searchable
+    assert [r.id for r in journal.list_entries(JournalFilter(text="wohn"))] == [ids["abend"], ids["platz"], ids["wohnung"]]
+    moved = dataclasses.replace(journal.get_entry(ids["wohnung"]), start=dt.datetime(2025, 3, 7, 9, 0))
+    journal.save_entry(moved)
+    assert index_rows_of(journal, ids["wohnung"]) == 1
+    assert [r.id for r in journal.list_entries(JournalFilter(text="wohn"))] == [ids["wohnung"], ids["abend"], ids["platz"]]
+    assert found(journal, text="wohnungsbesichtigung", types=("consultation",)) == {ids["wohnung"]}
+
+
+def test_a_sync_merge_rekeys_the_index_rows_of_entries_whose_type_or_start_changed(tmp_path):
+    """On the lead, after a bundle that moves, retypes, deletes and restores entries, the index
+    holds exactly one row per live entry, under the key its type and start give now."""
+    from helpers.sync_team import make_team, open_team
+
+    from app.store.search_index import KEY_SQL
+
+    team = open_team(make_team(tmp_path / "template", 1), tmp_path / "team")
+    try:
+        laptop, lead = team.journals["laptop-1"], team.journals["lead"]
+        made = [laptop.save_entry(consultation(start=dt.datetime(2025, 3, 1 + n, 9, 30), end=None,
+                                               notes=f"Termin Nummer {n}")) for n in range(5)]
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        for f in team.sync_dir.iterdir():
+            f.unlink()
+        a, b, c, d, e = made
+        laptop.save_entry(dataclasses.replace(a, start=dt.datetime(2025, 4, 9, 9, 0)))  # moved: now the newest
+        laptop.save_entry(dataclasses.replace(outreach(start=b.start, end=None, notes=b.notes), id=b.id))
+        laptop.delete_entry(c.id)
+        laptop.restore_entry(laptop.delete_entry(d.id))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+
+        def index_keys(journal):
+            return sorted(r[0] for r in raw(journal, "SELECT rowid FROM entries_fts"))
+
+        assert index_keys(lead) == sorted(r[0] for r in raw(lead, f"SELECT {KEY_SQL} FROM entries WHERE deleted_at IS NULL"))
+        assert [r.id for r in lead.list_entries(JournalFilter(text="termin"))] == [a.id, e.id, d.id, b.id]
+        assert [r.id for r in lead.list_entries(JournalFilter(text="termin", types=("outreach_visit",)))] == [b.id]
+    finally:
+        team.close()

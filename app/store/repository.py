@@ -178,10 +178,10 @@ def write_entry(conn: Connection, entry: Entry) -> None:
         old = before[entry.id]
         conn.execute(update(entries).where(entries.c.seq == seq).values(**row))
         if old["deleted_at"] is None:
-            search_index.remove(conn, [(seq, old["type"])])
+            search_index.remove(conn, [(seq, old["type"], old["start"])])
     else:
         seq = conn.execute(insert(entries).values(**row)).inserted_primary_key[0]
-    search_index.insert_one(conn, seq, entry.type, _fts_body(entry))
+    search_index.insert_one(conn, seq, entry.type, row["start"], _fts_body(entry))
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry.id))
     if entry.client_ids:
         conn.execute(insert(entry_clients), [{"entry_id": entry.id, "client_id": c} for c in entry.client_ids])
@@ -203,7 +203,7 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     )
     conn.execute(update(entries).where(entries.c.seq == seq).values(**cleared))
     if old["deleted_at"] is None:
-        search_index.remove(conn, [(seq, old["type"])])
+        search_index.remove(conn, [(seq, old["type"], old["start"])])
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
     sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 
@@ -218,11 +218,6 @@ JOURNAL_SELECT = (
     "SELECT id, type, start, mediator, district, school, topics, substr(notes, 1, 120), "
     "follow_up_due, follow_up_done FROM entries"
 )
-_FTS_SEQS = (
-    f"SELECT entries_fts.rowid & {search_index.SEQ_MASK} FROM entries_fts WHERE entries_fts MATCH ?"
-)
-
-
 class JournalRow(NamedTuple):
     """What a journal line needs; the full entry is loaded only when opened. A named tuple:
     built 50 at a time on every keystroke of a search, it costs half of a frozen dataclass."""
@@ -252,22 +247,13 @@ def _range_params(low: int | None, high: int | None) -> tuple:
     return () if low is None else (low, high)
 
 
-def _fts_matches(match: str, kinds: tuple[str, ...]) -> tuple[str, list]:
-    """The seqs of live entries whose text matches, of the given types (all if none): one
-    subquery per key range, so FTS5 seeks inside its match lists instead of filtering."""
-    parts, params = [], []
-    for low, high in _ranges(kinds):
-        parts.append(_FTS_SEQS + _key_between(low))
-        params += [match, *_range_params(low, high)]
-    return " UNION ALL ".join(parts), params
-
-
 def _marks(values) -> str:
     return ",".join("?" * len(values))
 
 
-def _conditions(flt: JournalFilter, *, with_text: bool = True, prefix: str = "") -> tuple[list[str], list]:
-    """SQL conditions on `entries` (columns qualified by `prefix`) and their parameters."""
+def _conditions(flt: JournalFilter, *, prefix: str = "") -> tuple[list[str], list]:
+    """SQL conditions on `entries` (columns qualified by `prefix`) and their parameters, except
+    the text, which a search answers from the full-text index."""
     p = prefix
     sql, params = [f"{p}deleted_at IS NULL"], []
     if flt.types:
@@ -287,11 +273,6 @@ def _conditions(flt: JournalFilter, *, with_text: bool = True, prefix: str = "")
     if flt.client_id:
         sql.append(f"{p}id IN (SELECT entry_id FROM entry_clients WHERE client_id = ?)")
         params.append(flt.client_id)
-    match = _body_match(flt.text)
-    if with_text and match:
-        subquery, sub_params = _fts_matches(match, flt.types)
-        sql.append(f"{p}seq IN ({subquery})")
-        params += sub_params
     return sql, params
 
 
@@ -308,18 +289,56 @@ def _driver(conn: Connection):
 def list_entries(
     conn: Connection, flt: JournalFilter, *, offset: int = 0, limit: int = 50, after: tuple[str, str] | None = None
 ) -> list[JournalRow]:
-    """Newest first. `after` = (start, id) of the last row already shown: keyset paging,
-    which stays as fast on page 2,000 as on page 1 (unlike OFFSET)."""
+    """Newest first: by start, then id, descending. `after` = (start, id) of the last row
+    already shown: keyset paging, which stays as fast on page 2,000 as on page 1 (unlike OFFSET)."""
+    match = _body_match(flt.text)
     where, params = _conditions(flt)
     if after is not None:
         start, last_id = after
         where.append("(start < ? OR (start = ? AND id < ?))")
         params += [start, start, last_id]
+    if match:
+        return _newest_matches(conn, match, flt.types, where, params, offset + limit)[offset:]
     sql = f"{JOURNAL_SELECT} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
-    return [
-        JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7] or "", r[8], bool(r[9]))
-        for r in _driver(conn).execute(sql, (*params, limit, offset))
-    ]
+    return [_journal_row(r) for r in _driver(conn).execute(sql, (*params, limit, offset))]
+
+
+def _journal_row(r) -> JournalRow:
+    return JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7] or "", r[8], bool(r[9]))
+
+
+def _newest_matches(conn: Connection, match: str, kinds: tuple[str, ...], where: list[str], params: list,
+                    wanted: int) -> list[JournalRow]:
+    """The newest `wanted` matching entries, read in index order (newest first inside each
+    type's key range) so FTS5 stops early instead of handing over every match.
+
+    The index orders entries of the same start minute by seq, the journal by id, and several
+    types come from several ranges: so each range is read a little past `wanted`, the rows are
+    merged and sorted by (start, id), and the result is kept only if no range stopped inside a
+    minute that could still hold a row of the result. Otherwise the ranges are read further."""
+    conditions = " AND ".join(where)
+    sql = (
+        f"SELECT entries_fts.rowid, {JOURNAL_SELECT.removeprefix('SELECT ')}"
+        f" JOIN entries_fts ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}"
+        f" WHERE entries_fts MATCH ? AND entries_fts.rowid BETWEEN ? AND ? AND {conditions}"
+        " ORDER BY entries_fts.rowid LIMIT ?"
+    )
+    driver = _driver(conn)
+    ranges = search_index.type_ranges(kinds)
+    read = wanted + 10
+    while True:
+        rows: list = []
+        unsure_from = -1  # rows of this minute or older may be missing from what was read
+        for low, high in ranges:
+            part = driver.execute(sql, (match, low, high, *params, read)).fetchall()
+            rows += part
+            if len(part) == read:
+                unsure_from = max(unsure_from, search_index.minute_of_key(part[-1][0]))
+        rows.sort(key=lambda r: (r[3] or "", r[1]), reverse=True)  # start, id
+        kept = rows[:wanted]
+        if unsure_from < 0 or search_index.minute_of(kept[-1][3]) > unsure_from:
+            return [_journal_row(r[1:]) for r in kept]
+        read *= 4
 
 
 def count_entries(conn: Connection, flt: JournalFilter) -> int:
@@ -336,7 +355,7 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
         sql = "SELECT " + " + ".join(parts)
     else:
         # Other filters too: walk the matches and look each entry up by its key (not the other way round).
-        where, params = _conditions(flt, with_text=False, prefix="entries.")
+        where, params = _conditions(flt, prefix="entries.")
         parts, all_params = [], []
         for low, high in _ranges(flt.types):
             parts.append(

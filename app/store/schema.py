@@ -110,8 +110,8 @@ catalog_values = Table(
 
 # Full-text index over free text; kept in step by app/store/search_index.py in the same
 # transaction. Contentless: it holds no readable copy of the notes. Every live entry has one row,
-# keyed `type number << 40 | seq` (search_index.key), so one entry type is one key range; a
-# tombstone has none.
+# keyed by type number, start (newest first) and seq (search_index.key), so one entry type is
+# one key range, newest first; a tombstone has none.
 FTS_CREATE = (
     "CREATE VIRTUAL TABLE entries_fts USING fts5("
     "body, content='', contentless_delete=1, tokenize = 'unicode61 remove_diacritics 2')"

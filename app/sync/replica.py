@@ -347,7 +347,7 @@ def _tombstone_entries(conn: Connection, ids: list[str], now: str) -> None:
         chunk = ids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
         live = conn.exec_driver_sql(
-            f"SELECT seq, type FROM entries WHERE deleted_at IS NULL AND id IN ({marks})", tuple(chunk)).fetchall()
+            f"SELECT seq, type, start FROM entries WHERE deleted_at IS NULL AND id IN ({marks})", tuple(chunk)).fetchall()
         search_index.remove(conn, live)
         conn.exec_driver_sql(f"DELETE FROM entry_clients WHERE entry_id IN ({marks})", tuple(chunk))
     conn.exec_driver_sql(
@@ -578,11 +578,12 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         if entries:
             was_live = old is not None and old.get(DELETED) is None
             live = row.get(DELETED) is None
+            # the index key holds the type and start, so changing either re-keys the row
             text_changed = old is None or old.get("notes") != row.get("notes") \
                 or old.get("follow_up") != row.get("follow_up") or old.get("type") != row.get("type") \
-                or old.get(DELETED) != row.get(DELETED)
+                or old.get("start") != row.get("start") or old.get(DELETED) != row.get(DELETED)
             if was_live and (text_changed or not live):
-                fts_delete.append((old["seq"], old["type"]))
+                fts_delete.append((old["seq"], old["type"], old["start"]))
             if live and (text_changed or not was_live):
                 fts_insert.append((rid, search_index.body(row.get("notes"), row.get("follow_up"))))
             if old is None or old.get("clients") != row.get("clients"):
