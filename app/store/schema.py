@@ -58,8 +58,8 @@ entries = Table(
     Column("device_id", Text, nullable=False),
     Column("deleted_at", Text),  # set on a content-free tombstone
 )
-Index("ix_entries_journal", entries.c.deleted_at, entries.c.start, entries.c.id)
-Index("ix_entries_type_start", entries.c.type, entries.c.start)
+# The type rides along so that type filters and typed counts read this index alone (0010).
+Index("ix_entries_journal", entries.c.deleted_at, entries.c.start, entries.c.id, entries.c.type)
 Index("ix_entries_district", entries.c.district)
 Index("ix_entries_school", entries.c.school)
 Index(
@@ -73,6 +73,7 @@ entry_clients = Table(
     metadata,
     Column("entry_id", Text, primary_key=True),
     Column("client_id", Text, primary_key=True),
+    sqlite_with_rowid=False,
 )
 Index("ix_entry_clients_client", entry_clients.c.client_id)
 
