@@ -277,13 +277,15 @@ def test_search_order_and_paging_match_the_journal_with_many_entries_in_the_same
     rnd.shuffle(made)  # seq order unrelated to id order
     for entry in made:
         journal.save_entry(entry)
+    may = {"date_from": dt.date(2025, 5, 3)}, {"date_to": dt.date(2025, 5, 3)}, {"date_from": dt.date(2025, 5, 3),
+                                                                             "date_to": dt.date(2025, 5, 3)}
     for kinds in ((), ("consultation",), ("consultation", "outreach_visit"), ("tandem_session",)):
-        for district in (None, "haspe"):
-            plain = journal.list_entries(JournalFilter(types=kinds, district=district), limit=1000)
+        for other in ({}, {"district": "haspe"}, *may):
+            plain = journal.list_entries(JournalFilter(types=kinds, **other), limit=1000)
             hits = {e.id for e in made if e.notes.startswith("Termin")}
             expected = [row for row in plain if row.id in hits]
             assert len(expected) > 8  # several per minute, so pages end inside a minute
-            flt = JournalFilter(types=kinds, district=district, text="termin")
+            flt = JournalFilter(types=kinds, text="termin", **other)
             assert journal.count_entries(flt) == len(expected)
             for limit in (1, 4, 11, 200):
                 pages, after = [], None
@@ -293,7 +295,7 @@ def test_search_order_and_paging_match_the_journal_with_many_entries_in_the_same
                     if len(page) < limit:
                         break
                     after = (page[-1].start, page[-1].id)
-                assert pages == expected, (kinds, district, limit)
+                assert pages == expected, (kinds, other, limit)
 
 
 def test_an_entry_moved_to_another_time_moves_in_the_search_and_keeps_one_index_row(searchable):
@@ -338,3 +340,27 @@ def test_a_sync_merge_rekeys_the_index_rows_of_entries_whose_type_or_start_chang
         assert [r.id for r in lead.list_entries(JournalFilter(text="termin", types=("outreach_visit",)))] == [b.id]
     finally:
         team.close()
+
+
+def test_a_date_window_narrows_the_key_ranges_without_losing_an_entry():
+    """Every start inside [from, before) keeps its key inside the narrowed ranges (a superset:
+    the search still filters on start), including the first and last minute and clamped years."""
+    import random
+
+    from app.store.search_index import type_ranges, within_dates
+
+    rnd = random.Random(3)
+    days = [dt.date(1950, 1, 1), dt.date(1970, 1, 1), dt.date(2025, 5, 3), dt.date(2025, 5, 4), dt.date(2097, 12, 1),
+            dt.date(2120, 1, 1)]
+    for _ in range(300):
+        first, last = sorted(rnd.sample(days, 2))
+        start_from, start_before = f"{first.isoformat()}T00:00", f"{(last + dt.timedelta(days=1)).isoformat()}T00:00"
+        kinds = rnd.choice(((), ("consultation",), ("tandem_session", "outreach_visit")))
+        ranges = within_dates(type_ranges(kinds), start_from, start_before)
+        for start in (start_from, f"{last.isoformat()}T23:59", f"{first.isoformat()}T12:07"):
+            for kind in kinds or ("consultation", "tandem_session", "outreach_visit"):
+                k = key(rnd.randrange(1, 10**9), kind, start)
+                assert any(low <= k <= high for low, high in ranges), (start, start_from, start_before, kind)
+    narrowed = within_dates(type_ranges(("consultation",)), "2025-05-03T00:00", "2025-05-04T00:00")
+    outside = [key(7, "consultation", s) for s in ("2025-05-02T23:59", "2025-05-04T00:00")]
+    assert not any(low <= k <= high for k in outside for low, high in narrowed), "the window is tight to the minute"

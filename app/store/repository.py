@@ -218,6 +218,8 @@ JOURNAL_SELECT = (
     "SELECT id, type, start, mediator, district, school, topics, substr(notes, 1, 120), "
     "follow_up_due, follow_up_done FROM entries"
 )
+
+
 class JournalRow(NamedTuple):
     """What a journal line needs; the full entry is loaded only when opened. A named tuple:
     built 50 at a time on every keystroke of a search, it costs half of a frozen dataclass."""
@@ -298,7 +300,7 @@ def list_entries(
         where.append("(start < ? OR (start = ? AND id < ?))")
         params += [start, start, last_id]
     if match:
-        return _newest_matches(conn, match, flt.types, where, params, offset + limit)[offset:]
+        return _newest_matches(conn, match, _search_ranges(flt), where, params, offset + limit)[offset:]
     sql = f"{JOURNAL_SELECT} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
     return [_journal_row(r) for r in _driver(conn).execute(sql, (*params, limit, offset))]
 
@@ -307,7 +309,16 @@ def _journal_row(r) -> JournalRow:
     return JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7] or "", r[8], bool(r[9]))
 
 
-def _newest_matches(conn: Connection, match: str, kinds: tuple[str, ...], where: list[str], params: list,
+def _search_ranges(flt: JournalFilter) -> list[tuple[int, int]]:
+    """The index key ranges a search of this filter reads: one per type, cut to its dates."""
+    return search_index.within_dates(
+        search_index.type_ranges(flt.types),
+        flt.date_from.isoformat() + "T00:00" if flt.date_from else None,
+        (flt.date_to + dt.timedelta(days=1)).isoformat() + "T00:00" if flt.date_to else None,
+    )
+
+
+def _newest_matches(conn: Connection, match: str, ranges: list[tuple[int, int]], where: list[str], params: list,
                     wanted: int) -> list[JournalRow]:
     """The newest `wanted` matching entries, read in index order (newest first inside each
     type's key range) so FTS5 stops early instead of handing over every match.
@@ -324,7 +335,6 @@ def _newest_matches(conn: Connection, match: str, kinds: tuple[str, ...], where:
         " ORDER BY entries_fts.rowid LIMIT ?"
     )
     driver = _driver(conn)
-    ranges = search_index.type_ranges(kinds)
     read = wanted + 10
     while True:
         rows: list = []
@@ -356,8 +366,8 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
     else:
         # Other filters too: walk the matches and look each entry up by its key (not the other way round).
         where, params = _conditions(flt, prefix="entries.")
-        parts, all_params = [], []
-        for low, high in _ranges(flt.types):
+        parts, all_params = ["0"], []
+        for low, high in _search_ranges(flt):
             parts.append(
                 f"(SELECT count(*) FROM entries_fts JOIN entries ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}"
                 f" WHERE entries_fts MATCH ?{_key_between(low)} AND {' AND '.join(where)})"

@@ -99,6 +99,21 @@ def type_ranges(kinds: Iterable[str]) -> list[tuple[int, int]]:
     return [(n << TYPE_SHIFT, ((n + 1) << TYPE_SHIFT) - 1) for n in numbers]
 
 
+def within_dates(ranges: list[tuple[int, int]], start_from: str | None, start_before: str | None) -> list[tuple[int, int]]:
+    """Narrow type key ranges to the entries whose start could lie in [start_from, start_before):
+    a superset (the caller still filters on `start`), exact to the minute inside 1970-2097."""
+    narrowed = []
+    for low, high in ranges:
+        kind_bits = low >> TYPE_SHIFT << TYPE_SHIFT
+        if start_from and 0 < minute_of(start_from) < MINUTE_MAX:
+            high = min(high, kind_bits | ((MINUTE_MAX - minute_of(start_from)) << SEQ_BITS) | SEQ_MASK)
+        if start_before and 0 < minute_of(start_before) < MINUTE_MAX:
+            low = max(low, kind_bits | ((MINUTE_MAX - minute_of(start_before) + 1) << SEQ_BITS))
+        if low <= high:
+            narrowed.append((low, high))
+    return narrowed
+
+
 def body(notes: str | None, follow_up: str | None) -> str:
     return "\n".join(part for part in (notes, follow_up) if part)
 
