@@ -60,8 +60,9 @@ entries = Table(
 )
 # The type rides along so that type filters and typed counts read this index alone (0010).
 Index("ix_entries_journal", entries.c.deleted_at, entries.c.start, entries.c.id, entries.c.type)
-Index("ix_entries_district", entries.c.district)
-Index("ix_entries_school", entries.c.school)
+# Live entries only, with their type: counts by place read the index alone (0011).
+Index("ix_entries_district", entries.c.district, entries.c.type, sqlite_where=text("deleted_at IS NULL"))
+Index("ix_entries_school", entries.c.school, entries.c.type, sqlite_where=text("deleted_at IS NULL"))
 Index(
     "ix_entries_follow_up_open",
     entries.c.follow_up_due,

@@ -8,8 +8,9 @@ against a 1.2x goal (docs/benchmarks.md).
 * `ix_entries_type_start (type, start)` goes; `ix_entries_journal` becomes
   `(deleted_at, start, id, type)`. A new entry of a random past date wrote a page of each of the
   two (1.9 pages per save for the first alone). With the type in the journal index, counting
-  the live entries of one type reads that index alone (50 ms -> 9 ms at 100,000 entries) instead
-  of 60,000 table rows, and a list of one type skips the other types without reading their rows.
+  the live entries of one type reads that index alone instead of 60,000 table rows (112 ms ->
+  11 ms for the consultations at 100,000 entries), and a list of one type skips the other types
+  without reading their rows.
 * `entry_clients` becomes a WITHOUT ROWID table keyed (entry_id, client_id): its rowid b-tree
   duplicated the primary-key index (0.6 pages per save).
 
