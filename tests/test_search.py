@@ -236,6 +236,9 @@ def test_follow_ups_and_search_counts_use_their_indexes_not_a_walk_over_all_entr
     # with the table's pages not yet in the cache after an unlock, that read took 97-164 ms.
     for place in (JournalFilter(district="haspe"), JournalFilter(school="gs1", types=("tandem_session",))):
         assert table_columns_read(journal, lambda: journal.count_entries(place)) == [], place
+        # ... and a list by place walks that place's index in the journal's order (no walk over all entries)
+        plan = " ".join(plans_of(journal, lambda: journal.list_entries(place)))
+        assert f"INDEX ix_entries_{'district' if place.district else 'school'}" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def table_columns_read(journal, call) -> list[tuple[str, int]]:
@@ -329,6 +332,8 @@ def test_search_order_and_paging_match_the_journal_with_many_entries_in_the_same
                         break
                     after = (page[-1].start, page[-1].id)
                 assert pages == expected, (kinds, other, limit)
+            assert journal.list_entries(flt, limit=0) == []
+            assert journal.list_entries(flt, offset=5, limit=3) == expected[5:8]
 
 
 def test_an_entry_moved_to_another_time_moves_in_the_search_and_keeps_one_index_row(searchable):

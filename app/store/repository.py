@@ -327,6 +327,8 @@ def _newest_matches(conn: Connection, match: str, ranges: list[tuple[int, int]],
     types come from several ranges: so each range is read a little past `wanted`, the rows are
     merged and sorted by (start, id), and the result is kept only if no range stopped inside a
     minute that could still hold a row of the result. Otherwise the ranges are read further."""
+    if wanted <= 0:
+        return []
     conditions = " AND ".join(where)
     sql = (
         f"SELECT entries_fts.rowid, {JOURNAL_SELECT.removeprefix('SELECT ')}"
