@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
+from app.store import jsontext
+
 CODED = ("type", "author", "setting", "accompanied_to", "district", "school", "format", "purpose")
 LISTS = ("languages", "topics", "referrals", "partners")
 # The place a type's lists break down by (any other type: its district).
@@ -108,6 +110,12 @@ def refresh(conn: Connection, changed: Iterable[tuple[dict | None, dict]]) -> No
             gone = set(removed)
             drop_mentions.extend(m[:4] for m in removed if m not in kept)
             mentions.extend(m for m in added if m not in gone)
+    # In key order (day, seq, ...): the edited and new entries of a merge lie all over the day-ordered
+    # tables, and visiting each page once, in order, took 0.28-0.34 s instead of 0.33-0.36 s for the
+    # 9,200 deletions and 17,000 insertions of the 100,000-change sync bench.
+    drop_mentions.sort()
+    facts.sort(key=_fact_key)
+    mentions.sort(key=_mention_key)
     if drop_entries:
         raw.executemany("DELETE FROM report_mentions WHERE day = ? AND seq = ?", drop_entries)
         raw.executemany("DELETE FROM report_facts WHERE day = ? AND seq = ?", drop_entries)
@@ -120,6 +128,14 @@ def refresh(conn: Connection, changed: Iterable[tuple[dict | None, dict]]) -> No
         raw.executemany(f"INSERT INTO report_facts VALUES ({', '.join('?' * 16)})", facts)
     if mentions:
         raw.executemany("INSERT INTO report_mentions VALUES (?, ?, ?, ?, ?, ?, ?)", mentions)
+
+
+def _fact_key(fact: tuple) -> tuple:
+    return fact[0], fact[1]  # (day, seq); the figures after them may be NULL
+
+
+def _mention_key(mention: tuple) -> tuple:
+    return mention[:4]  # (day, seq, col, code), the primary key
 
 
 def _live(row: dict) -> bool:
@@ -174,7 +190,7 @@ def catch_up(conn: Connection) -> int:
 def _codes_of(value) -> list[str]:
     """The distinct codes of a JSON list column, in order (as json_each + DISTINCT gives them)."""
     try:
-        items = json.loads(value) if value else []
+        items = jsontext.loads(value) if value else []
     except ValueError:
         return []
     return list(dict.fromkeys(item for item in items if isinstance(item, str))) if isinstance(items, list) else []
