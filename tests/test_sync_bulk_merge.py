@@ -103,3 +103,70 @@ def test_a_mixed_bundle_leaves_exactly_the_rows_the_triggers_would_write(templat
 ])
 def test_clock_text_is_what_json_writes(clocks):
     assert _clocks_json(clocks) == json.dumps(clocks, separators=(",", ":"))
+
+
+def test_reading_only_the_columns_a_change_needs_merges_like_reading_whole_rows(template, tmp_path, monkeypatch):
+    """The merge reads of an existing entry only the columns its changes need (replica._select_entries).
+    The same bundle, merged into two copies of the lead's journal, once like that and once reading
+    every column of every row, leaves every table (full-text index included) the same."""
+    import shutil
+
+    from helpers.sync_team import dump
+
+    from app.services import stores
+    from app.services import sync as sync_service
+    from app.store.keyslots import keyslot_path
+    from app.sync import replica
+
+    team = open_team(template, tmp_path / "team")
+    try:
+        laptop, lead = team.journals["laptop-1"], team.journals["lead"]
+        made = [laptop.save_entry(consultation(topics=["housing", "work"], start=dt.datetime(2025, 3, 1 + n, 9, 30),
+                                               end=dt.datetime(2025, 3, 1 + n, 10, 0), outcome="in_progress"))
+                for n in range(9)]
+        made.append(laptop.save_entry(tandem()))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        team.sync("lead").export_bundles()
+        team.sync("laptop-1").import_paths([team.sync_dir])  # acknowledged: the next bundle holds the edits only
+        for f in team.sync_dir.iterdir():
+            f.unlink()
+        lead_view = {e.id: e for e in lead.all_entries()}
+        lead.save_entry(dataclasses.replace(lead_view[made[5].id], notes="Notiz der Leitung"),
+                        now=dt.datetime(2099, 1, 1, 12))  # the laptop's edit loses
+        lead.save_entry(dataclasses.replace(lead_view[made[6].id], topics=["debts"]))
+        a, b, c, d, e, f, g, h, i, t = made
+        laptop.save_entry(dataclasses.replace(a, notes="nur die Notiz"))
+        laptop.save_entry(dataclasses.replace(b, outcome="referred"))
+        laptop.save_entry(dataclasses.replace(c, follow_up_done=True, follow_up="Anrufen"))
+        laptop.save_entry(dataclasses.replace(d, topics=["work"], setting="home_visit"))
+        laptop.save_entry(dataclasses.replace(e, start=dt.datetime(2025, 5, 2, 9, 0), end=dt.datetime(2025, 5, 2, 9, 30)))
+        laptop.save_entry(dataclasses.replace(f, notes="vom Laptop"))
+        laptop.save_entry(dataclasses.replace(g, topics=["family"]))
+        laptop.delete_entry(h.id)
+        gone = laptop.delete_entry(i.id)
+        laptop.restore_entry(gone)
+        laptop.save_entry(dataclasses.replace(t, pupils_count=5, notes="Elterngespräch"))
+        laptop.save_entry(consultation(topics=["work"], start=dt.datetime(2025, 6, 1, 9, 0),
+                                       end=dt.datetime(2025, 6, 1, 9, 30)))
+        team.sync("laptop-1").export_bundles()
+        lead.close()
+        copy = lead.path.with_name("lead-copy.db")
+        shutil.copy2(lead.path, copy)
+        shutil.copy2(keyslot_path(lead.path), keyslot_path(copy))
+        monkeypatch.setattr(sync_service, "utc_now", lambda: "2026-11-21T12:00:00.000Z")
+        pruned = stores._unlock(lead.path, template.keys["lead"])
+        whole = stores._unlock(copy, template.keys["lead"])
+        team.journals["lead"] = pruned
+        team.journals["lead-copy"] = whole
+        [result] = sync_service.SyncService(pruned).import_paths([team.sync_dir]).results
+        assert result.status == "imported" and result.conflicts >= 1
+        real = replica._select_entries
+        monkeypatch.setattr(replica, "_select_entries", lambda conn, groups, everything: real(conn, groups,
+                                                                                             everything=True))
+        [result] = sync_service.SyncService(whole).import_paths([team.sync_dir]).results
+        assert result.status == "imported"
+        assert dump(pruned) == dump(whole)
+        assert report_rows(pruned) == rebuilt_report_rows(pruned)
+    finally:
+        team.close()

@@ -211,6 +211,44 @@ def _select_rows(conn: Connection, tbl: str, rids: Sequence[str], columns: Seque
     return found
 
 
+# What the merge reads of an existing entry besides the fields its changes name: the key and
+# type of its full-text row and what decides whether that row changes, and whether it is live.
+# Code in `_apply_table` that reads another column of the old row for every record must add it
+# here: a column not read is simply absent (None to `.get`), not an error.
+_ENTRY_ALWAYS = frozenset(("seq", "type", "start", "notes", "follow_up", DELETED))
+# ... and, when a change names a reported column, every column its reporting rows are made of.
+_ENTRY_REPORTED = reporting.REPORTED_COLUMNS | {"seq"}
+_ENTRY_ALL = (*_ENTRY_FIELDS, "seq")
+
+
+def _select_entries(conn: Connection, groups, *, everything: bool) -> dict[str, dict]:
+    """The current rows of the entries the groups change, each with the columns its merge reads:
+    the fields its changes name, `_ENTRY_ALWAYS`, and `_ENTRY_REPORTED` if one of them is reported;
+    every column for a deletion or an erasure (the tombstone clears the content and records what it
+    overrode), or with `everything` (erased clients: the links of every entry are checked). An edit
+    of the notes reads 7 of the 34 columns. Fetching a column is most of a read: for the 26,516 rows
+    of the 100,000-change sync bench, every column took 0.24 s, the keys alone 0.04 s (cached pages),
+    and the merge's read went from 0.41-0.56 s to 0.29-0.31 s."""
+    names: dict[str, set] = {}
+    for _tbl, rid, _origin, changes in groups:
+        names.setdefault(rid, set()).update(c.field for c in changes)
+    by_columns: dict[frozenset | None, list[str]] = defaultdict(list)
+    fields = frozenset(_ENTRY_FIELDS)
+    for rid, wanted in names.items():
+        if everything or DELETED in wanted or ERASED in wanted:
+            by_columns[None].append(rid)
+            continue
+        wanted &= fields
+        if not wanted.isdisjoint(reporting.REPORTED_COLUMNS):
+            wanted |= _ENTRY_REPORTED
+        by_columns[frozenset(wanted | _ENTRY_ALWAYS)].append(rid)
+    found: dict[str, dict] = {}
+    for columns, rids in by_columns.items():
+        found.update(_select_rows(conn, "entries", rids, _ENTRY_ALL if columns is None else
+                                  [c for c in _ENTRY_ALL if c in columns]))
+    return found
+
+
 # -- recording local writes --------------------------------------------------------------
 
 def _origin_for(tbl: str, replica: Replica) -> str:
@@ -410,8 +448,12 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
     spec = SPECS[tbl]
     rids = list(dict.fromkeys(g[1] for g in groups))
     clocks_found = _load_clocks(conn, tbl, rids)
-    columns = list(spec.fields) + (["seq"] if tbl == "entries" else [])
-    rows_found = _select_rows(conn, tbl, rids, columns)
+    erased_clients: dict[str, list] = {}
+    if tbl == "entries":
+        erased_clients = _erased_client_ids(conn, groups)
+        rows_found = _select_entries(conn, groups, everything=bool(erased_clients))
+    else:
+        rows_found = _select_rows(conn, tbl, rids, spec.fields)
     open_conflicts: dict[tuple[str, str], set[int]] = defaultdict(set)
     if record_conflicts:
         for i in range(0, len(rids), CHUNK):
@@ -422,9 +464,6 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 (tbl, *chunk),
             ):
                 open_conflicts[(rid, name)].add(hlc)
-    erased_clients: dict[str, list] = {}
-    if tbl == "entries":
-        erased_clients = _erased_client_ids(conn, groups)
 
     codes_in_use = _codes_in_use(conn, groups) if tbl == "clients" else {}
     clock_rows, inserts, updates, conflicts, dismiss = [], [], [], [], []
