@@ -429,7 +429,8 @@ class MainWindow(QMainWindow):
         self.runner.run(journal.count_entries, self._show_entry_count, lambda _exc: None)
 
     def _show_entry_count(self, count: int) -> None:
-        if self.journal is None:
+        # A filter applied while this count ran has put its own "found" count in the status bar.
+        if self.journal is None or not self.model.filter.is_empty():
             return
         self.ui.statusbar.showMessage(ngettext("{count} entry in the journal.", "{count} entries in the journal.",
                                                count).format(count=count), 5000)
