@@ -402,3 +402,32 @@ def test_a_date_window_narrows_the_key_ranges_without_losing_an_entry():
     narrowed = within_dates(type_ranges(("consultation",)), "2025-05-03T00:00", "2025-05-04T00:00")
     outside = [key(7, "consultation", s) for s in ("2025-05-02T23:59", "2025-05-04T00:00")]
     assert not any(low <= k <= high for k in outside for low, high in narrowed), "the window is tight to the minute"
+
+
+def test_an_entry_of_a_type_this_version_does_not_know_is_still_found(searchable):
+    """Its index row sits in the unknown-type range, which a search over all types reads only
+    when that range holds a row."""
+    from app.store import search_index
+    from app.store.engine import writing
+
+    journal, ids, *_ = searchable
+    assert not unknown_types_indexed(journal)
+    seq, start = raw(journal, "SELECT seq, start FROM entries WHERE id = ?", (ids["abend"],))[0]
+    with writing(journal.engine) as conn:
+        search_index.remove(conn, [(seq, "consultation", start)])
+        conn.exec_driver_sql("UPDATE entries SET type = 'home_visit_2030' WHERE seq = ?", (seq,))
+        search_index.insert_one(conn, seq, "home_visit_2030", start, "Mietschulden; Wohnung gekündigt?")
+    assert unknown_types_indexed(journal)
+    assert [r.id for r in journal.list_entries(JournalFilter(text="wohn"))] == [ids["abend"], ids["platz"], ids["wohnung"]]
+    assert journal.count_entries(JournalFilter(text="wohn")) == 3
+    assert found(journal, text="mietschulden", types=("consultation",)) == set()
+
+
+def unknown_types_indexed(journal) -> bool:
+    from app.store import search_index
+
+    raw = journal.engine.raw_connection()
+    try:
+        return search_index.has_unknown_types(raw.driver_connection)
+    finally:
+        raw.close()

@@ -300,7 +300,7 @@ def list_entries(
         where.append("(start < ? OR (start = ? AND id < ?))")
         params += [start, start, last_id]
     if match:
-        return _newest_matches(conn, match, _search_ranges(flt), where, params, offset + limit)[offset:]
+        return _newest_matches(conn, match, _search_ranges(conn, flt), where, params, offset + limit)[offset:]
     sql = f"{JOURNAL_SELECT} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
     return [_journal_row(r) for r in _driver(conn).execute(sql, (*params, limit, offset))]
 
@@ -309,10 +309,15 @@ def _journal_row(r) -> JournalRow:
     return JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7] or "", r[8], bool(r[9]))
 
 
-def _search_ranges(flt: JournalFilter) -> list[tuple[int, int]]:
-    """The index key ranges a search of this filter reads: one per type, cut to its dates."""
+def _search_ranges(conn: Connection, flt: JournalFilter) -> list[tuple[int, int]]:
+    """The index key ranges a search of this filter reads: one per type, cut to its dates. The
+    range of unknown types is read only if it holds a row (each range read costs FTS5 one
+    assembly of a prefix's match list, 0.5-0.7 ms at 100,000 entries)."""
+    ranges = search_index.type_ranges(flt.types)
+    if not flt.types and not search_index.has_unknown_types(_driver(conn)):
+        ranges = [(low, high) for low, high in ranges if low >> search_index.TYPE_SHIFT != search_index.UNKNOWN_TYPE_KEY]
     return search_index.within_dates(
-        search_index.type_ranges(flt.types),
+        ranges,
         flt.date_from.isoformat() + "T00:00" if flt.date_from else None,
         (flt.date_to + dt.timedelta(days=1)).isoformat() + "T00:00" if flt.date_to else None,
     )
@@ -369,7 +374,7 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
         # Other filters too: walk the matches and look each entry up by its key (not the other way round).
         where, params = _conditions(flt, prefix="entries.")
         parts, all_params = ["0"], []
-        for low, high in _search_ranges(flt):
+        for low, high in _search_ranges(conn, flt):
             parts.append(
                 f"(SELECT count(*) FROM entries_fts JOIN entries ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}"
                 f" WHERE entries_fts MATCH ?{_key_between(low)} AND {' AND '.join(where)})"

@@ -99,6 +99,13 @@ def type_ranges(kinds: Iterable[str]) -> list[tuple[int, int]]:
     return [(n << TYPE_SHIFT, ((n + 1) << TYPE_SHIFT) - 1) for n in numbers]
 
 
+def has_unknown_types(driver) -> bool:
+    """Whether the index holds a row of an entry type this version does not know (none can be
+    written by it; a row could come from a newer version's data). A rowid seek: microseconds."""
+    first_known = min(TYPE_KEYS.values()) << TYPE_SHIFT
+    return driver.execute("SELECT 1 FROM entries_fts WHERE rowid < ? LIMIT 1", (first_known,)).fetchone() is not None
+
+
 def within_dates(ranges: list[tuple[int, int]], start_from: str | None, start_before: str | None) -> list[tuple[int, int]]:
     """Narrow type key ranges to the entries whose start could lie in [start_from, start_before):
     a superset (the caller still filters on `start`), exact to the minute inside 1970-2097."""
