@@ -30,13 +30,16 @@ def upgrade() -> None:
     op.execute("DROP INDEX ix_entries_type_start")
     op.execute("DROP INDEX ix_entries_journal")
     op.execute("CREATE INDEX ix_entries_journal ON entries (deleted_at, start, id, type)")
+    # Through a temporary copy, not ALTER TABLE ... RENAME: a rename re-checks every trigger and
+    # view of the schema, and fails on one that names a table missing from this store.
+    op.execute("CREATE TEMP TABLE entry_clients_0010 AS SELECT entry_id, client_id FROM entry_clients")
+    op.execute("DROP TABLE entry_clients")
     op.execute(
-        "CREATE TABLE entry_clients_0010 (entry_id TEXT NOT NULL, client_id TEXT NOT NULL, "
+        "CREATE TABLE entry_clients (entry_id TEXT NOT NULL, client_id TEXT NOT NULL, "
         "PRIMARY KEY (entry_id, client_id)) WITHOUT ROWID"
     )
-    op.execute("INSERT INTO entry_clients_0010 SELECT entry_id, client_id FROM entry_clients")
-    op.execute("DROP TABLE entry_clients")
-    op.execute("ALTER TABLE entry_clients_0010 RENAME TO entry_clients")
+    op.execute("INSERT INTO entry_clients SELECT entry_id, client_id FROM temp.entry_clients_0010 ORDER BY 1, 2")
+    op.execute("DROP TABLE temp.entry_clients_0010")
     op.execute("CREATE INDEX ix_entry_clients_client ON entry_clients (client_id)")
 
 
