@@ -60,9 +60,9 @@ def _store_path(args) -> Path:
 
 
 def _open(args):
-    from app.services.stores import open_store
+    from app.services.stores import open_store, upgrade_notice
 
-    return open_store(_store_path(args), _passphrase())
+    return open_store(_store_path(args), _passphrase(), on_upgrade=lambda: print(upgrade_notice(), file=sys.stderr))
 
 
 def cmd_init(args) -> int:

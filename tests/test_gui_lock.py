@@ -252,3 +252,24 @@ def test_idle_lock_closes_open_dialogs_so_nothing_stays_on_screen(qtbot, open_wi
             assert not [k for k in window.journal.draft_keys() if k.startswith("client:")], "Cancel discards it"
         window.activateWindow()
     assert window.journal.list_clients() == []  # the half-typed client was not saved behind the lock
+
+
+def test_unlocking_a_journal_of_an_older_version_says_it_is_being_updated(qtbot, open_window, data_dir):
+    """The unlock page tells why this unlock takes longer (half a minute for a large journal);
+    a journal of the current version just says it is unlocking."""
+    import shutil
+
+    fixture = REPO / "tests" / "fixtures" / "stores" / "schema-0008"
+    path = data_dir / "older" / "journal.db"
+    path.parent.mkdir()
+    shutil.copy2(fixture / "journal.db", path)
+    shutil.copy2(fixture / "journal.db.keys", str(path) + ".keys")
+    older = open_window(path, unlock_now=False)
+    unlock(qtbot, older, passphrase="fixture passphrase")
+    assert older.unlock_form.error.text().startswith("Updating this journal for the new version of Mediator Log.")
+    assert older.unlock_form.error.styleSheet() == "", "progress, not a problem: not in red"
+    assert list((path.parent / "backups").glob("journal-schema0008-*.db"))
+    assert "fixture consultation note" in journal_notes(older)
+
+    current = open_window()
+    assert current.unlock_form.error.text() == "Unlocking…"

@@ -260,3 +260,31 @@ def test_passphrase_change_leaves_backups_of_another_store_usable(data_dir):
     change_passphrase(path, PASSPHRASE, "the new passphrase", kdf=FAST_KDF)
 
     assert open_backup_count(backup_db, FIXTURE_PASSPHRASE) == 3
+
+
+def test_the_command_line_says_once_that_an_older_journal_is_being_updated(data_dir, tmp_path):
+    """A large journal takes half a minute to upgrade: the user is told why, once, on stderr."""
+    import subprocess
+    import sys
+
+    from helpers.factories import subprocess_env
+
+    path = copy_fixture(FIXTURES / "schema-0008", tmp_path)
+    env = subprocess_env(data_dir, MEDIATORLOG_PASSPHRASE=FIXTURE_PASSPHRASE)
+    runs = [subprocess.run([sys.executable, "-m", "app", "export", "--store", str(path), "--format", "jsonl"],
+                           env=env, capture_output=True, text=True, timeout=120) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert runs[0].stderr.strip() == (
+        "Updating this journal for the new version of Mediator Log. This happens once and can take a minute "
+        "for a large journal; please keep the program open.")
+    assert runs[1].stderr == ""
+    assert runs[0].stdout == runs[1].stdout and "fixture consultation note" in runs[0].stdout
+
+
+def test_open_store_announces_an_upgrade_before_the_backup_and_not_for_a_current_store(data_dir, tmp_path):
+    path = copy_fixture(FIXTURES / "schema-0008", tmp_path)
+    seen = []
+    open_store(path, FIXTURE_PASSPHRASE, on_upgrade=lambda: seen.append(list((tmp_path / "backups").glob("*")))).close()
+    assert seen == [[]], "called once, before the backup is written"
+    open_store(path, FIXTURE_PASSPHRASE, on_upgrade=lambda: seen.append("again")).close()
+    assert seen == [[]]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import uuid
 from pathlib import Path
 
@@ -84,7 +86,7 @@ def create_store(
     return Journal(path, engine)
 
 
-def _unlock(path: Path, key: bytes) -> Journal:
+def _unlock(path: Path, key: bytes, on_upgrade: Callable[[], None] | None = None) -> Journal:
     engine = make_engine(path, key)
     try:
         with engine.connect() as conn:
@@ -93,7 +95,7 @@ def _unlock(path: Path, key: bytes) -> Journal:
         discard_engine(engine)
         raise StoreError(_("The journal file is damaged or does not belong to these keys.")) from None
     try:
-        ensure_current(engine, path)
+        ensure_current(engine, path, on_upgrade=on_upgrade)
     except BaseException:
         discard_engine(engine)  # no connection may stay open on a store we refuse (Windows could not move it)
         raise
@@ -124,8 +126,18 @@ def unlock_key(path: Path, passphrase: str, *, throttle: UnlockThrottle | None =
     return key
 
 
-def open_store(path: Path, passphrase: str, *, throttle: UnlockThrottle | None = None) -> Journal:
-    return _unlock(Path(path), unlock_key(path, passphrase, throttle=throttle))
+def upgrade_notice() -> str:
+    """What to tell the user while an older store is backed up and upgraded (a 500,000-entry
+    journal takes about half a minute)."""
+    return _("Updating this journal for the new version of Mediator Log. This happens once and can take "
+             "a minute for a large journal; please keep the program open.")
+
+
+def open_store(path: Path, passphrase: str, *, throttle: UnlockThrottle | None = None,
+               on_upgrade: Callable[[], None] | None = None) -> Journal:
+    """Unlock and open a store. A store of an older schema is backed up and upgraded first;
+    `on_upgrade` is called before that starts, so the caller can say why this takes longer."""
+    return _unlock(Path(path), unlock_key(path, passphrase, throttle=throttle), on_upgrade)
 
 
 def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import datetime as dt
 import shutil
 from dataclasses import dataclass
@@ -76,8 +78,11 @@ def backup_store(store_path: Path, revision: str) -> Path:
     return target
 
 
-def ensure_current(engine: Engine, store_path: Path) -> MigrationResult:
-    """Bring the store to the newest schema. Checks before writing anything."""
+def ensure_current(
+    engine: Engine, store_path: Path, *, on_upgrade: Callable[[], None] | None = None
+) -> MigrationResult:
+    """Bring the store to the newest schema. Checks before writing anything. `on_upgrade` is
+    called once before an existing store is backed up and upgraded (which can take a while)."""
     found = current_revision(engine)
     head = head_revision()
     if found == head:
@@ -86,6 +91,8 @@ def ensure_current(engine: Engine, store_path: Path) -> MigrationResult:
         raise NewerStoreError()
     backup = None
     if found is not None:
+        if on_upgrade is not None:
+            on_upgrade()
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from app.services.journal import Journal
 
 SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
+UNLOCK_PROBLEM_STYLE = "color: #b00020;"  # as resources/ui/unlock.ui sets it
 DEFAULT_IDLE_MINUTES = 5
 DRAFT_DELAY_MS = 600
 
@@ -362,13 +363,24 @@ class MainWindow(QMainWindow):
     def try_unlock(self) -> None:
         passphrase = self.unlock_form.passphrase.text()
         if not passphrase:
-            self.unlock_form.error.setText(_("Type your passphrase."))
+            self._unlock_message(_("Type your passphrase."), problem=True)
             return
         self.unlock_form.unlock.setEnabled(False)
         self.unlock_form.passphrase.setEnabled(False)
-        self.unlock_form.error.setText(_("Unlocking…"))
-        self.runner.run(lambda: _stores().open_store(self.store_path, passphrase), self.enter_workspace,
-                        self._unlock_failed)
+        self._unlock_message(_("Unlocking…"), problem=False)
+        stores = _stores()
+
+        def upgrading() -> None:  # on the worker, before a store of an older version is upgraded
+            self.runner.post(lambda _v: self._unlock_message(stores.upgrade_notice(), problem=False))
+
+        self.runner.run(lambda: stores.open_store(self.store_path, passphrase, on_upgrade=upgrading),
+                        self.enter_workspace, self._unlock_failed)
+
+    def _unlock_message(self, text: str, *, problem: bool) -> None:
+        """The line under the passphrase: red for a problem, plain for progress (an upgrade of
+        an older journal can take half a minute and must not look like an error)."""
+        self.unlock_form.error.setStyleSheet(UNLOCK_PROBLEM_STYLE if problem else "")
+        self.unlock_form.error.setText(text)
 
     def _unlock_failed(self, exc: BaseException) -> None:
         self.unlock_form.unlock.setEnabled(True)
@@ -378,9 +390,10 @@ class MainWindow(QMainWindow):
         from app.store.keyslots import WrongPassphrase
 
         if isinstance(exc, WrongPassphrase):
-            self.unlock_form.error.setText(_("Wrong passphrase. Try again; after several tries you must wait a little."))
+            self._unlock_message(_("Wrong passphrase. Try again; after several tries you must wait a little."),
+                                problem=True)
         elif _user_errors(exc):
-            self.unlock_form.error.setText(str(exc))
+            self._unlock_message(str(exc), problem=True)
         else:
             raise exc
 

@@ -43,6 +43,11 @@ class TaskRunner:
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
 
+    def post(self, callback: Callable[[Any], None], value: Any = None) -> None:
+        """From inside a running function: have `callback(value)` run on the UI thread (for
+        progress news; the function itself goes on)."""
+        self.relay.finished.emit(callback, value, None)
+
     def busy(self) -> bool:
         return bool(self._futures)
 
