@@ -197,9 +197,9 @@ def test_inside_a_type_keys_ascend_newest_first(searchable):
         assert starts and starts == sorted(starts, reverse=True), kind
 
 
-def plans_of(journal, call) -> list[str]:
-    """SQLite's query plan of every SELECT `call` sends (traced by SQLite itself, parameters
-    filled in, whichever layer of the app sends it)."""
+def selects_sent(journal, call) -> list[str]:
+    """Every SELECT `call` sends, as SQLite traced it (parameters filled in), whichever layer of
+    the app sends it."""
     from sqlalchemy import event
 
     sent: list[str] = []
@@ -214,9 +214,14 @@ def plans_of(journal, call) -> list[str]:
     finally:
         event.remove(journal.engine, "connect", trace)
         journal.engine.dispose()
+    return [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+
+
+def plans_of(journal, call) -> list[str]:
+    """SQLite's query plan of every SELECT `call` sends."""
+    statements = selects_sent(journal, call)
     with journal.engine.connect() as conn:
-        return [" / ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s))
-                for s in sent if s.lstrip().upper().startswith("SELECT")]
+        return [" / ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s)) for s in statements]
 
 
 def test_follow_ups_and_search_counts_use_their_indexes_not_a_walk_over_all_entries(searchable):
@@ -244,26 +249,11 @@ def test_follow_ups_and_search_counts_use_their_indexes_not_a_walk_over_all_entr
 def table_columns_read(journal, call) -> list[tuple[str, int]]:
     """The (opcode, column) reads of `entries` table rows in the bytecode of what `call` sends.
     EXPLAIN QUERY PLAN cannot tell: an index seek is deferred and skipped when no column is read."""
-    from sqlalchemy import event
-
-    sent: list[str] = []
-
-    def trace(dbapi_conn, _record):
-        dbapi_conn.set_trace_callback(sent.append)
-
-    journal.engine.dispose()
-    event.listen(journal.engine, "connect", trace)
-    try:
-        call()
-    finally:
-        event.remove(journal.engine, "connect", trace)
-        journal.engine.dispose()
+    statements = selects_sent(journal, call)
     reads = []
     with journal.engine.connect() as conn:
         root = conn.exec_driver_sql("SELECT rootpage FROM sqlite_master WHERE name = 'entries'").scalar()
-        for statement in sent:
-            if not statement.lstrip().upper().startswith("SELECT"):
-                continue
+        for statement in statements:
             program = conn.exec_driver_sql("EXPLAIN " + statement).fetchall()  # addr, opcode, p1, p2, p3, ...
             cursors = {p1 for _a, op, p1, p2, *_ in program if op == "OpenRead" and p2 == root}
             reads += [(op, p2) for _a, op, p1, p2, *_ in program if op in ("Column", "Rowid") and p1 in cursors]
