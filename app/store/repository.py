@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -214,9 +215,16 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
 # and building, caching and unpacking them through SQLAlchemy's expression layer took longer
 # (about 1 ms of a 3.5 ms search at 100,000 entries) than SQLite's own work on most filters.
 
-JOURNAL_SELECT = (
-    "SELECT id, type, start, mediator, district, school, topics, substr(notes, 1, 120), "
-    "follow_up_due, follow_up_done FROM entries"
+JOURNAL_COLUMNS = (
+    "id, type, start, mediator, district, school, topics, substr(notes, 1, 120), follow_up_due, follow_up_done"
+)
+JOURNAL_SELECT = f"SELECT {JOURNAL_COLUMNS} FROM entries"
+# A client has a few dozen entries: a client's list starts from them (0.06 ms at 100,000 entries)
+# instead of walking the journal index and checking every entry against them (17 ms).
+_CLIENT_ENTRIES = "entry_clients CROSS JOIN entries ON entries.id = entry_clients.entry_id"
+_FTS_SEQS = (
+    f"SELECT entries_fts.rowid & {search_index.SEQ_MASK} FROM entries_fts"
+    " WHERE entries_fts MATCH ? AND entries_fts.rowid BETWEEN ? AND ?"
 )
 
 
@@ -294,15 +302,36 @@ def list_entries(
     """Newest first: by start, then id, descending. `after` = (start, id) of the last row
     already shown: keyset paging, which stays as fast on page 2,000 as on page 1 (unlike OFFSET)."""
     match = _body_match(flt.text)
-    where, params = _conditions(flt)
+    if match and not flt.client_id:
+        where, params = _conditions(flt)
+    else:
+        source, where, params = _filtered(conn, flt, match)
     if after is not None:
         start, last_id = after
         where.append("(start < ? OR (start = ? AND id < ?))")
         params += [start, start, last_id]
-    if match:
+    if match and not flt.client_id:
         return _newest_matches(conn, match, _search_ranges(conn, flt), where, params, offset + limit)[offset:]
-    sql = f"{JOURNAL_SELECT} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
+    sql = f"SELECT {JOURNAL_COLUMNS} FROM {source} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
     return [_journal_row(r) for r in _driver(conn).execute(sql, (*params, limit, offset))]
+
+
+def _filtered(conn: Connection, flt: JournalFilter, match: str) -> tuple[str, list[str], list]:
+    """FROM clause, conditions and parameters of a filter, for SQLite to answer from the index
+    of whichever filter narrows most. A client's entries are where a client filter starts; a
+    text becomes a check of each entry against the set of keys that match (`+` keeps SQLite from
+    looping over that set for each entry instead)."""
+    where, params = _conditions(replace(flt, client_id=None))
+    source = "entries"
+    if flt.client_id:
+        source = _CLIENT_ENTRIES
+        where.insert(0, "entry_clients.client_id = ?")
+        params.insert(0, flt.client_id)
+    if match:
+        ranges = _search_ranges(conn, flt) or [(0, -1)]
+        where.append("+seq IN (" + " UNION ALL ".join([_FTS_SEQS] * len(ranges)) + ")")
+        params += [value for low, high in ranges for value in (match, low, high)]
+    return source, where, params
 
 
 def _journal_row(r) -> JournalRow:
@@ -361,8 +390,8 @@ def _newest_matches(conn: Connection, match: str, ranges: list[tuple[int, int]],
 def count_entries(conn: Connection, flt: JournalFilter) -> int:
     match = _body_match(flt.text)
     if not match:
-        where, params = _conditions(flt)
-        sql = f"SELECT count(*) FROM entries WHERE {' AND '.join(where)}"
+        source, where, params = _filtered(conn, flt, match)
+        sql = f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}"
     elif flt == JournalFilter(types=flt.types, text=flt.text):
         # Live entries are exactly the indexed ones, and a type is a key range: count in the index.
         parts, params = [], []
@@ -370,8 +399,8 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
             parts.append(f"(SELECT count(*) FROM entries_fts WHERE entries_fts MATCH ?{_key_between(low)})")
             params += [match, *_range_params(low, high)]
         sql = "SELECT " + " + ".join(parts)
-    else:
-        # Other filters too: walk the matches and look each entry up by its key (not the other way round).
+    elif not (flt.district or flt.school or flt.mediator or flt.client_id):
+        # Only dates beside the text: walk the matches of the dates' key ranges, looking each entry up.
         where, params = _conditions(flt, prefix="entries.")
         parts, all_params = ["0"], []
         for low, high in _search_ranges(conn, flt):
@@ -381,6 +410,10 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
             )
             all_params += [match, *_range_params(low, high), *params]
         sql, params = "SELECT " + " + ".join(parts), all_params
+    else:
+        # A place, client or mediator: their own index, each entry checked against the matching keys.
+        source, where, params = _filtered(conn, flt, match)
+        sql = f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}"
     return _driver(conn).execute(sql, params).fetchone()[0]
 
 
