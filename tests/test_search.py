@@ -432,8 +432,5 @@ def test_an_entry_of_a_type_this_version_does_not_know_is_still_found(searchable
 def unknown_types_indexed(journal) -> bool:
     from app.store import search_index
 
-    raw = journal.engine.raw_connection()
-    try:
-        return search_index.has_unknown_types(raw.driver_connection)
-    finally:
-        raw.close()
+    with journal.engine.connect() as conn:
+        return search_index.has_unknown_types(conn)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
 import uuid
 from pathlib import Path
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
 import datetime as dt
 import shutil
 from dataclasses import dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -218,7 +217,6 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
 JOURNAL_COLUMNS = (
     "id, type, start, mediator, district, school, topics, substr(notes, 1, 120), follow_up_due, follow_up_done"
 )
-JOURNAL_SELECT = f"SELECT {JOURNAL_COLUMNS} FROM entries"
 # A client has a few dozen entries: a client's list starts from them (0.06 ms at 100,000 entries)
 # instead of walking the journal index and checking every entry against them (17 ms).
 _CLIENT_ENTRIES = "entry_clients CROSS JOIN entries ON entries.id = entry_clients.entry_id"
@@ -244,26 +242,14 @@ class JournalRow(NamedTuple):
     follow_up_done: bool
 
 
-def _ranges(kinds: tuple[str, ...]) -> list[tuple[int | None, int | None]]:
-    """The index key ranges to search for these entry types; one open range for all types."""
-    return search_index.key_ranges(kinds) if kinds else [(None, None)]
-
-
-def _key_between(low: int | None) -> str:
-    return "" if low is None else " AND entries_fts.rowid BETWEEN ? AND ?"
-
-
-def _range_params(low: int | None, high: int | None) -> tuple:
-    return () if low is None else (low, high)
-
-
 def _marks(values) -> str:
     return ",".join("?" * len(values))
 
 
 def _conditions(flt: JournalFilter, *, prefix: str = "") -> tuple[list[str], list]:
     """SQL conditions on `entries` (columns qualified by `prefix`) and their parameters, except
-    the text, which a search answers from the full-text index."""
+    the text, which a search answers from the full-text index, and the client, whose entries are
+    where `_filtered` starts."""
     p = prefix
     sql, params = [f"{p}deleted_at IS NULL"], []
     if flt.types:
@@ -280,9 +266,6 @@ def _conditions(flt: JournalFilter, *, prefix: str = "") -> tuple[list[str], lis
         if value:
             sql.append(f"{p}{name} = ?")
             params.append(value)
-    if flt.client_id:
-        sql.append(f"{p}id IN (SELECT entry_id FROM entry_clients WHERE client_id = ?)")
-        params.append(flt.client_id)
     return sql, params
 
 
@@ -302,7 +285,8 @@ def list_entries(
     """Newest first: by start, then id, descending. `after` = (start, id) of the last row
     already shown: keyset paging, which stays as fast on page 2,000 as on page 1 (unlike OFFSET)."""
     match = _body_match(flt.text)
-    if match and not flt.client_id:
+    in_index_order = bool(match) and not flt.client_id  # a client's few entries are faster read directly
+    if in_index_order:
         where, params = _conditions(flt)
     else:
         source, where, params = _filtered(conn, flt, match)
@@ -310,7 +294,7 @@ def list_entries(
         start, last_id = after
         where.append("(start < ? OR (start = ? AND id < ?))")
         params += [start, start, last_id]
-    if match and not flt.client_id:
+    if in_index_order:
         return _newest_matches(conn, match, _search_ranges(conn, flt), where, params, offset + limit)[offset:]
     sql = f"SELECT {JOURNAL_COLUMNS} FROM {source} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
     return [_journal_row(r) for r in _driver(conn).execute(sql, (*params, limit, offset))]
@@ -321,7 +305,7 @@ def _filtered(conn: Connection, flt: JournalFilter, match: str) -> tuple[str, li
     of whichever filter narrows most. A client's entries are where a client filter starts; a
     text becomes a check of each entry against the set of keys that match (`+` keeps SQLite from
     looping over that set for each entry instead)."""
-    where, params = _conditions(replace(flt, client_id=None))
+    where, params = _conditions(flt)
     source = "entries"
     if flt.client_id:
         source = _CLIENT_ENTRIES
@@ -343,7 +327,7 @@ def _search_ranges(conn: Connection, flt: JournalFilter) -> list[tuple[int, int]
     range of unknown types is read only if it holds a row (each range read costs FTS5 one
     assembly of a prefix's match list, 0.5-0.7 ms at 100,000 entries)."""
     ranges = search_index.type_ranges(flt.types)
-    if not flt.types and not search_index.has_unknown_types(_driver(conn)):
+    if not flt.types and not search_index.has_unknown_types(conn):
         ranges = [(low, high) for low, high in ranges if low >> search_index.TYPE_SHIFT != search_index.UNKNOWN_TYPE_KEY]
     return search_index.within_dates(
         ranges,
@@ -365,7 +349,7 @@ def _newest_matches(conn: Connection, match: str, ranges: list[tuple[int, int]],
         return []
     conditions = " AND ".join(where)
     sql = (
-        f"SELECT entries_fts.rowid, {JOURNAL_SELECT.removeprefix('SELECT ')}"
+        f"SELECT entries_fts.rowid, {JOURNAL_COLUMNS} FROM entries"
         f" JOIN entries_fts ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}"
         f" WHERE entries_fts MATCH ? AND entries_fts.rowid BETWEEN ? AND ? AND {conditions}"
         " ORDER BY entries_fts.rowid LIMIT ?"
@@ -389,32 +373,36 @@ def _newest_matches(conn: Connection, match: str, ranges: list[tuple[int, int]],
 
 def count_entries(conn: Connection, flt: JournalFilter) -> int:
     match = _body_match(flt.text)
-    if not match:
+    if not match or flt.district or flt.school or flt.mediator or flt.client_id:
+        # No text, or a place, client or mediator: their own index, each entry checked against
+        # the matching keys if there is a text.
         source, where, params = _filtered(conn, flt, match)
         sql = f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}"
     elif flt == JournalFilter(types=flt.types, text=flt.text):
         # Live entries are exactly the indexed ones, and a type is a key range: count in the index.
-        parts, params = [], []
-        for low, high in _ranges(flt.types):
-            parts.append(f"(SELECT count(*) FROM entries_fts WHERE entries_fts MATCH ?{_key_between(low)})")
-            params += [match, *_range_params(low, high)]
-        sql = "SELECT " + " + ".join(parts)
-    elif not (flt.district or flt.school or flt.mediator or flt.client_id):
-        # Only dates beside the text: walk the matches of the dates' key ranges, looking each entry up.
-        where, params = _conditions(flt, prefix="entries.")
-        parts, all_params = ["0"], []
-        for low, high in _search_ranges(conn, flt):
-            parts.append(
-                f"(SELECT count(*) FROM entries_fts JOIN entries ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}"
-                f" WHERE entries_fts MATCH ?{_key_between(low)} AND {' AND '.join(where)})"
-            )
-            all_params += [match, *_range_params(low, high), *params]
-        sql, params = "SELECT " + " + ".join(parts), all_params
+        sql, params = _count_in_ranges(match, search_index.key_ranges(flt.types))
     else:
-        # A place, client or mediator: their own index, each entry checked against the matching keys.
-        source, where, params = _filtered(conn, flt, match)
-        sql = f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}"
+        # Dates beside the text: walk the matches of the dates' key ranges, looking each entry up
+        # (a year: 24 ms, against 36 ms for the set of matching keys checked along the journal index).
+        sql, params = _count_in_ranges(match, _search_ranges(conn, flt), _conditions(flt, prefix="entries."))
     return _driver(conn).execute(sql, params).fetchone()[0]
+
+
+def _count_in_ranges(match: str, ranges: list[tuple[int, int]],
+                     conditions: tuple[list[str], list] | None = None) -> tuple[str, list]:
+    """One statement summing, per key range, the matches (joined to their entries and filtered
+    by `conditions` if given). The range of all keys is left out of the SQL: FTS5 counts 18,000
+    matches 15 % faster without a rowid constraint."""
+    where, params = conditions or ([], [])
+    join = f" JOIN entries ON entries.seq = entries_fts.rowid & {search_index.SEQ_MASK}" if where else ""
+    filters = "".join(f" AND {w}" for w in where)
+    sql, values = "SELECT 0", []
+    for low, high in ranges:
+        whole = (low, high) == search_index.ALL_KEYS
+        between = "" if whole else " AND entries_fts.rowid BETWEEN ? AND ?"
+        sql += f" + (SELECT count(*) FROM entries_fts{join} WHERE entries_fts MATCH ?{between}{filters})"
+        values += [match, *(() if whole else (low, high)), *params]
+    return sql, values
 
 
 def all_entries(conn: Connection) -> list[Entry]:

@@ -78,12 +78,23 @@ def minute_of_key(value: int) -> int:
     return MINUTE_MAX - ((value >> SEQ_BITS) & MINUTE_MAX)
 
 
+def type_ranges(kinds: Iterable[str]) -> list[tuple[int, int]]:
+    """One inclusive key range per entry type (every type, unknown ones too, if none is given):
+    the journal's newest-first order holds inside one type's range only."""
+    kinds = tuple(kinds)
+    numbers = sorted({TYPE_KEYS.get(k, UNKNOWN_TYPE_KEY) for k in kinds} if kinds else
+                     {UNKNOWN_TYPE_KEY, *TYPE_KEYS.values()})
+    return [(n << TYPE_SHIFT, ((n + 1) << TYPE_SHIFT) - 1) for n in numbers]
+
+
+ALL_KEYS = (0, ((max(TYPE_KEYS.values()) + 1) << TYPE_SHIFT) - 1)  # what key_ranges(()) gives
+
+
 def key_ranges(kinds: Iterable[str]) -> list[tuple[int, int]]:
-    """The inclusive key ranges holding the given entry types, adjacent types merged."""
-    numbers = sorted({TYPE_KEYS.get(k, UNKNOWN_TYPE_KEY) for k in kinds})
+    """The type ranges with adjacent ones merged, for reads that need no order (counts): every
+    type is then the one range of all keys."""
     ranges: list[tuple[int, int]] = []
-    for n in numbers:
-        low, high = n << TYPE_SHIFT, ((n + 1) << TYPE_SHIFT) - 1
+    for low, high in type_ranges(kinds):
         if ranges and ranges[-1][1] + 1 == low:
             ranges[-1] = (ranges[-1][0], high)
         else:
@@ -91,18 +102,11 @@ def key_ranges(kinds: Iterable[str]) -> list[tuple[int, int]]:
     return ranges
 
 
-def type_ranges(kinds: Iterable[str]) -> list[tuple[int, int]]:
-    """One inclusive key range per entry type (all types if none given), never merged: the
-    journal's newest-first order holds inside one type's range only."""
-    numbers = sorted({TYPE_KEYS.get(k, UNKNOWN_TYPE_KEY) for k in kinds} if kinds else
-                     {UNKNOWN_TYPE_KEY, *TYPE_KEYS.values()})
-    return [(n << TYPE_SHIFT, ((n + 1) << TYPE_SHIFT) - 1) for n in numbers]
-
-
-def has_unknown_types(driver) -> bool:
+def has_unknown_types(conn: Connection) -> bool:
     """Whether the index holds a row of an entry type this version does not know (none can be
     written by it; a row could come from a newer version's data). A rowid seek: microseconds."""
     first_known = min(TYPE_KEYS.values()) << TYPE_SHIFT
+    driver = conn.connection.driver_connection  # no SQLAlchemy round trip: it runs on every search
     return driver.execute("SELECT 1 FROM entries_fts WHERE rowid < ? LIMIT 1", (first_known,)).fetchone() is not None
 
 

@@ -29,7 +29,7 @@ from app.i18n.formats import format_time
 from app.paths import store_exists
 from app.ui.dialogs import CatalogEditor, ClientDialog, PreferencesDialog
 from app.ui import carried_profile
-from app.ui.entry_forms import FORM_CLASSES, EntryForm
+from app.ui.entry_forms import ERROR_STYLE, FORM_CLASSES, EntryForm
 from app.ui.forms.ui_first_run import Ui_FirstRun
 from app.ui.forms.ui_main_window import Ui_MainWindow
 from app.ui.forms.ui_unlock import Ui_Unlock
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from app.services.journal import Journal
 
 SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
-UNLOCK_PROBLEM_STYLE = "color: #b00020;"  # as resources/ui/unlock.ui sets it
 DEFAULT_IDLE_MINUTES = 5
 DRAFT_DELAY_MS = 600
 
@@ -379,7 +378,7 @@ class MainWindow(QMainWindow):
     def _unlock_message(self, text: str, *, problem: bool) -> None:
         """The line under the passphrase: red for a problem, plain for progress (an upgrade of
         an older journal can take half a minute and must not look like an error)."""
-        self.unlock_form.error.setStyleSheet(UNLOCK_PROBLEM_STYLE if problem else "")
+        self.unlock_form.error.setStyleSheet(ERROR_STYLE if problem else "")
         self.unlock_form.error.setText(text)
 
     def _unlock_failed(self, exc: BaseException) -> None:
