@@ -87,6 +87,11 @@ def assert_fixture_entries(journal):
     )
     for entry in entries.values():
         assert entry.meta.created_at and entry.meta.author == "Fixture"
+    # The place filters read the rebuilt place indexes (0011, 0012): each finds its one entry.
+    assert [e.id for e in journal.list_entries(JournalFilter(district="wehringhausen"))] == [o.id]
+    assert [e.id for e in journal.list_entries(JournalFilter(school="gs1"))] == [t.id]
+    assert journal.count_entries(JournalFilter(district="wehringhausen")) == 1
+    assert journal.count_entries(JournalFilter(school="gs1", types=("tandem_session",))) == 1
 
     assert journal.count_entries(JournalFilter(text="fixture")) == 3
     assert journal.count_entries(JournalFilter(text="tandem")) == 1

@@ -61,11 +61,12 @@ entries = Table(
 # The type rides along so that type filters and typed counts read this index alone (0010).
 Index("ix_entries_journal", entries.c.deleted_at, entries.c.start, entries.c.id, entries.c.type)
 # Live entries only, in the journal's order, with their type: a filter by place reads the index
-# and only the table rows it shows (0011).
+# and only the table rows it shows (0011). Entries without that place stay out (0012): every
+# entry type has one of the two places, so each save used to write a NULL key nobody reads.
 Index("ix_entries_district", entries.c.district, entries.c.start, entries.c.id, entries.c.type,
-      sqlite_where=text("deleted_at IS NULL"))
+      sqlite_where=text("deleted_at IS NULL AND district IS NOT NULL"))
 Index("ix_entries_school", entries.c.school, entries.c.start, entries.c.id, entries.c.type,
-      sqlite_where=text("deleted_at IS NULL"))
+      sqlite_where=text("deleted_at IS NULL AND school IS NOT NULL"))
 Index(
     "ix_entries_follow_up_open",
     entries.c.follow_up_due,
