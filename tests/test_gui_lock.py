@@ -273,3 +273,40 @@ def test_unlocking_a_journal_of_an_older_version_says_it_is_being_updated(qtbot,
 
     current = open_window()
     assert current.unlock_form.error.text() == "Unlocking…"
+
+
+def test_a_full_disk_while_an_older_journal_is_updated_is_said_in_plain_words(qtbot, open_window, data_dir,
+                                                                              monkeypatch):
+    """Updating an older journal needs room for a backup and a re-encrypted copy (0013). When the
+    disk is full the unlock page says so in red, the journal stays as it was, and the next try works."""
+    import errno
+    import shutil
+
+    from app.store import migrate
+
+    fixture = REPO / "tests" / "fixtures" / "stores" / "schema-0012"
+    path = data_dir / "older" / "journal.db"
+    path.parent.mkdir()
+    shutil.copy2(fixture / "journal.db", path)
+    shutil.copy2(fixture / "journal.db.keys", str(path) + ".keys")
+
+    def no_space(*_args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(migrate.os, "replace", no_space)
+    older = open_window(path, unlock_now=False)
+    field = older.unlock_form.passphrase
+    qtbot.waitUntil(field.isEnabled)
+    qtbot.keyClicks(field, "fixture passphrase")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "disk space" in older.unlock_form.error.text(), timeout=20_000)
+    assert older.unlock_form.error.text() == (
+        "The journal could not be written (No space left on device). Check free disk space and try again.")
+    assert older.unlock_form.error.styleSheet() != "", "a problem: in red"
+    assert older.journal is None and field.isEnabled()
+    assert path.read_bytes() == (fixture / "journal.db").read_bytes()
+
+    monkeypatch.undo()
+    field.clear()
+    unlock(qtbot, older, passphrase="fixture passphrase")
+    assert "fixture consultation note" in journal_notes(older)

@@ -17,7 +17,8 @@ from helpers.factories import FAST_KDF, PASSPHRASE, consultation, raw, snapshot,
 from app.domain.filters import JournalFilter
 from app.services.stores import create_store, open_store, unlock_key
 from app.store import migrate
-from app.store.engine import checkpoint, make_engine
+from app.store import engine as engine_module
+from app.store.engine import LEGACY_PAGE_HMAC, PAGE_HMAC, checkpoint, make_engine, page_hmac
 from app.store.keyslots import WrongPassphrase, keyslot_path
 from app.store.migrate import NewerStoreError, current_revision, head_revision, known_revisions
 
@@ -87,6 +88,7 @@ def assert_fixture_entries(journal):
     )
     for entry in entries.values():
         assert entry.meta.created_at and entry.meta.author == "Fixture"
+    assert journal.count_entries(JournalFilter(text="fixture")) == 3  # the full-text index came along
     # The place filters read the rebuilt place indexes (0011, 0012): each finds its one entry.
     assert [e.id for e in journal.list_entries(JournalFilter(district="wehringhausen"))] == [o.id]
     assert [e.id for e in journal.list_entries(JournalFilter(school="gs1"))] == [t.id]
@@ -111,10 +113,15 @@ def test_fixture_store_opens_at_head_with_entries_intact(folder, data_dir):
     with open_store(path, FIXTURE_PASSPHRASE) as journal:
         assert current_revision(journal.engine) == head_revision()
         assert_fixture_entries(journal)
+        with journal.engine.connect() as conn:
+            assert page_hmac(conn) == PAGE_HMAC
         # The upgraded schema is usable: new entries and drafts can be written.
         journal.save_entry(consultation(notes="nach der Migration"))
         journal.save_draft("consultation:new", {"notes": "Entwurf"})
         assert journal.count_entries() == 4
+    # Re-encrypted (0013): the pages no longer open with the MAC of older stores.
+    assert engine_module._open(path, unlock_key(path, FIXTURE_PASSPHRASE), LEGACY_PAGE_HMAC) is None
+    assert not list(data_dir.glob("*.reencrypting*"))
 
     backups = sorted((data_dir / "backups").glob("*")) if (data_dir / "backups").exists() else []
     if revision == head_revision():
@@ -293,3 +300,24 @@ def test_open_store_announces_an_upgrade_before_the_backup_and_not_for_a_current
     assert seen == [[]], "called once, before the backup is written"
     open_store(path, FIXTURE_PASSPHRASE, on_upgrade=lambda: seen.append("again")).close()
     assert seen == [[]]
+
+
+def test_a_failed_re_encryption_leaves_the_journal_as_it_was(data_dir, monkeypatch):
+    """The copy with the new page MAC replaces the journal only once it is complete and synced."""
+    path = copy_fixture(FIXTURES / "schema-0012", data_dir)
+    original = (FIXTURES / "schema-0012" / "journal.db").read_bytes()
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(migrate.os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        open_store(path, FIXTURE_PASSPHRASE)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in data_dir.iterdir() if p.is_file()) == ["journal.db", "journal.db.keys"]
+
+    monkeypatch.undo()
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:
+        assert_fixture_entries(journal)
+        with journal.engine.connect() as conn:
+            assert page_hmac(conn) == PAGE_HMAC

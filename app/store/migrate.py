@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import datetime as dt
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from app.store.engine import writing
+from app.store.atomic import fsync_dir
+from app.store.engine import PAGE_HMAC, StorageFull, is_disk_full, page_hmac, writing
 
 from app.i18n import _
 
@@ -96,8 +98,64 @@ def ensure_current(
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         backup = backup_store(store_path, found)
+        reencrypt(engine, store_path)
     with writing(engine) as conn:
         config = _config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     return MigrationResult(found, head, backup)
+
+
+class ReencryptError(OSError):
+    """The store could not be re-encrypted; it was left as it was."""
+
+
+def reencrypt(engine: Engine, store_path: Path) -> bool:
+    """Give a store made before schema 0013 the current page MAC (`engine.PAGE_HMAC`).
+
+    SQLCipher changes a page setting only by copying every page into a new file
+    (`sqlcipher_export`). The copy is written beside the store, under the same key, synced and
+    then renamed over it, so a crash leaves either the old file or the new one, and never a WAL
+    of the old file beside the new one. Runs after the backup, with no other connection open.
+    False if the store already had the current page MAC.
+    """
+    with engine.connect() as conn:
+        if page_hmac(conn) == PAGE_HMAC:
+            return False
+    target = store_path.with_name(store_path.name + ".reencrypting")
+    _remove_leftovers(target)
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private before SQLite writes
+    try:
+        raw = engine.raw_connection()
+        try:
+            db = raw.driver_connection
+            db.execute("ATTACH DATABASE ? AS converted", (str(target),))  # same key as the store
+            db.execute("PRAGMA converted.cipher_compatibility = 4")
+            db.execute(f"PRAGMA converted.cipher_hmac_algorithm = {PAGE_HMAC}")
+            db.execute("SELECT sqlcipher_export('converted')")
+            db.execute("DETACH DATABASE converted")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        engine.dispose()
+        wal = Path(str(store_path) + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ReencryptError("the journal's WAL could not be emptied")
+        with open(target, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(target, store_path)
+    except BaseException as exc:
+        _remove_leftovers(target)
+        if is_disk_full(exc):
+            raise StorageFull() from None
+        raise
+    fsync_dir(store_path.parent)
+    return True
+
+
+def _remove_leftovers(target: Path) -> None:
+    for path in (target, Path(str(target) + "-journal")):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass

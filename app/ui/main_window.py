@@ -393,6 +393,9 @@ class MainWindow(QMainWindow):
                                 problem=True)
         elif _user_errors(exc):
             self._unlock_message(str(exc), problem=True)
+        elif isinstance(exc, OSError):  # a full disk while an older journal was backed up and updated
+            self._unlock_message(_("The journal could not be written ({reason}). Check free disk space and try again.")
+                                 .format(reason=exc.strerror or type(exc).__name__), problem=True)
         else:
             raise exc
 
