@@ -96,9 +96,11 @@ def connect(path: Path, key: bytes, *, encrypted: bool = True, autocheckpoint: b
     return conn
 
 
-def page_hmac(conn) -> str:
-    """The page MAC a connection reads and writes its store with (see `PAGE_HMAC`)."""
-    return str(conn.exec_driver_sql("PRAGMA cipher_hmac_algorithm").scalar())
+def page_hmac(conn) -> str | None:
+    """The page MAC a connection reads and writes its store with (see `PAGE_HMAC`); None for
+    the plain files that benchmarks compare against."""
+    row = conn.connection.driver_connection.execute("PRAGMA cipher_hmac_algorithm").fetchone()
+    return row[0] if row else None
 
 
 class BackgroundCheckpointer:

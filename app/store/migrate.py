@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from app.store.atomic import fsync_dir
-from app.store.engine import PAGE_HMAC, StorageFull, is_disk_full, page_hmac, writing
+from app.store.engine import LEGACY_PAGE_HMAC, PAGE_HMAC, StorageFull, is_disk_full, page_hmac, writing
 
 from app.i18n import _
 
@@ -117,10 +117,10 @@ def reencrypt(engine: Engine, store_path: Path) -> bool:
     (`sqlcipher_export`). The copy is written beside the store, under the same key, synced and
     then renamed over it, so a crash leaves either the old file or the new one, and never a WAL
     of the old file beside the new one. Runs after the backup, with no other connection open.
-    False if the store already had the current page MAC.
+    False if there was nothing to do (the current MAC, or a plain benchmark file).
     """
     with engine.connect() as conn:
-        if page_hmac(conn) == PAGE_HMAC:
+        if page_hmac(conn) != LEGACY_PAGE_HMAC:
             return False
     target = store_path.with_name(store_path.name + ".reencrypting")
     _remove_leftovers(target)
