@@ -1,8 +1,9 @@
-"""The bulk paths of a sync merge on the team lead: the reporting rows it writes only where they
-differ must be exactly the rows the triggers of migration 0006 would hold, whatever mix of edits
-(list-only edits, edits of coded fields, day changes, deletions, restores, new entries, edits that
-win and edits that lose against the lead's own) one bundle carries; and the clock text written
-directly is the JSON the general encoder writes."""
+"""The bulk paths of a sync merge on the team lead: the reporting rows of the merged entries,
+written where they differ by the first read after the merge (reporting.catch_up), must be exactly
+the rows the triggers of migration 0006 would hold, whatever mix of edits (list-only edits, edits
+of coded fields, day changes, deletions, restores, new entries, edits that win and edits that lose
+against the lead's own) one bundle carries; and the clock text written directly is the JSON the
+general encoder writes."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ import pytest
 from helpers.factories import consultation, outreach, tandem
 from helpers.sync_team import make_team, open_team
 
+from app.reports.queries import catch_up
 from app.sync.replica import _clocks_json
 
 REPORT_TABLES = ("report_facts", "report_mentions", "report_codes")
 
 
 def report_rows(journal) -> dict[str, list]:
+    """The reporting tables as a report reads them: after catching up what was noted as stale."""
+    catch_up(journal.engine)
     with journal.engine.connect() as conn:
         return {t: sorted(conn.exec_driver_sql(f"SELECT * FROM {t}").fetchall()) for t in REPORT_TABLES}
 

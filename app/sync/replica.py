@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 
-from app.store import jsontext, reporting, search_index
+from app.store import jsontext, search_index
 from app.sync.hlc import Clock, to_iso
 
 DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL when alive
@@ -214,17 +214,15 @@ def _select_rows(conn: Connection, tbl: str, rids: Sequence[str], columns: Seque
 # What the merge reads of an existing entry besides the fields its changes name: the key and
 # type of its full-text row and what decides whether that row changes, and whether it is live.
 # Code in `_apply_table` that reads another column of the old row for every record must add it
-# here: a column not read is simply absent (None to `.get`), not an error.
+# here: a column not read is simply absent (None to `.get`), not an error. (The reporting rows
+# need nothing: the triggers that note an entry for them read the row itself.)
 _ENTRY_ALWAYS = frozenset(("seq", "type", "start", "notes", "follow_up", DELETED))
-# ... and, when a change names a reported column, every column its reporting rows are made of.
-_ENTRY_REPORTED = reporting.REPORTED_COLUMNS | {"seq"}
 _ENTRY_ALL = (*_ENTRY_FIELDS, "seq")
 
 
 def _select_entries(conn: Connection, groups, *, everything: bool) -> dict[str, dict]:
     """The current rows of the entries the groups change, each with the columns its merge reads:
-    the fields its changes name, `_ENTRY_ALWAYS`, and `_ENTRY_REPORTED` if one of them is reported;
-    every column for a deletion or an erasure (the tombstone clears the content and records what it
+    the fields its changes name and `_ENTRY_ALWAYS`; every column for a deletion or an erasure (the tombstone clears the content and records what it
     overrode), or with `everything` (erased clients: the links of every entry are checked). An edit
     of the notes reads 7 of the 34 columns. Fetching a column is most of a read: for the 26,516 rows
     of the 100,000-change sync bench, every column took 0.24 s, the keys alone 0.04 s (cached pages),
@@ -239,8 +237,6 @@ def _select_entries(conn: Connection, groups, *, everything: bool) -> dict[str, 
             by_columns[None].append(rid)
             continue
         wanted &= fields
-        if not wanted.isdisjoint(reporting.REPORTED_COLUMNS):
-            wanted |= _ENTRY_REPORTED
         by_columns[frozenset(wanted | _ENTRY_ALWAYS)].append(rid)
     found: dict[str, dict] = {}
     for columns, rids in by_columns.items():
@@ -630,12 +626,11 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 links_reset.append((rid, json.loads(row.get("clients") or "[]")))
 
     _save_clocks(conn, clock_rows)
-    if tbl == "entries":
-        reporting.pause(conn)  # thousands of rows: refreshed in bulk below, not row by row
+    # The reporting rows are not written here: as for a save, the triggers of migration 0008 note
+    # each new entry and each entry whose reported columns change in `report_stale`, and the first
+    # read of the reporting tables brings them up to date (reporting.catch_up).
     _write_rows(conn, tbl, inserts, updates)
     if tbl == "entries":
-        _refresh_reporting(conn, rows_found, inserts, updates)
-        reporting.resume(conn)
         search_index.remove(conn, fts_delete)
         if fts_insert:
             search_index.add(conn, fts_insert)
@@ -709,20 +704,6 @@ def _free_code(conn: Connection, code: str, in_use: dict[str, str]) -> str:
         if candidate not in in_use and not taken:
             return candidate
         n += 1
-
-
-def _refresh_reporting(conn: Connection, rows_found: dict[str, dict], inserts: list[dict],
-                       updates: list[tuple[str, dict, tuple]]) -> None:
-    changed: list[tuple[dict | None, dict]] = [
-        (rows_found[rid], row) for rid, row, columns in updates if reporting.REPORTED_COLUMNS.intersection(columns)]
-    by_id = {row["_rid"]: row for row in inserts}
-    new_ids = list(by_id)
-    for i in range(0, len(new_ids), CHUNK):
-        chunk = new_ids[i: i + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for rid, seq in _raw(conn).execute(f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk):
-            changed.append((None, dict(by_id[rid], seq=seq)))
-    reporting.refresh(conn, changed)
 
 
 def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[tuple[str, dict, tuple]]) -> None:
