@@ -161,5 +161,7 @@ def compact(conn: Connection) -> None:
     """Merge the index's segments into one (FTS5 'optimize'). Every transaction adds a segment;
     after a bulk write a search reads dozens of them: at 100,000 entries a typed search took
     7.0 ms before and 4.3 ms after (0.26 s to compact, docs/benchmarks.md). For the end of bulk
-    writes (demo data, imports, large sync merges), never on the save path."""
+    writes that fill much of the index (demo data, imports), never on the save path. A sync merge
+    does not compact: it rewrote the whole index (16.6 MB of WAL) for one added segment, which
+    costs a typed search 1.4 ms at 100,000 entries (docs/benchmarks.md, sync section)."""
     conn.exec_driver_sql("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
