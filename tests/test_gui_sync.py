@@ -130,6 +130,12 @@ def test_lead_imports_two_device_bundles_asks_for_the_folder_once_and_sees_devic
         assert row["New, waiting"] == "0" and row["Gaps"] == "none"
     assert window.model.rowCount() == 4  # the journal shows the merged entries at once
     assert "0 open conflicts" in window.sync_ui.status_label.text()
+    # The merge only noted its entries for the reporting tables; the view wrote their rows in the
+    # background, so the dashboard opened next has nothing to catch up.
+    wait_idle(qtbot, window)
+    with window.journal.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM report_stale").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM report_facts").scalar() == 4
 
     import_with_gui(qtbot, window)  # the folder is remembered (in the journal, not in Qt settings)
     assert len(asked) == 1

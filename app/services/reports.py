@@ -14,7 +14,7 @@ from pathlib import Path
 from app.reports.build import build_report
 from app.reports.model import Report
 from app.reports.periods import Period
-from app.reports.queries import Facts, ReportFilter, follow_ups_by_member, load_facts, team_members
+from app.reports.queries import Facts, ReportFilter, catch_up, follow_ups_by_member, load_facts, team_members
 from app.reports.suppression import DEFAULT_THRESHOLD
 from app.reports.writers import FORMATS, render
 from app.services.journal import Journal
@@ -43,6 +43,12 @@ def make_report(journal: Journal, period: Period, fmt: str, out: Path, *, thresh
 class DashboardData:
     facts: Facts
     follow_ups: dict[str, tuple[int, int, int]]  # team member -> (overdue, due today, due soon)
+
+
+def catch_up_reports(journal: Journal) -> None:
+    """Bring the reporting tables up to date now (a merge only notes what it changed), so the
+    next dashboard or report does not have to: the sync view calls this after an import."""
+    catch_up(journal.engine)
 
 
 def dashboard_facts(journal: Journal, flt: ReportFilter, today: dt.date | None = None) -> DashboardData:

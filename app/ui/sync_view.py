@@ -799,7 +799,19 @@ class SyncUi(QObject):
         dashboard = getattr(window, "dashboard", None)
         if dashboard is not None and hasattr(dashboard, "refresh"):
             dashboard.refresh()
+        elif window.journal.role == "lead":
+            # A merge notes the entries it changed; their reporting rows are written here, in the
+            # background, so the dashboard opened next is as quick as after ordinary saves.
+            from app.services.reports import catch_up_reports
+
+            journal = window.journal
+            self.run(lambda: catch_up_reports(journal), lambda _none: None, self._catch_up_failed, exclusive=True)
         self.refresh_status()
+
+    def _catch_up_failed(self, exc: BaseException) -> None:
+        """Nothing is lost: the entries stay noted and the next report catches them up."""
+        if self.view is not None:
+            self.view._failed(exc)
 
 
 __all__ = ["SyncUi", "SyncView", "EnrollDialog", "confirm_unsynced", "ask_folder", "ask_save_path", "confirm",
