@@ -240,7 +240,9 @@ report_codes = Table(
     Column("code", Text, nullable=False, unique=True),  # a catalog code, entry type or team member
 )
 
-report_pause = Table(  # a row pauses the triggers inside one transaction (app/store/reporting.py)
+# A row here would pause the reporting triggers (0006/0008 test for it). Nothing writes one since the
+# sync merge lets the triggers note its entries too; the table stays because the triggers name it.
+report_pause = Table(
     "report_pause",
     metadata,
     Column("one", Integer, primary_key=True),
