@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import datetime as dt
+import errno
 import os
 import shutil
 from dataclasses import dataclass
@@ -107,7 +108,10 @@ def ensure_current(
 
 
 class ReencryptError(OSError):
-    """The store could not be re-encrypted; it was left as it was."""
+    """The store could not be re-encrypted (its WAL was still in use); it was left as it was."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EBUSY, os.strerror(errno.EBUSY))
 
 
 def reencrypt(engine: Engine, store_path: Path) -> bool:
@@ -140,7 +144,7 @@ def reencrypt(engine: Engine, store_path: Path) -> bool:
         engine.dispose()
         wal = Path(str(store_path) + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
-            raise ReencryptError("the journal's WAL could not be emptied")
+            raise ReencryptError()
         with open(target, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(target, store_path)
