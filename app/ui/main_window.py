@@ -62,6 +62,12 @@ def _user_errors(exc: BaseException) -> bool:
     return isinstance(exc, (_stores().StoreError, NewerStoreError))
 
 
+def _not_written(exc: OSError) -> str:
+    """A store file could not be created or upgraded (mostly: the disk is full)."""
+    return _("The journal could not be written ({reason}). Check free disk space and try again.").format(
+        reason=exc.strerror or type(exc).__name__)
+
+
 class IdleWatcher(QObject):
     """Restarts the lock timer on any keyboard or mouse activity in the application."""
 
@@ -336,8 +342,7 @@ class MainWindow(QMainWindow):
         if _user_errors(exc):
             self.setup.error.setText(str(exc))
         elif isinstance(exc, OSError):
-            self.setup.error.setText(_("The journal could not be written ({reason}). Check free disk space and try again.")
-                                     .format(reason=exc.strerror or type(exc).__name__))
+            self.setup.error.setText(_not_written(exc))
         else:
             raise exc
 
@@ -394,8 +399,7 @@ class MainWindow(QMainWindow):
         elif _user_errors(exc):
             self._unlock_message(str(exc), problem=True)
         elif isinstance(exc, OSError):  # a full disk while an older journal was backed up and updated
-            self._unlock_message(_("The journal could not be written ({reason}). Check free disk space and try again.")
-                                 .format(reason=exc.strerror or type(exc).__name__), problem=True)
+            self._unlock_message(_not_written(exc), problem=True)
         else:
             raise exc
 
