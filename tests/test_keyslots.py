@@ -43,8 +43,9 @@ def closed_store(journal, store_path):
 
 def test_key_file_format_and_no_secrets_in_clear(closed_store):
     document = load_json(keyslot_path(closed_store))
-    assert document["format"] == "mediatorlog-keyslots" and document["version"] == 1
+    assert document["format"] == "mediatorlog-keyslots" and document["version"] == 2
     assert document["cipher"]["sqlcipher_compatibility"] == 4
+    assert document["cipher"]["cipher_hmac_algorithm"] == "HMAC_SHA256"
     [slot] = document["slots"]
     assert slot["type"] == "passphrase" and slot["kdf"] == "argon2id" and slot["wrap"] == "aes-256-gcm"
     assert {k: slot[k] for k in FAST_KDF} == FAST_KDF
@@ -198,10 +199,11 @@ def test_flipped_bit_in_wrapped_key_or_nonce_fails(closed_store, field):
     ("change", "message"),
     [
         (lambda d: d.update(format="something-else"), "unknown format"),
-        (lambda d: d.update(version=2), "newer version"),
+        (lambda d: d.update(version=3), "newer version"),
+        (lambda d: d.update(version=True), "newer version"),
         (lambda d: d.update(slots=[]), "holds no passphrase"),
     ],
-    ids=["format", "version", "no-slot"],
+    ids=["format", "version", "version-bool", "no-slot"],
 )
 def test_unusable_key_file_gives_a_clear_error(closed_store, change, message):
     path = keyslot_path(closed_store)

@@ -7,6 +7,7 @@ tests/fixtures/make_store_fixture.py (passphrase "fixture passphrase", three kno
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -25,6 +26,10 @@ from app.store.migrate import NewerStoreError, current_revision, head_revision, 
 FIXTURES = Path(__file__).parent / "fixtures" / "stores"
 FIXTURE_PASSPHRASE = "fixture passphrase"
 FIXTURE_DIRS = sorted(FIXTURES.glob("schema-*"))
+
+
+def key_file_version(store: Path) -> int:
+    return json.loads(keyslot_path(store).read_bytes())["version"]
 
 
 def revision_of(folder: Path) -> str:
@@ -122,6 +127,8 @@ def test_fixture_store_opens_at_head_with_entries_intact(folder, data_dir):
     # Re-encrypted (0013): the pages no longer open with the MAC of older stores.
     assert engine_module._open(path, unlock_key(path, FIXTURE_PASSPHRASE), LEGACY_PAGE_HMAC) is None
     assert not list(data_dir.glob("*.reencrypting*"))
+    # ... and the key file says so, so an application made before 0013 reports "a newer version".
+    assert key_file_version(path) == 2
 
     backups = sorted((data_dir / "backups").glob("*")) if (data_dir / "backups").exists() else []
     if revision == head_revision():
@@ -132,6 +139,8 @@ def test_fixture_store_opens_at_head_with_entries_intact(folder, data_dir):
     assert re.fullmatch(rf"journal-schema{revision}-\d{{8}}-\d{{6}}\.db", backup_db.name)
     assert keyslot_path(backup_db) in backups
     assert backup_db.read_bytes() == (folder / "journal.db").read_bytes(), "the backup is the untouched original"
+    assert keyslot_path(backup_db).read_bytes() == (folder / "journal.db.keys").read_bytes(), \
+        "the backup's key file stays readable by the version the backup is for"
 
     # The backup still opens, at its old revision, with the same passphrase.
     engine = make_engine(backup_db, unlock_key(backup_db, FIXTURE_PASSPHRASE))
@@ -254,6 +263,7 @@ def test_new_passphrase_also_retires_the_old_one_in_migration_backups(data_dir, 
         with pytest.raises(WrongPassphrase):
             KeySlots.load(keys_file).unlock_with_passphrase(FIXTURE_PASSPHRASE)
     assert open_backup_count(backup_db, "the new passphrase") == 3
+    assert key_file_version(backup_db) == 1, "rewrapped, the backup's key file keeps its version"
 
 
 def test_passphrase_change_leaves_backups_of_another_store_usable(data_dir):
@@ -321,3 +331,48 @@ def test_a_failed_re_encryption_leaves_the_journal_as_it_was(data_dir, monkeypat
         assert_fixture_entries(journal)
         with journal.engine.connect() as conn:
             assert page_hmac(conn) == PAGE_HMAC
+
+
+def old_application_reads(keys_file: Path) -> str:
+    """What an application made before 0013 decides from a key file, as KeySlots.load did then:
+    any version but 1 is "made by a newer version" (it never gets as far as the pages)."""
+    document = json.loads(keys_file.read_bytes())
+    return "opens" if document.get("version") == 1 else "newer version"
+
+
+def test_an_application_older_than_the_page_format_says_newer_version(data_dir):
+    path = copy_fixture(FIXTURES / "schema-0012", data_dir)
+    assert old_application_reads(keyslot_path(path)) == "opens"
+    open_store(path, FIXTURE_PASSPHRASE).close()
+    assert old_application_reads(keyslot_path(path)) == "newer version"
+    [backup_keys] = (data_dir / "backups").glob("*.keys")
+    assert old_application_reads(backup_keys) == "opens", "the backup is what an older version restores"
+
+    created = create_store(data_dir / "new.db", PASSPHRASE, kdf=FAST_KDF)
+    created.close()
+    assert key_file_version(data_dir / "new.db") == 2
+
+
+def test_a_key_file_left_at_version_1_is_brought_up_to_date(data_dir, monkeypatch):
+    """A crash after the re-encryption, before the key file was rewritten (or a journal made at 0013
+    before key file version 2): the next unlock repairs it. A key file that cannot be rewritten
+    does not stop the unlock."""
+    from app.store import keyslots
+
+    path = copy_fixture(FIXTURES / "schema-0013", data_dir)
+    assert key_file_version(path) == 1
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(keyslots, "atomic_write", disk_full)
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:
+        assert journal.count_entries() == 3
+    assert key_file_version(path) == 1
+    monkeypatch.undo()
+
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:
+        assert journal.count_entries() == 3
+    assert key_file_version(path) == 2
+    with open_store(path, FIXTURE_PASSPHRASE) as journal:  # and it opens as before afterwards
+        assert_fixture_entries(journal)

@@ -13,6 +13,7 @@ from app.paths import store_exists, user_state_dir  # noqa: F401 (store_exists i
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
 from app.store.engine import NotADatabase, connect, discard_engine, make_engine, writing
+from app.store.keyslots import VERSION as KEY_FILE_VERSION
 from app.store.keyslots import (
     KeySlotError,
     KeySlots,
@@ -98,7 +99,22 @@ def _unlock(path: Path, key: bytes, on_upgrade: Callable[[], None] | None = None
     except BaseException:
         discard_engine(engine)  # no connection may stay open on a store we refuse (Windows could not move it)
         raise
+    _mark_key_file_current(path)
     return Journal(path, engine)
+
+
+def _mark_key_file_current(path: Path) -> None:
+    """Give the key file of a journal now at the current schema the current file version, so an
+    application too old for its page format says "made by a newer version" instead of calling it
+    damaged. Also repairs a crash between the re-encryption and this step. A folder that cannot be
+    written only loses that message: the journal itself is open and fine, and the next unlock tries again."""
+    keys_file = keyslot_path(path)
+    try:
+        slots = KeySlots.load(keys_file)
+        if slots.version != KEY_FILE_VERSION:
+            KeySlots(slots.slots, KEY_FILE_VERSION).save(keys_file)
+    except (KeySlotError, OSError):
+        pass
 
 
 def _load_slots(path: Path) -> KeySlots:

@@ -28,9 +28,18 @@ from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 from app.i18n import _
 from app.paths import keys_path
 from app.store.atomic import atomic_write
+from app.store.engine import PAGE_HMAC
 
 FORMAT = "mediatorlog-keyslots"
-VERSION = 1
+# The file's version tells an application whether it can open the journal at all. Version 2 marks
+# a journal whose pages carry HMAC-SHA256 (schema 0013): an application made before that cannot
+# read them, and since every version refuses a key file of a version it does not know, it says
+# "made by a newer version" instead of calling the journal damaged. Version 1 files (and the
+# backups made before an upgrade) stay readable.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+# The slot format inside the file, part of every slot's AAD and HPKE info: unchanged since 1.
+SLOT_FORMAT = 1
 KEY_BYTES = 32
 # RFC 9106 second recommended option (64 MiB, t=3, p=1): about 0.2 s here.
 DEFAULT_KDF = {"time_cost": 3, "memory_cost_kib": 65536, "parallelism": 1}
@@ -61,7 +70,7 @@ def keyslot_path(store_path: Path) -> Path:
 def _passphrase_aad(slot: dict) -> bytes:
     # The KDF parameters are authenticated, so nobody can weaken them unnoticed.
     return (
-        f"{FORMAT}/{VERSION}/passphrase/argon2id/{slot['salt']}/"
+        f"{FORMAT}/{SLOT_FORMAT}/passphrase/argon2id/{slot['salt']}/"
         f"{slot['time_cost']}/{slot['memory_cost_kib']}/{slot['parallelism']}"
     ).encode("ascii")
 
@@ -118,7 +127,7 @@ def recovery_key_id(public_key: X25519PublicKey) -> str:
 
 
 def _recovery_info(key_id: str) -> bytes:
-    return f"{FORMAT}/{VERSION}/recovery/{key_id}".encode("ascii")
+    return f"{FORMAT}/{SLOT_FORMAT}/recovery/{key_id}".encode("ascii")
 
 
 def make_recovery_slot(store_key: bytes, public_key: X25519PublicKey) -> dict:
@@ -139,6 +148,7 @@ def unwrap_recovery_slot(slot: dict, private_key: X25519PrivateKey) -> bytes:
 @dataclass
 class KeySlots:
     slots: list[dict]
+    version: int = VERSION  # a loaded file keeps its own: a backup's stays readable by the version it is for
 
     @classmethod
     def load(cls, path: Path) -> KeySlots:
@@ -150,20 +160,19 @@ class KeySlots:
             raise KeySlotError(_("The key file of this journal cannot be read.")) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise KeySlotError(_("The key file of this journal has an unknown format."))
-        if data.get("version") != VERSION:
+        version = data.get("version")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
             raise KeySlotError(_("The key file of this journal was made by a newer version of Mediator Log."))
         slots = data.get("slots")
         if not isinstance(slots, list) or not all(isinstance(s, dict) for s in slots):
             raise KeySlotError(_("The key file of this journal is damaged. Restore it from a backup or ask IT."))
-        return cls(slots=slots)
+        return cls(slots=slots, version=version)
 
     def save(self, path: Path) -> None:
-        document = {
-            "format": FORMAT,
-            "version": VERSION,
-            "cipher": {"sqlcipher_compatibility": 4, "key": "raw 32 bytes, PRAGMA key = \"x'<64 hex>'\""},
-            "slots": self.slots,
-        }
+        cipher = {"sqlcipher_compatibility": 4, "key": "raw 32 bytes, PRAGMA key = \"x'<64 hex>'\""}
+        if self.version >= 2:
+            cipher["cipher_hmac_algorithm"] = PAGE_HMAC
+        document = {"format": FORMAT, "version": self.version, "cipher": cipher, "slots": self.slots}
         atomic_write(path, (json.dumps(document, indent=2) + "\n").encode("ascii"))
 
     def of_type(self, slot_type: str) -> list[dict]:
@@ -193,7 +202,7 @@ class KeySlots:
     def with_passphrase(self, store_key: bytes, passphrase: str, kdf: dict | None = None) -> KeySlots:
         """A copy whose passphrase slot is replaced; other slots are kept as they are."""
         others = [s for s in self.slots if s.get("type") != "passphrase"]
-        return KeySlots([make_passphrase_slot(store_key, passphrase, kdf), *others])
+        return KeySlots([make_passphrase_slot(store_key, passphrase, kdf), *others], self.version)
 
 
 def new_store_key() -> bytes:
