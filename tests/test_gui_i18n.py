@@ -499,3 +499,28 @@ def test_bundled_font_covers_every_language(qtbot):
     metrics = QFontMetrics(QFont("DejaVu Sans"))
     for text in ("ȘșȚțĂăÂâÎî", "БългарскиЖжЩщЪъЮюЯя", "ÄäÖöÜüß", "Romani čhib: šukar, žuvli"):
         assert all(metrics.inFontUcs4(ord(ch)) for ch in text if not ch.isspace() and ch not in ":,"), text
+
+
+def test_journal_columns_fit_the_window_with_long_topic_lists(qtbot, open_window, data_dir):
+    """Demo-like entries name up to three long topics. The topics column stops at a cap, the note
+    takes the width that is left, and the follow-up column at the right edge stays whole and on
+    screen at the default 1,280 px, in every language, also after switching language while open."""
+    from helpers.factories import consultation
+
+    topics = ["residence", "language_course", "health_insurance", "documents", "neighbourhood"]
+    make_store(data_dir / "journal.db", entries=[
+        consultation(topics=topics, follow_up="Termin beim Jobcenter", follow_up_due=dt.date(2025, 3, 20),
+                     follow_up_done=True),
+    ])
+    window = open_window()
+    view = window.ui.journal_view
+    header = view.horizontalHeader()
+    last = window.model.columnCount() - 1
+    for lang in LANGS:
+        window.switch_language(lang)
+        _settle(qtbot)
+        problems = [p for p in cut_texts(window) if "column header" in p]
+        assert not problems, f"{lang}: {problems}"
+        assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.viewport().width(), lang
+        assert header.sectionSize(last) >= view.sizeHintForColumn(last), f"{lang}: the follow-up date is cut"
+        assert header.sectionSize(3) <= 300, f"{lang}: the topics column is capped"

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # the store's modules load after the first window is up
 
 PAGE_SIZE = 200
 COLUMNS = [N_("When"), N_("Type"), N_("Place or school"), N_("Topics"), N_("Note"), N_("Mediator"), N_("Follow-up")]
+TOPICS_COLUMN = 3
+NOTE_COLUMN = 4
 
 
 class JournalModel(QAbstractTableModel):

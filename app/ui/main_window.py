@@ -33,7 +33,7 @@ from app.ui.entry_forms import ERROR_STYLE, FORM_CLASSES, EntryForm
 from app.ui.forms.ui_first_run import Ui_FirstRun
 from app.ui.forms.ui_main_window import Ui_MainWindow
 from app.ui.forms.ui_unlock import Ui_Unlock
-from app.ui.journal_model import JournalModel
+from app.ui.journal_model import NOTE_COLUMN, TOPICS_COLUMN, JournalModel
 from app.ui.sync_view import SyncUi
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
 DEFAULT_IDLE_MINUTES = 5
 DRAFT_DELAY_MS = 600
+MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry shows them all)
 
 
 def _stores():
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
             self.refresh_clients()
             self.refresh_follow_ups()
             self._update_form_title()
-            self.ui.journal_view.resizeColumnsToContents()
+            self._size_journal_columns()
         self._update_unlock_who()
 
     def _setup_values(self) -> dict:
@@ -426,15 +427,16 @@ class MainWindow(QMainWindow):
             header = self.ui.journal_view.horizontalHeader()
             header.setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            header.setStretchLastSection(True)
+            # The note preview takes the width the other columns leave: it is elided anyway, and the
+            # follow-up column at the right edge keeps its header readable in every language.
+            header.setSectionResizeMode(NOTE_COLUMN, QHeaderView.ResizeMode.Stretch)
         else:
             for form in self.forms.values():
                 form.journal = journal
             self.model.journal = journal
         self._fill_filters()
         self.model.reload()
-        self.ui.journal_view.resizeColumnsToContents()
-        self.ui.journal_view.setColumnWidth(4, 320)
+        self._size_journal_columns()
         self.refresh_clients()
         self.refresh_follow_ups()
         self.ui.form_panel.hide()
@@ -446,6 +448,13 @@ class MainWindow(QMainWindow):
         self.sync_ui.attach(journal)
         # Counting 100,000 entries takes 70 ms: the workspace shows first, the count follows.
         self.runner.run(journal.count_entries, self._show_entry_count, lambda _exc: None)
+
+    def _size_journal_columns(self) -> None:
+        """Columns fit their header and first rows; a long list of topics is elided rather than
+        pushing the note and the follow-up off the screen."""
+        view = self.ui.journal_view
+        view.resizeColumnsToContents()
+        view.setColumnWidth(TOPICS_COLUMN, min(view.columnWidth(TOPICS_COLUMN), MAX_TOPICS_WIDTH))
 
     def _show_entry_count(self, count: int) -> None:
         # A filter applied while this count ran has put its own "found" count in the status bar.
