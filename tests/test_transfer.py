@@ -192,7 +192,12 @@ def assert_nothing_imported(journal, path, line, field, reason, more=0):
     error = info.value
     assert (error.line, error.field, error.more) == (line, field, more)
     message = str(error)
-    assert message.startswith(f"Line {line} ({field}): ") and reason in message
+    if not line:
+        assert message.startswith(reason), "a problem of the whole file names no line"
+    elif field == "-":
+        assert message.startswith(f"Line {line}: ") and reason in message, "a problem of a whole line names no field"
+    else:
+        assert message.startswith(f"Line {line} ({field}): ") and reason in message
     assert message.endswith("Nothing was imported.") and "\n" not in message
     assert export_text(journal, "jsonl") == before_export
     assert journal.client_codes() == before_clients
@@ -268,7 +273,7 @@ def test_file_that_is_not_utf8(with_existing, tmp_path):
     journal, _edit = with_existing
     path = tmp_path / "latin1.csv"
     path.write_bytes(csv_text([GOOD[0]]).replace("gute", "Größe").encode("latin-1"))
-    assert_nothing_imported(journal, path, 1, "-", "not UTF-8")
+    assert_nothing_imported(journal, path, 0, "-", "The file is not UTF-8")
 
 
 def test_csv_with_byte_order_mark_and_windows_line_ends(journal, tmp_path):

@@ -25,6 +25,7 @@ from app.store import reporting, search_index
 from app.store.engine import writing
 
 FORMATS = ("jsonl", "csv")
+WHOLE_LINE = "-"  # the field of a problem with a line as a whole (not JSON, wrong number of columns)
 
 
 class ImportError_(Exception):
@@ -32,7 +33,12 @@ class ImportError_(Exception):
 
     def __init__(self, line: int, field: str, message: str, more: int = 0):
         self.line, self.field, self.more = line, field, more
-        text = _("Line {line} ({field}): {message}").format(line=line, field=field, message=message)
+        if not line:  # about the whole file
+            text = message
+        elif field == WHOLE_LINE:
+            text = _("Line {line}: {message}").format(line=line, message=message)
+        else:
+            text = _("Line {line} ({field}): {message}").format(line=line, field=field, message=message)
         if more:
             text += " " + ngettext("{count} more line has a problem.", "{count} more lines have problems.",
                                    more).format(count=more)
@@ -90,7 +96,7 @@ def import_file(journal: Journal, path: Path, fmt: str | None = None, *, now: dt
         with open(path, encoding="utf-8-sig", newline="") as handle:
             rows = read_records(handle, fmt)
     except UnicodeDecodeError:
-        raise ImportError_(1, "-", _("The file is not UTF-8 text. Save it as UTF-8 and try again.")) from None
+        raise ImportError_(0, WHOLE_LINE, _("The file is not UTF-8 text. Save it as UTF-8 and try again.")) from None
     return import_records(journal, rows, now=now)
 
 
@@ -104,7 +110,7 @@ def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) ->
     seen_ids: set[str] = set()
     for line, record, reason in rows:
         if record is None:
-            failures.append((line, "-", reason))
+            failures.append((line, WHOLE_LINE, reason))
             continue
         try:
             entry, codes = record_to_entry(record)
