@@ -69,9 +69,10 @@ class DemoGenerator:
             )
         return made
 
-    def entry(self, client_ids: list[str]) -> Entry:
+    def entry(self, client_ids: list[str], days_ago: tuple[int, int] = (1, 365)) -> Entry:
+        """A random entry of a day `days_ago` (inclusive range) before today."""
         rng = self.rng
-        day = self.today - dt.timedelta(days=rng.randint(1, 365))
+        day = self.today - dt.timedelta(days=rng.randint(*days_ago))
         start = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.choice([0, 15, 30, 45])))
         kind = rng.choices(["c", "t", "o"], weights=[6, 2, 2])[0]
         if kind == "c":
