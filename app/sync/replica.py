@@ -91,18 +91,6 @@ def catalog_rid(catalog: str, code: str) -> str:
 
 # -- replica context ---------------------------------------------------------------------
 
-def _meta(conn: Connection, key: str) -> str | None:
-    row = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.exec_driver_sql(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
 @dataclass
 class Replica:
     """This store's identity and counters, read at the start of a write and saved with it."""
@@ -115,18 +103,22 @@ class Replica:
 
     @classmethod
     def load(cls, conn: Connection) -> Replica:
-        role = _meta(conn, "role") or "mediator"
+        found = dict(_raw(conn).execute(
+            "SELECT key, value FROM meta WHERE key IN ('role', 'device_id', 'sync.team_id', 'sync.hlc', 'sync.lseq')"))
+        role = found.get("role") or "mediator"
         return cls(
-            device_id=_meta(conn, "device_id") or "",
+            device_id=found.get("device_id") or "",
             role=role,
-            logging=role != "lead" and bool(_meta(conn, "sync.team_id")),
-            clock=Clock(int(_meta(conn, "sync.hlc") or 0)),
-            lseq=int(_meta(conn, "sync.lseq") or 0),
+            logging=role != "lead" and bool(found.get("sync.team_id")),
+            clock=Clock(int(found.get("sync.hlc") or 0)),
+            lseq=int(found.get("sync.lseq") or 0),
         )
 
     def save(self, conn: Connection) -> None:
-        _set_meta(conn, "sync.hlc", str(self.clock.last))
-        _set_meta(conn, "sync.lseq", str(self.lseq))
+        _raw(conn).executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [("sync.hlc", str(self.clock.last)), ("sync.lseq", str(self.lseq))],
+        )
 
     def next_lseq(self) -> int:
         self.lseq += 1
