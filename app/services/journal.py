@@ -128,7 +128,8 @@ class Journal:
         problems = validate_entry(entry, self.catalogs, now=now or dt.datetime.now(), previous=previous)
         if entry.client_ids:
             with self.engine.connect() as conn:
-                if not set(entry.client_ids) <= repo.live_client_ids(conn, list(dict.fromkeys(entry.client_ids))):
+                wanted = set(entry.client_ids)
+                if not wanted <= repo.live_client_ids(conn, wanted):
                     problems.append(Problem("clients", _("A client on this entry is not in the register.")))
         return problems
 

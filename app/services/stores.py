@@ -13,8 +13,8 @@ from app.paths import store_exists, user_state_dir  # noqa: F401 (store_exists i
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
 from app.store.engine import NotADatabase, connect, discard_engine, make_engine, writing
-from app.store.keyslots import VERSION as KEY_FILE_VERSION
 from app.store.keyslots import (
+    VERSION as KEY_FILE_VERSION,
     KeySlotError,
     KeySlots,
     WrongPassphrase,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -466,12 +466,11 @@ def row_to_client(row: Any) -> Client:
     )
 
 
-def live_client_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
-    """Those of `ids` that name a client in the register (not deleted or erased)."""
+def live_client_ids(conn: Connection, ids: Collection[str]) -> set[str]:
+    """Those of `ids` (an entry's few links) that name a client in the register (not deleted or erased)."""
     if not ids:
         return set()
-    marks = ",".join("?" * len(ids))
-    sql = f"SELECT id FROM clients WHERE id IN ({marks}) AND deleted_at IS NULL"
+    sql = f"SELECT id FROM clients WHERE id IN ({_marks(ids)}) AND deleted_at IS NULL"
     return {r[0] for r in _driver(conn).execute(sql, tuple(ids))}
 
 
