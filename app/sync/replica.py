@@ -18,7 +18,7 @@ Values are the stored column values (text, integer or NULL) of the record tables
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -577,13 +577,14 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             codes_in_use[row["code"]] = rid
         if not changed and not field_conflicts:
             continue
-        # Every field version that became current here gets this replica's next lseq.
-        for name in changed:
+        # The field versions that became current here get one new change number, as a local write's
+        # do: so a new record's fields keep sharing one clock and are stored once, as "*".
+        if changed:
             replica.lseq += 1
-            clocks[name][3] = replica.lseq
+            for name in changed:
+                clocks[name][3] = replica.lseq
         if old is None:
-            star = max(clocks.values(), key=lambda v: (v[0], v[1]))
-            clocks = _compact(clocks, spec.fields, star)
+            clocks = _compact(clocks, spec.fields)
         result.applied += len(changed)
         # The fields just changed got the newest lseq; only a conflicts-only record needs the scan.
         lseq = replica.lseq if changed else max(v[3] for v in clocks.values())
@@ -650,7 +651,11 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         _erase(conn, tbl, erase_targets, replica)
 
 
-def _compact(clocks: dict, fields: Sequence[str], star: list) -> dict:
+def _compact(clocks: dict, fields: Sequence[str]) -> dict:
+    """A new record's versions with the one most of its fields share stored once, as "*" (a record
+    created and then edited before it was synced keeps only the edited fields apart)."""
+    shared = Counter(tuple(v) for v in clocks.values())
+    star = list(max(shared, key=lambda v: (shared[v], v[0], v[1])))
     out = {STAR: star}
     for name in fields:
         value = clocks.get(name)
