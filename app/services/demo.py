@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 
 from app.domain.entries import Client, Consultation, Entry, OutreachVisit, RecordMeta, TandemSession
 from app.domain.ids import new_client_code, uuid7_from
@@ -34,6 +35,7 @@ NOTE_PARTS = [
     "Vor dem Feiertag Flyer verteilt und Gespräche auf dem Platz geführt.",
     "Übergang zur weiterführenden Schule: Anmeldefristen erklärt.",
 ]
+YEAR = 365  # demo entries fall on the past year
 FOLLOW_UPS = ["Rückruf", "Unterlagen abholen", "Termin begleiten", "Nachfragen bei Schule", "Antrag prüfen"]
 
 
@@ -69,7 +71,7 @@ class DemoGenerator:
             )
         return made
 
-    def entry(self, client_ids: list[str], days_ago: tuple[int, int] = (1, 365)) -> Entry:
+    def entry(self, client_ids: list[str], days_ago: tuple[int, int] = (1, YEAR)) -> Entry:
         """A random entry of a day `days_ago` (inclusive range) before today."""
         rng = self.rng
         day = self.today - dt.timedelta(days=rng.randint(*days_ago))
@@ -117,8 +119,23 @@ class DemoGenerator:
         return entry
 
 
+def _day_windows(batches: int) -> Iterator[tuple[int, int]]:
+    """`days_ago` ranges for successive batches, oldest first, together covering the past year
+    (a window is one day at least, so a fill of more than 365 batches repeats the last day)."""
+    for k in range(batches):
+        older = YEAR - (k * YEAR) // batches
+        newer = max(1, min(older, YEAR - ((k + 1) * YEAR) // batches + 1))
+        yield newer, older
+
+
 def fill_demo(journal: Journal, entries: int = 500, seed: int = 1, batch: int = 5000) -> int:
-    """Add `entries` synthetic entries (and a pool of clients) in batches of one transaction each."""
+    """Add `entries` synthetic entries (and a pool of clients) in batches of one transaction each.
+
+    The entries go in day by day, oldest first, the way a journal fills over a year: the order of
+    their ids (which start with the entry's day) and the order they were stored in agree, as in a
+    real store, where an entry's id is made when it is saved. Random days in every batch had made
+    each later edit touch every page of the version table (docs/benchmarks.md, sync section).
+    """
     generator = DemoGenerator(journal, seed)
     stamp = utc_now()
     meta = RecordMeta(created_at=stamp, updated_at=stamp, author=journal.user_name, device_id=journal.device_id)
@@ -130,17 +147,17 @@ def fill_demo(journal: Journal, entries: int = 500, seed: int = 1, batch: int = 
         pool = [c for c in pool if c.code not in existing]
         repo.insert_clients_bulk(conn, pool)
     ids = [c.id for c in pool]
-    made = 0
-    while made < entries:
+    starts = range(0, entries, batch)
+    for first, days_ago in zip(starts, _day_windows(len(starts))):
         chunk = []
-        for _ in range(min(batch, entries - made)):
-            entry = generator.entry(ids)
+        for _ in range(min(batch, entries - first)):
+            entry = generator.entry(ids, days_ago=days_ago)
             entry.meta = meta
             chunk.append(entry)
+        chunk.sort(key=lambda e: e.id)  # ids start with the entry's day: oldest first, as logged
         with writing(journal.engine) as conn:
-            chunk = [e for e in chunk if not repo.entry_exists(conn, e.id)]
+            chunk = [e for e in chunk if not repo.entry_exists(conn, e.id)]  # the same seed again
             repo.insert_entries_bulk(conn, chunk)
-        made += len(chunk) or batch
     if entries >= search_index.BULK_ROWS:
         with writing(journal.engine) as conn:
             search_index.compact(conn)
