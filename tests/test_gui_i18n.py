@@ -524,3 +524,33 @@ def test_journal_columns_fit_the_window_with_long_topic_lists(qtbot, open_window
         assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.viewport().width(), lang
         assert header.sectionSize(last) >= view.sizeHintForColumn(last), f"{lang}: the follow-up date is cut"
         assert header.sectionSize(3) <= 300, f"{lang}: the topics column is capped"
+
+
+def test_with_an_entry_form_open_the_note_stays_readable(qtbot, open_window, data_dir):
+    """An entry form beside the journal takes two fifths of the 1,280 px window. The follow-up and
+    mediator columns give way (the form shows them for its entry) rather than squeezing the note to
+    a sliver and making the table scroll sideways; they come back when the form closes."""
+    from helpers.factories import consultation
+
+    from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN
+
+    topics = ["residence", "language_course", "health_insurance", "documents", "neighbourhood"]
+    make_store(data_dir / "journal.db", entries=[
+        consultation(topics=topics, follow_up="Termin beim Jobcenter", follow_up_due=dt.date(2025, 3, 20)),
+    ])
+    window = open_window()
+    view = window.ui.journal_view
+    header = view.horizontalHeader()
+    for lang in LANGS:
+        window.switch_language(lang)
+        window.new_entry(CONSULTATION)
+        _settle(qtbot)
+        visible = [c for c in range(window.model.columnCount()) if not view.isColumnHidden(c)]
+        assert header.sectionSize(NOTE_COLUMN) >= 160, lang
+        assert sum(header.sectionSize(c) for c in visible) <= view.viewport().width(), f"{lang}: scrolls sideways"
+        assert view.isColumnHidden(FOLLOW_UP_COLUMN), lang
+        window.close_form()
+        _settle(qtbot)
+        assert not view.isColumnHidden(FOLLOW_UP_COLUMN) and not view.isColumnHidden(MEDIATOR_COLUMN), lang
+        last = window.model.columnCount() - 1
+        assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.viewport().width(), lang

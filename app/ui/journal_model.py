@@ -22,6 +22,8 @@ PAGE_SIZE = 200
 COLUMNS = [N_("When"), N_("Type"), N_("Place or school"), N_("Topics"), N_("Note"), N_("Mediator"), N_("Follow-up")]
 TOPICS_COLUMN = 3
 NOTE_COLUMN = 4
+MEDIATOR_COLUMN = 5
+FOLLOW_UP_COLUMN = 6
 
 
 class JournalModel(QAbstractTableModel):

@@ -33,7 +33,7 @@ from app.ui.entry_forms import ERROR_STYLE, FORM_CLASSES, EntryForm
 from app.ui.forms.ui_first_run import Ui_FirstRun
 from app.ui.forms.ui_main_window import Ui_MainWindow
 from app.ui.forms.ui_unlock import Ui_Unlock
-from app.ui.journal_model import NOTE_COLUMN, TOPICS_COLUMN, JournalModel
+from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN, TOPICS_COLUMN, JournalModel
 from app.ui.sync_view import SyncUi
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
@@ -46,6 +46,11 @@ SETUP_PAGE, UNLOCK_PAGE, WORK_PAGE = 0, 1, 2
 DEFAULT_IDLE_MINUTES = 5
 DRAFT_DELAY_MS = 600
 MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry shows them all)
+MIN_TOPICS_WIDTH = 120  # px: one short topic, when the table is narrow
+NOTE_MIN_WIDTH = 160  # px: the note preview is kept at least this wide while other columns can give way
+# Columns that give way, in this order, when the table is too narrow for all (an entry form beside it):
+# the form shows them for the entry being edited, and the follow-ups have a tab of their own.
+YIELDING_COLUMNS = (FOLLOW_UP_COLUMN, MEDIATOR_COLUMN)
 
 
 def _stores():
@@ -94,6 +99,8 @@ class MainWindow(QMainWindow):
         self.forms: dict[str, EntryForm] = {}
         self.current_form: EntryForm | None = None
         self.saved_view: dict | None = None
+        self._column_widths: list[int] = []  # the journal's columns as sized to their contents
+        self._topics_narrowed = False
         self.last_deleted: Entry | None = None
         self.carried = carried_profile.Found()  # the installer's workstation profile, looked up on first run
 
@@ -215,6 +222,7 @@ class MainWindow(QMainWindow):
         ui.date_from.installEventFilter(self)
         ui.date_to.installEventFilter(self)
         ui.journal_view.setWordWrap(False)
+        ui.journal_view.viewport().installEventFilter(self)  # resized: the columns are fitted again
         ui.journal_view.verticalHeader().setDefaultSectionSize(ui.journal_view.fontMetrics().height() + 10)
         for combo in (ui.type_filter, ui.place_filter, ui.client_filter):
             combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToContents)
@@ -225,6 +233,8 @@ class MainWindow(QMainWindow):
         ui.splitter.setChildrenCollapsible(False)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize and obj is self.ui.journal_view.viewport():
+            self._fit_journal_columns()
         if obj is self.ui.journal_view and event.type() == QEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Delete:
                 self.delete_selected()
@@ -453,8 +463,37 @@ class MainWindow(QMainWindow):
         """Columns fit their header and first rows; a long list of topics is elided rather than
         pushing the note and the follow-up off the screen."""
         view = self.ui.journal_view
+        for column in YIELDING_COLUMNS:
+            view.setColumnHidden(column, False)
         view.resizeColumnsToContents()
         view.setColumnWidth(TOPICS_COLUMN, min(view.columnWidth(TOPICS_COLUMN), MAX_TOPICS_WIDTH))
+        self._column_widths = [view.columnWidth(c) for c in range(self.model.columnCount())]
+        self._fit_journal_columns()
+
+    def _fit_journal_columns(self) -> None:
+        """When the table is too narrow for every column, the follow-up and then the mediator
+        column give way, then the topics narrow, so the note stays readable instead of the table
+        scrolling sideways (an entry form open beside it takes two fifths of the window); all
+        come back when there is room."""
+        widths = self._column_widths
+        if not widths:
+            return
+        view = self.ui.journal_view
+        needed = NOTE_MIN_WIDTH + sum(w for c, w in enumerate(widths) if c != NOTE_COLUMN)
+        room = view.viewport().width()
+        for column in YIELDING_COLUMNS:
+            give_way = needed > room
+            if view.isColumnHidden(column) != give_way:
+                view.setColumnHidden(column, give_way)
+            if give_way:
+                needed -= widths[column]
+        # Then the topics, elided anyway, down to about one topic; a width the user dragged is kept
+        # while nothing needs narrowing.
+        short = needed - room
+        if short > 0 or self._topics_narrowed:
+            natural = widths[TOPICS_COLUMN]
+            view.setColumnWidth(TOPICS_COLUMN, max(min(natural, MIN_TOPICS_WIDTH), natural - max(0, short)))
+            self._topics_narrowed = short > 0
 
     def _show_entry_count(self, count: int) -> None:
         # A filter applied while this count ran has put its own "found" count in the status bar.
