@@ -527,12 +527,13 @@ def test_journal_columns_fit_the_window_with_long_topic_lists(qtbot, open_window
 
 
 def test_with_an_entry_form_open_the_note_stays_readable(qtbot, open_window, data_dir):
-    """An entry form beside the journal takes two fifths of the 1,280 px window. The follow-up and
-    mediator columns give way (the form shows them for its entry) rather than squeezing the note to
-    a sliver and making the table scroll sideways; they come back when the form closes."""
+    """An entry form beside the journal takes two fifths of the 1,280 px window. The topics narrow
+    and, if that is not enough, the follow-up and mediator columns give way (the form shows them for
+    its entry) rather than squeezing the note to a sliver and making the table scroll sideways; all
+    come back when the form closes."""
     from helpers.factories import consultation
 
-    from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN
+    from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN, TOPICS_COLUMN
 
     topics = ["residence", "language_course", "health_insurance", "documents", "neighbourhood"]
     make_store(data_dir / "journal.db", entries=[
@@ -548,9 +549,10 @@ def test_with_an_entry_form_open_the_note_stays_readable(qtbot, open_window, dat
         visible = [c for c in range(window.model.columnCount()) if not view.isColumnHidden(c)]
         assert header.sectionSize(NOTE_COLUMN) >= 160, lang
         assert sum(header.sectionSize(c) for c in visible) <= view.viewport().width(), f"{lang}: scrolls sideways"
-        assert view.isColumnHidden(FOLLOW_UP_COLUMN), lang
+        assert header.sectionSize(TOPICS_COLUMN) >= 120, f"{lang}: about one topic stays readable"
         window.close_form()
         _settle(qtbot)
         assert not view.isColumnHidden(FOLLOW_UP_COLUMN) and not view.isColumnHidden(MEDIATOR_COLUMN), lang
+        assert header.sectionSize(TOPICS_COLUMN) == 300, f"{lang}: the topics are back at their cap"
         last = window.model.columnCount() - 1
         assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.viewport().width(), lang

@@ -48,8 +48,8 @@ DRAFT_DELAY_MS = 600
 MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry shows them all)
 MIN_TOPICS_WIDTH = 120  # px: one short topic, when the table is narrow
 NOTE_MIN_WIDTH = 160  # px: the note preview is kept at least this wide while other columns can give way
-# Columns that give way, in this order, when the table is too narrow for all (an entry form beside it):
-# the form shows them for the entry being edited, and the follow-ups have a tab of their own.
+# Columns that give way, in this order, when the table is still too narrow with the topics narrowed
+# (an entry form beside it): the form shows them for its entry, and the follow-ups have a tab of their own.
 YIELDING_COLUMNS = (FOLLOW_UP_COLUMN, MEDIATOR_COLUMN)
 
 
@@ -471,29 +471,29 @@ class MainWindow(QMainWindow):
         self._fit_journal_columns()
 
     def _fit_journal_columns(self) -> None:
-        """When the table is too narrow for every column, the follow-up and then the mediator
-        column give way, then the topics narrow, so the note stays readable instead of the table
-        scrolling sideways (an entry form open beside it takes two fifths of the window); all
-        come back when there is room."""
+        """When the table is too narrow for every column (an entry form open beside it takes two
+        fifths of the window, or a small screen), the topics narrow first, down to about one topic
+        (they are elided anyway), then the follow-up and the mediator column give way, so the note
+        stays readable instead of the table scrolling sideways. All come back when there is room;
+        a topics width the user dragged is kept while nothing needs narrowing."""
         widths = self._column_widths
         if not widths:
             return
         view = self.ui.journal_view
-        needed = NOTE_MIN_WIDTH + sum(w for c, w in enumerate(widths) if c != NOTE_COLUMN)
         room = view.viewport().width()
+        needed = NOTE_MIN_WIDTH + sum(w for c, w in enumerate(widths) if c != NOTE_COLUMN)
+        natural = widths[TOPICS_COLUMN]
+        topics = max(min(natural, MIN_TOPICS_WIDTH), natural - max(0, needed - room))
+        needed -= natural - topics
+        if topics < natural or self._topics_narrowed:
+            view.setColumnWidth(TOPICS_COLUMN, topics)
+            self._topics_narrowed = topics < natural
         for column in YIELDING_COLUMNS:
             give_way = needed > room
             if view.isColumnHidden(column) != give_way:
                 view.setColumnHidden(column, give_way)
             if give_way:
                 needed -= widths[column]
-        # Then the topics, elided anyway, down to about one topic; a width the user dragged is kept
-        # while nothing needs narrowing.
-        short = needed - room
-        if short > 0 or self._topics_narrowed:
-            natural = widths[TOPICS_COLUMN]
-            view.setColumnWidth(TOPICS_COLUMN, max(min(natural, MIN_TOPICS_WIDTH), natural - max(0, short)))
-            self._topics_narrowed = short > 0
 
     def _show_entry_count(self, count: int) -> None:
         # A filter applied while this count ran has put its own "found" count in the status bar.
