@@ -243,3 +243,32 @@ def test_share_on_the_command_line(team, monkeypatch, capsys):
     assert code == 1 and "not shared" in err
     code, out, _ = run_cli(capsys, "share", "--store", lead, "--list")
     assert code == 0 and out.strip() == "No clients are shared with workstations."
+
+
+def test_an_erasure_drops_the_persons_unsent_changes_and_keeps_the_others(team):
+    """Changes not yet sent sit in the workstation's change log, values included. Erasing a person
+    before the next sync removes every logged change of the client and their entries (only the
+    erasure itself travels); the changes of other records stay queued for the lead."""
+    ana = team.journals["laptop-1"]
+    client = ana.save_client(Client(code="HA-ERA-01", name="Frau K.", contact="0176 111"), today=NOW.date())
+    theirs = [ana.save_entry(consultation(notes=f"Termin {n} mit Frau K.", client_ids=[client.id]), now=NOW)
+              for n in range(3)]
+    ana.save_entry(dataclasses.replace(theirs[0], notes="Termin verlegt, Frau K. informiert"), now=NOW)
+    other = ana.save_entry(consultation(notes="Andere Familie, Wohnungssuche"), now=NOW)
+
+    def logged(rids):
+        with ana.engine.connect() as conn:
+            marks = ",".join("?" * len(rids))
+            return conn.exec_driver_sql(
+                f"SELECT rid, field, value FROM sync_log WHERE rid IN ({marks})", tuple(rids)).fetchall()
+
+    person = [client.id, *(e.id for e in theirs)]
+    assert {rid for rid, _f, _v in logged(person)} == set(person)
+    others_before = logged([other.id])
+
+    assert team.sync("laptop-1").erase_client(client.id) == 3
+
+    left = logged(person)
+    assert all(field == "_erased" for _rid, field, _value in left), left
+    assert not any("Frau K." in str(value) or "0176" in str(value) for _rid, _f, value in left)
+    assert logged([other.id]) == others_before

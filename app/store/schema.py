@@ -160,7 +160,6 @@ sync_log = Table(
     Column("base", Integer, nullable=False),
     sqlite_autoincrement=True,
 )
-Index("ix_sync_log_record", sync_log.c.tbl, sync_log.c.rid)
 
 # Losing values of concurrent writes, for the team lead to review.
 sync_conflicts = Table(

@@ -361,7 +361,16 @@ def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], rep
                         for (t, rid, o, c), n in zip(all_targets, numbers)])
     for t, rid, _o, _c in all_targets:
         conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ?", (t, rid))
-        conn.exec_driver_sql("DELETE FROM sync_log WHERE tbl = ? AND rid = ? AND field != ?", (t, rid, ERASED))
+    # The log has no index by record (migration 0014): one pass over it per table and chunk.
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for t, rid, _o, _c in all_targets:
+        by_table[t].append(rid)
+    for t, rids in by_table.items():
+        for i in range(0, len(rids), CHUNK):
+            chunk = rids[i: i + CHUNK]
+            conn.exec_driver_sql(
+                f"DELETE FROM sync_log WHERE tbl = ? AND field != ? AND rid IN ({','.join('?' * len(chunk))})",
+                (t, ERASED, *chunk))
     return len(entry_targets)
 
 
