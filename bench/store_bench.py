@@ -15,6 +15,8 @@ What it does, per store size:
   3. times, alternating encrypted and plain so both see the same background noise:
      - saving one new entry through `Journal.save_entry` (validation + one write transaction); the
        entry is dated in the last three days, as a mediator logs recent work (`RECENT_DAYS`),
+     - the same after marking both stores as workstations of a team (`sync.team_id`), so each
+       save also logs its field changes for the lead, as on a field laptop (`save_team`),
      - reading the newest 50 entries (`Journal.list_entries`),
      - a filtered full-text search: `JournalFilter(text=WORD, types=("consultation",))`,
        `list_entries(limit=50)` and `count_entries`;
@@ -266,6 +268,14 @@ def measure_size(size: int, folder: Path, args) -> dict:
     pending = {id(enc): new_entries(enc, args.saves + 5, seed=7), id(plain): new_entries(plain, args.saves + 5, seed=7)}
     alternate("save", args.saves, lambda j, i: j.save_entry(pending[id(j)].pop()))
 
+    # the same on a workstation enrolled in a team, as in the field: each save also logs its field
+    # changes for the lead (sync_log), 33 rows for a new consultation
+    for journal in (enc, plain):
+        with writing(journal.engine) as conn:
+            set_meta(conn, "sync.team_id", "bench-team")
+    pending = {id(enc): new_entries(enc, args.saves + 5, seed=9), id(plain): new_entries(plain, args.saves + 5, seed=9)}
+    alternate("save_team", args.saves, lambda j, i: j.save_entry(pending[id(j)].pop()))
+
     # diagnostic: the same saves with synchronous=NORMAL, to show what the per-commit fsync costs
     if args.sync_diagnostic:
         enc = with_synchronous_normal(enc, openers["encrypted"])
@@ -320,6 +330,7 @@ def markdown(results: list[dict]) -> str:
     ]
     names = {
         "save": "save one entry (`save_entry`)",
+        "save_team": "save on a team workstation (changes logged for the lead)",
         "save_sync_normal": "save, synchronous=NORMAL (diagnostic)",
         "list50": "newest 50 (`list_entries`)",
         "search_list": "search: `list_entries` limit 50",
