@@ -96,10 +96,17 @@ def connect(path: Path, key: bytes, *, encrypted: bool = True, autocheckpoint: b
     return conn
 
 
+def driver(conn: Connection):
+    """The driver connection under a SQLAlchemy connection, inside the caller's transaction if it
+    began one: for statements run per save or per row, where SQLAlchemy's layers cost more than
+    SQLite's own work."""
+    return conn.connection.driver_connection
+
+
 def page_hmac(conn) -> str | None:
     """The page MAC a connection reads and writes its store with (see `PAGE_HMAC`); None for
     the plain files that benchmarks compare against."""
-    row = conn.connection.driver_connection.execute("PRAGMA cipher_hmac_algorithm").fetchone()
+    row = driver(conn).execute("PRAGMA cipher_hmac_algorithm").fetchone()
     return row[0] if row else None
 
 

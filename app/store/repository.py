@@ -15,7 +15,8 @@ from app.domain.catalogs import CatalogValue, Catalogs
 from app.domain.entries import ENTRY_CLASSES, Client, Entry, RecordMeta
 from app.domain.filters import JournalFilter, fts_query
 from app.store import reporting, search_index
-from app.store.schema import catalog_values, clients, entries, entry_clients, meta
+from app.store.engine import driver
+from app.store.schema import META_UPSERT, catalog_values, clients, entries, entry_clients
 from app.sync import replica as sync_replica  # every write below records its field versions
 
 LIST_COLUMNS = ("languages", "topics", "referrals", "partners")
@@ -25,23 +26,15 @@ TYPE_SPECIFIC = (
 )
 
 
-def _driver(conn: Connection):
-    """The connection's driver connection: inside the caller's transaction if it began one."""
-    return conn.connection.driver_connection
-
-
 # -- meta -------------------------------------------------------------------------------
 
 def get_meta(conn: Connection, key: str) -> str | None:
-    row = _driver(conn).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    row = driver(conn).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
-    _driver(conn).execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
+    driver(conn).execute(META_UPSERT, (key, value))
 
 
 # -- catalogs ---------------------------------------------------------------------------
@@ -173,7 +166,7 @@ def _fts_body(entry: Entry) -> str:
 
 
 def _entry_seq(conn: Connection, entry_id: str) -> int | None:
-    row = _driver(conn).execute("SELECT seq FROM entries WHERE id = ?", (entry_id,)).fetchone()
+    row = driver(conn).execute("SELECT seq FROM entries WHERE id = ?", (entry_id,)).fetchone()
     return row[0] if row else None
 
 
@@ -191,7 +184,7 @@ def write_entry(conn: Connection, entry: Entry) -> None:
     """Insert or replace one entry, with its full-text row and client links."""
     row = entry_to_row(entry)
     values = tuple(row[c] for c in _ENTRY_COLUMNS)
-    db = _driver(conn)
+    db = driver(conn)
     seq = _entry_seq(conn, entry.id)
     before = sync_replica.snapshot(conn, "entries", [entry.id]) if seq is not None else {}
     if seq is not None:
@@ -313,7 +306,7 @@ def list_entries(
     if in_index_order:
         return _newest_matches(conn, match, _search_ranges(conn, flt), where, params, offset + limit)[offset:]
     sql = f"SELECT {JOURNAL_COLUMNS} FROM {source} WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC LIMIT ? OFFSET ?"
-    return [_journal_row(r) for r in _driver(conn).execute(sql, (*params, limit, offset))]
+    return [_journal_row(r) for r in driver(conn).execute(sql, (*params, limit, offset))]
 
 
 def _filtered(conn: Connection, flt: JournalFilter, match: str) -> tuple[str, list[str], list]:
@@ -370,13 +363,13 @@ def _newest_matches(conn: Connection, match: str, ranges: list[tuple[int, int]],
         f" WHERE entries_fts MATCH ? AND entries_fts.rowid BETWEEN ? AND ? AND {conditions}"
         " ORDER BY entries_fts.rowid LIMIT ?"
     )
-    driver = _driver(conn)
+    db = driver(conn)
     read = wanted + 10
     while True:
         rows: list = []
         unsure_from = -1  # rows of this minute or older may be missing from what was read
         for low, high in ranges:
-            part = driver.execute(sql, (match, low, high, *params, read)).fetchall()
+            part = db.execute(sql, (match, low, high, *params, read)).fetchall()
             rows += part
             if len(part) == read:
                 unsure_from = max(unsure_from, search_index.minute_of_key(part[-1][0]))
@@ -401,7 +394,7 @@ def count_entries(conn: Connection, flt: JournalFilter) -> int:
         # Dates beside the text: walk the matches of the dates' key ranges, looking each entry up
         # (a year: 24 ms, against 36 ms for the set of matching keys checked along the journal index).
         sql, params = _count_in_ranges(match, _search_ranges(conn, flt), _conditions(flt, prefix="entries."))
-    return _driver(conn).execute(sql, params).fetchone()[0]
+    return driver(conn).execute(sql, params).fetchone()[0]
 
 
 def _count_in_ranges(match: str, ranges: list[tuple[int, int]],
@@ -471,7 +464,7 @@ def live_client_ids(conn: Connection, ids: Collection[str]) -> set[str]:
     if not ids:
         return set()
     sql = f"SELECT id FROM clients WHERE id IN ({_marks(ids)}) AND deleted_at IS NULL"
-    return {r[0] for r in _driver(conn).execute(sql, tuple(ids))}
+    return {r[0] for r in driver(conn).execute(sql, tuple(ids))}
 
 
 def get_client(conn: Connection, client_id: str) -> Client | None:

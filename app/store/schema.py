@@ -17,6 +17,9 @@ meta = Table(
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
+# Every save writes meta keys (the sync clock and counter, the last district), from the repository
+# and from the sync replica alike: one statement, run on the driver connection.
+META_UPSERT = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 entries = Table(
     "entries",

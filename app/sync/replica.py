@@ -26,6 +26,8 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Connection
 
 from app.store import jsontext, search_index
+from app.store.engine import driver
+from app.store.schema import META_UPSERT
 from app.sync.hlc import Clock, to_iso
 
 DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL when alive
@@ -103,7 +105,7 @@ class Replica:
 
     @classmethod
     def load(cls, conn: Connection) -> Replica:
-        found = dict(_raw(conn).execute(
+        found = dict(driver(conn).execute(
             "SELECT key, value FROM meta WHERE key IN ('role', 'device_id', 'sync.team_id', 'sync.hlc', 'sync.lseq')"))
         role = found.get("role") or "mediator"
         return cls(
@@ -115,10 +117,7 @@ class Replica:
         )
 
     def save(self, conn: Connection) -> None:
-        _raw(conn).executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [("sync.hlc", str(self.clock.last)), ("sync.lseq", str(self.lseq))],
-        )
+        driver(conn).executemany(META_UPSERT, [("sync.hlc", str(self.clock.last)), ("sync.lseq", str(self.lseq))])
 
     def next_lseq(self) -> int:
         self.lseq += 1
@@ -132,7 +131,7 @@ def _load_clocks(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, t
     for i in range(0, len(rids), CHUNK):
         chunk = rids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for rid, origin, clocks, erased in _raw(conn).execute(
+        for rid, origin, clocks, erased in driver(conn).execute(
             f"SELECT rid, origin, clocks, erased FROM sync_clock WHERE tbl = ? AND rid IN ({marks})",
             (tbl, *chunk),
         ):
@@ -140,16 +139,10 @@ def _load_clocks(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, t
     return found
 
 
-def _raw(conn: Connection):
-    """The driver connection, inside the caller's transaction: bulk statements without
-    SQLAlchemy's per-row overhead."""
-    return conn.connection.driver_connection
-
-
 def _save_clocks(conn: Connection, rows: list[tuple]) -> None:
     """rows of (tbl, rid, origin, lseq, clocks dict, erased)"""
     if rows:
-        _raw(conn).executemany(
+        driver(conn).executemany(
             "INSERT OR REPLACE INTO sync_clock (tbl, rid, origin, lseq, clocks, erased) VALUES (?, ?, ?, ?, ?, ?)",
             [(t, r, o, lseq, _clocks_json(c), e) for t, r, o, lseq, c, e in rows],
         )
@@ -198,7 +191,7 @@ def _select_rows(conn: Connection, tbl: str, rids: Sequence[str], columns: Seque
         else:
             sql = f"SELECT catalog || '/' || code, {cols} FROM {tbl} WHERE catalog || '/' || code IN ({marks})"
             params = tuple(chunk)
-        for row in _raw(conn).execute(sql, params):
+        for row in driver(conn).execute(sql, params):
             found[row[0]] = dict(zip(columns, row[1:]))
     return found
 
@@ -215,10 +208,11 @@ _ENTRY_ALL = (*_ENTRY_FIELDS, "seq")
 def _select_entries(conn: Connection, groups, *, everything: bool) -> dict[str, dict]:
     """The current rows of the entries the groups change, each with the columns its merge reads:
     the fields its changes name and `_ENTRY_ALWAYS`; every column for a deletion or an erasure (the
-    tombstone clears the content and records what it overrode), or with `everything` (erased clients: the links of every entry are checked). An edit
-    of the notes reads 7 of the 34 columns. Fetching a column is most of a read: for the 26,516 rows
-    of the 100,000-change sync bench, every column took 0.24 s, the keys alone 0.04 s (cached pages),
-    and the merge's read went from 0.41-0.56 s to 0.29-0.31 s."""
+    tombstone clears the content and records what it overrode), or with `everything` (erased
+    clients: the links of every entry are checked). An edit of the notes reads 7 of the 34 columns.
+    Fetching a column is most of a read: for the 26,516 rows of the 100,000-change sync bench, every
+    column took 0.24 s, the keys alone 0.04 s (cached pages), and the merge's read went from
+    0.41-0.56 s to 0.29-0.31 s."""
     names: dict[str, set] = {}
     for _tbl, rid, _origin, changes in groups:
         names.setdefault(rid, set()).update(c.field for c in changes)
@@ -359,12 +353,11 @@ def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], rep
     numbers = [replica.next_lseq() for _ in all_targets]
     _save_clocks(conn, [(t, rid, o, n, {ERASED: [c[0], c[1], c[2], n]}, 1)
                         for (t, rid, o, c), n in zip(all_targets, numbers)])
-    for t, rid, _o, _c in all_targets:
-        conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ?", (t, rid))
-    # The log has no index by record (migration 0014): one pass over it per table and chunk.
     by_table: dict[str, list[str]] = defaultdict(list)
     for t, rid, _o, _c in all_targets:
+        conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ?", (t, rid))
         by_table[t].append(rid)
+    # The log has no index by record (migration 0014): one pass over it per table and chunk.
     for t, rids in by_table.items():
         for i in range(0, len(rids), CHUNK):
             chunk = rids[i: i + CHUNK]
@@ -456,7 +449,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         for i in range(0, len(rids), CHUNK):
             chunk = rids[i: i + CHUNK]
             marks = ",".join("?" * len(chunk))
-            for rid, name, hlc in _raw(conn).execute(
+            for rid, name, hlc in driver(conn).execute(
                 f"SELECT rid, field, loser_hlc FROM sync_conflicts WHERE tbl = ? AND rid IN ({marks})",
                 (tbl, *chunk),
             ):
@@ -641,10 +634,10 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         # with later writes; until then a typed search at 100,000 entries takes 3.3 ms, not 1.9 ms
         # (goal 5 ms; docs/benchmarks.md, sync section).
         if links_reset:
-            _raw(conn).executemany("DELETE FROM entry_clients WHERE entry_id = ?", [(r,) for r, _ in links_reset])
+            driver(conn).executemany("DELETE FROM entry_clients WHERE entry_id = ?", [(r,) for r, _ in links_reset])
             links = [(r, c) for r, ids in links_reset for c in dict.fromkeys(ids)]
             if links:
-                _raw(conn).executemany("INSERT INTO entry_clients (entry_id, client_id) VALUES (?, ?)", links)
+                driver(conn).executemany("INSERT INTO entry_clients (entry_id, client_id) VALUES (?, ?)", links)
     if conflicts:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO sync_conflicts (tbl, rid, field, loser_hlc, loser_dev, loser_value, kind, "
@@ -697,7 +690,7 @@ def _codes_in_use(conn: Connection, groups) -> dict[str, str]:
     for i in range(0, len(wanted), CHUNK):
         chunk = wanted[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for code, rid in _raw(conn).execute(f"SELECT code, id FROM clients WHERE code IN ({marks})", chunk):
+        for code, rid in driver(conn).execute(f"SELECT code, id FROM clients WHERE code IN ({marks})", chunk):
             found[code] = rid
     return found
 
@@ -708,7 +701,7 @@ def _free_code(conn: Connection, code: str, in_use: dict[str, str]) -> str:
     while True:
         suffix = f"-{n}"
         candidate = code[: 24 - len(suffix)] + suffix
-        taken = _raw(conn).execute("SELECT 1 FROM clients WHERE code = ?", (candidate,)).fetchone()
+        taken = driver(conn).execute("SELECT 1 FROM clients WHERE code = ?", (candidate,)).fetchone()
         if candidate not in in_use and not taken:
             return candidate
         n += 1
@@ -720,7 +713,7 @@ def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[t
     cols = ", ".join(f'"{n}"' for n in names)
     if tbl == "catalog_values":
         return _write_catalog(conn, inserts, [(rid, row) for rid, row, _cols in updates])
-    raw = _raw(conn)
+    raw = driver(conn)
     if inserts:
         raw.executemany(
             f'INSERT INTO {tbl} ("{spec.key}", {cols}) VALUES (?, {", ".join("?" * len(names))})',
