@@ -144,6 +144,20 @@ def test_lead_imports_two_device_bundles_asks_for_the_folder_once_and_sees_devic
         if (data_dir / "settings.ini").exists() else True
 
 
+def test_the_replies_button_writes_a_bundle_for_each_workstation(qtbot, data_dir, open_window):
+    """The button on the sync view, clicked as a lead would (not only Sync now)."""
+    team = make_team(data_dir, data_dir / "journal.db")
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    before = set(team["folder"].iterdir())
+    click(qtbot, view.ui.export_button)
+    wait_idle(qtbot, window)
+    written = sorted(p.name for p in set(team["folder"].iterdir()) - before)
+    assert len(written) == 2, written  # the acknowledgements of both workstations' first bundles
+    assert "Wrote 2 bundles for: laptop-ana, laptop-ivo" in view.ui.message.text()
+
+
 def test_an_altered_bundle_is_listed_with_its_reason_and_the_others_import(qtbot, data_dir, open_window):
     team = make_team(data_dir, data_dir / "journal.db")
     bundle = sorted(team["folder"].glob("*.mlsync"))[0]

@@ -276,7 +276,7 @@ class Dashboard(QDialog):
         self.last_day.dateChanged.connect(self._custom_changed)
         self.member.currentIndexChanged.connect(self._query)
         self.entry_type.currentIndexChanged.connect(self._query)
-        self.export.clicked.connect(self.export_report)
+        self.export.clicked.connect(lambda: self.export_report())  # clicked(bool) would pass the path
         self.retranslate()
         self._show_period()
         self._query()

@@ -148,7 +148,7 @@ class SyncView(QWidget):
         ui.refresh.clicked.connect(self.refresh)
         ui.import_button.clicked.connect(lambda: self.start_import())
         ui.cancel.clicked.connect(self.cancel_import)
-        ui.export_button.clicked.connect(self.write_replies)
+        ui.export_button.clicked.connect(lambda: self.write_replies())  # clicked(bool) would pass the prefix
         ui.enroll.clicked.connect(self.enroll)
         ui.revoke.clicked.connect(self.revoke)
         ui.devices_view.itemSelectionChanged.connect(self._update_buttons)
