@@ -975,14 +975,18 @@ class SyncService:
                 "ORDER BY k.id").fetchall()
             for cid, tbl, rid, name, kind, value, dev, hlc, detected, clocks in rows:
                 clocks = json.loads(clocks or "{}")
-                current = clocks.get(name) or clocks.get(replica.STAR) or [0, "", 0, 0]
                 row = replica._select_rows(conn, tbl, [rid], [name, replica.DELETED]
                                            if replica.DELETED in replica.SPECS[tbl].fields else [name]).get(rid, {})
+                deleted = row.get(replica.DELETED) is not None
+                # An edit that lost against a deletion: while the record stays deleted, the winning
+                # side is the deletion, not the field's own last writer (often the edit that lost).
+                winner = replica.DELETED if kind == "deleted" and deleted and replica.DELETED in clocks else name
+                current = clocks.get(winner) or clocks.get(replica.STAR) or [0, "", 0, 0]
                 out.append(ConflictInfo(
                     id=cid, table=tbl, record_id=rid, field=name, kind=kind, loser_value=value,
                     loser_device=names.get(dev, dev[:12]), loser_time=to_iso(hlc), current_value=row.get(name),
                     current_device=names.get(current[1], current[1][:12]), current_time=to_iso(current[0]),
-                    record_deleted=row.get(replica.DELETED) is not None, detected_at=detected,
+                    record_deleted=deleted, detected_at=detected,
                 ))
             return out
 

@@ -1,0 +1,65 @@
+"""What the team lead is shown of a conflict: for an edit that lost against a deletion, the
+winning side is the deletion, so the lead sees who deleted the entry and when (the lead decides
+from that whether to keep the deletion or restore the entry)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from helpers.factories import consultation
+from helpers.sync_team import team_fixtures
+
+from app.sync.hlc import to_iso
+
+template, team = team_fixtures(1)
+
+
+def _shared_entry(team):
+    """An entry made on the workstation, known to the lead, and the lead's reply imported."""
+    entry = team.journals["laptop-1"].save_entry(consultation(notes="erste Fassung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    return entry
+
+
+def _deletion_time(journal, entry_id: str) -> str:
+    import json
+
+    with journal.engine.connect() as conn:
+        clocks = json.loads(conn.exec_driver_sql(
+            "SELECT clocks FROM sync_clock WHERE tbl = 'entries' AND rid = ?", (entry_id,)).scalar())
+    return to_iso(clocks["deleted_at"][0])
+
+
+def test_an_edit_on_the_lead_against_a_deletion_on_the_workstation_names_the_workstation(team):
+    entry = _shared_entry(team)
+    team.journals["laptop-1"].delete_entry(entry.id)
+    lead = team.journals["lead"]
+    lead.save_entry(replace(lead.get_entry(entry.id), notes="vom Team ergänzt"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    [conflict] = team.sync("lead").list_conflicts()
+    assert (conflict.kind, conflict.field, conflict.loser_value) == ("deleted", "notes", "vom Team ergänzt")
+    assert conflict.record_deleted
+    assert conflict.loser_device == "lead"
+    assert conflict.current_device == "laptop-1"
+    assert conflict.current_time == _deletion_time(lead, entry.id)
+
+
+def test_an_edit_on_the_workstation_against_a_deletion_on_the_lead_names_the_lead(team):
+    entry = _shared_entry(team)
+    device = team.journals["laptop-1"]
+    device.save_entry(replace(device.get_entry(entry.id), notes="vor Ort ergänzt"))
+    lead = team.journals["lead"]
+    lead.delete_entry(entry.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    [conflict] = team.sync("lead").list_conflicts()
+    assert (conflict.kind, conflict.field, conflict.loser_value) == ("deleted", "notes", "vor Ort ergänzt")
+    assert conflict.loser_device == "laptop-1"
+    assert conflict.current_device == "lead"
+    assert conflict.current_time == _deletion_time(lead, entry.id)
