@@ -87,6 +87,24 @@ def test_known_numbers_in_charts_and_tables(dashboard, qtbot):
     assert [follow.item(0, c).text() for c in range(4)] == ["Test Mediator", "1", "0", "0"]
 
 
+def test_a_newly_opened_dashboard_offers_every_team_member(qtbot, known):  # noqa: F811
+    from app.ui.dashboard import Dashboard
+    from app.ui.tasks import TaskRunner
+
+    merged_in(known, "B. Ivanova", [tandem(start=dt.datetime(2025, 3, 20, 8), school="gs3") for _ in range(2)])
+    runner = TaskRunner()
+    board = Dashboard(known, runner, today=TODAY)
+    qtbot.addWidget(board)
+    try:
+        qtbot.waitUntil(lambda: board.member.count() > 1, timeout=5000)
+        members = [board.member.itemText(i) for i in range(board.member.count())]
+        assert members[0] == "Whole team" and "B. Ivanova" in members
+    finally:
+        board.close()
+        runner.wait(5000)
+        runner.pool.shutdown(wait=True)
+
+
 def test_filters_and_refresh_after_a_merge(dashboard, qtbot):
     merged_in(dashboard.journal, "B. Ivanova", [tandem(start=dt.datetime(2025, 3, 20, 8), school="gs3",
                                                        format="tridem") for _ in range(4)])

@@ -279,7 +279,7 @@ class Dashboard(QDialog):
         self.export.clicked.connect(lambda: self.export_report())  # clicked(bool) would pass the path
         self.retranslate()
         self._show_period()
-        self._query()
+        self.refresh()  # the team members too: the member filter offered only the whole team
 
     # -- filters -----------------------------------------------------------------------
 
