@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QEvent, QObject, QSettings, QTimer, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QByteArray, QDate, QEvent, QObject, QSettings, QTimer, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -47,6 +47,8 @@ DEFAULT_IDLE_MINUTES = 5
 DRAFT_DELAY_MS = 600
 MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry shows them all)
 MIN_TOPICS_WIDTH = 120  # px: one short topic, when the table is narrow
+PREFERRED_WINDOW_SIZE = (1280, 800)
+WINDOW_FRAME_ALLOWANCE = 40  # px: title bar and frame, which a window's own size leaves out
 NOTE_MIN_WIDTH = 160  # px: the note preview is kept at least this wide while other columns can give way
 # Columns that give way, in this order, when the table is still too narrow with the topics narrowed
 # (an entry form beside it): the form shows them for its entry, and the follow-ups have a tab of their own.
@@ -110,7 +112,7 @@ class MainWindow(QMainWindow):
         self.setup.setupUi(self.ui.setup_page)
         self.unlock_form = Ui_Unlock()
         self.unlock_form.setupUi(self.ui.unlock_page)
-        self.resize(1280, 800)
+        self._place_on_screen()
 
         self.draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
         self.draft_timer.timeout.connect(self.save_draft)
@@ -1022,6 +1024,22 @@ class MainWindow(QMainWindow):
         for page in (self.ui.setup_page, self.ui.unlock_page):
             page.layout().setContentsMargins(side, 24, side, 24)
         super().resizeEvent(event)
+
+    def _place_on_screen(self) -> None:
+        """Where the window was last closed, if that is still on a screen; otherwise 1280 x 800,
+        or the whole screen of a smaller laptop (1280 x 720, 1366 x 768), so that the form's
+        buttons and the status bar are never below the screen's edge."""
+        saved = self.settings.value("geometry")
+        if isinstance(saved, QByteArray) and not saved.isEmpty() and self.restoreGeometry(saved):
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        width, height = PREFERRED_WINDOW_SIZE
+        if area is not None and (area.width() < width or area.height() < height + WINDOW_FRAME_ALLOWANCE):
+            self.resize(min(width, area.width()), max(1, area.height() - WINDOW_FRAME_ALLOWANCE))
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        else:
+            self.resize(width, height)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.sync_ui.detach()

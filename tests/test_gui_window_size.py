@@ -1,0 +1,66 @@
+"""The main window fits the laptop it opens on: the entry form's Save button and the status bar
+(sync state, Undo) must not lie below the edge of a 1280 x 720 or 1366 x 768 screen, and a size
+the user chose comes back next time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers.factories import subprocess_env
+
+from gui_fixtures import *  # noqa: F403 (fixtures: open_window, gui_settings)
+
+CHILD = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+from app.ui.main import create_window
+app, window = create_window()
+window.show()
+for _ in range(20):
+    app.processEvents()
+area = window.screen().availableGeometry()
+frame = window.frameGeometry()
+print(json.dumps({"screen": [area.width(), area.height()], "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+                  "maximized": window.isMaximized()}))
+window.close()
+"""
+
+
+def _open_on_screen(tmp_path: Path, data_dir: Path, width: int, height: int) -> dict:
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = subprocess_env(data_dir, QT_QPA_PLATFORM=f"offscreen:configfile={screen}")
+    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1366, 768)])
+def test_on_a_small_laptop_screen_the_window_takes_the_screen_and_ends_above_its_edge(tmp_path, data_dir,
+                                                                                       width, height):
+    shown = _open_on_screen(tmp_path, data_dir, width, height)
+    x, y, w, h = shown["frame"]
+    assert shown["screen"] == [width, height]
+    assert shown["maximized"]
+    assert x >= 0 and y >= 0 and x + w <= width and y + h <= height, shown
+
+
+def test_on_a_large_screen_the_window_opens_at_1280_by_800(tmp_path, data_dir):
+    shown = _open_on_screen(tmp_path, data_dir, 1920, 1080)
+    assert not shown["maximized"]
+    assert shown["frame"][2:] >= [1280, 800]
+
+
+def test_the_size_the_user_left_the_window_at_comes_back(qtbot, open_window, gui_settings):
+    window = open_window()
+    window.resize(1100, 700)
+    qtbot.waitUntil(lambda: window.size().width() == 1100)
+    window.close()
+    again = open_window(unlock_now=False)
+    assert (again.width(), again.height()) == (1100, 700)
+    assert not gui_settings.value("geometry").isEmpty()  # a size only, nothing of the content
