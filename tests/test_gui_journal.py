@@ -135,6 +135,24 @@ def test_every_filter_and_their_combination(qtbot, open_window, seeded_store):
     assert ui.place_filter.currentData() is None and ui.date_from.date() == ui.date_from.minimumDate()
 
 
+@pytest.mark.parametrize("typed", ["with separators", "digits only"])
+def test_a_date_typed_into_a_blank_date_filter_filters(qtbot, open_window, seeded_store, typed):
+    from PySide6.QtTest import QTest
+
+    path, _clients = seeded_store
+    window = open_window(path)
+    edit = window.ui.date_from
+    assert edit.date() == edit.minimumDate()  # shown blank
+    since = qdate(12)
+    text = since.toString(edit.displayFormat())
+    edit.setFocus()
+    QTest.keyClicks(edit, text if typed == "with separators" else "".join(c for c in text if c.isdigit()))
+    QTest.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.date() == since
+    assert window.current_filter().date_from == since.toPython()
+    assert shown(window) == {"Mietschulden besprochen", "Zahnarzt und Schulpflicht erklärt", "Flyer verteilt"}
+
+
 def test_filters_shown_stay_the_filters_applied(qtbot, open_window, seeded_store):
     """A date filter survives refreshing the filter lists (lock/unlock, a new client):
     what the filter bar shows is what the journal applies."""

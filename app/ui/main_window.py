@@ -247,6 +247,15 @@ class MainWindow(QMainWindow):
                 forward = event.key() == Qt.Key.Key_Tab and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
                 self.focusNextPrevChild(forward)
                 return True
+            # Typed into the blank value, digits landed in the sections of the invisible date
+            # (" 1112026") and the date was thrown away. Show today's date first, its first
+            # section selected, so the typed date replaces it section by section.
+            if event.text().isdigit() and obj.date() == obj.minimumDate():
+                obj.blockSignals(True)
+                obj.setDate(QDate.currentDate())
+                obj.blockSignals(False)
+                obj.setCurrentSectionIndex(0)
+                obj.setSelectedSection(obj.sectionAt(0))
         return super().eventFilter(obj, event)
 
     # -- language -------------------------------------------------------------------------
