@@ -149,6 +149,57 @@ def test_edit_from_journal_then_delete_with_keyboard_and_undo(qtbot, open_window
     assert not window.undo_button.isVisible()
 
 
+def test_a_half_typed_entry_can_be_discarded_after_asking(qtbot, open_window, monkeypatch):
+    from app.ui import main_window
+
+    answers = []
+    monkeypatch.setattr(main_window, "confirm", lambda _parent, _title, _text: answers.pop(0))
+    window = open_window()
+    window.new_entry(CONSULTATION)
+    form = window.current_form
+    type_text(form.ui.notes, "Halb getippt, dann unterbrochen")
+    form.ui.start.setDateTime(form.ui.start.dateTime().addDays(-3))
+    window.close_form()  # Close keeps the draft, as after a lock or a crash
+    window.new_entry(CONSULTATION)
+    assert form.ui.notes.toPlainText() == "Halb getippt, dann unterbrochen"
+    assert "Check its date and time, or discard it" in window.ui.form_message.text()
+
+    answers.append(False)  # "No": nothing is thrown away
+    qtbot.mouseClick(window.ui.discard, Qt.MouseButton.LeftButton)
+    assert form.ui.notes.toPlainText() == "Halb getippt, dann unterbrochen"
+    assert "new:consultation" in window.journal.draft_keys()
+
+    answers.append(True)
+    qtbot.mouseClick(window.ui.discard, Qt.MouseButton.LeftButton)
+    assert form.ui.notes.toPlainText() == ""
+    assert abs(form.read().start - dt.datetime.now()).total_seconds() < 3600  # starts afresh: now, not 3 days ago
+    assert window.ui.form_message.text() == "What you typed was discarded."
+    assert "new:consultation" not in window.journal.draft_keys()
+    window.close_form()
+    window.new_entry(CONSULTATION)  # nothing comes back
+    assert window.current_form.ui.notes.toPlainText() == ""
+    assert "restored" not in window.ui.form_message.text()
+    assert answers == []
+
+
+def test_discarding_changes_to_a_saved_entry_shows_it_as_saved(qtbot, open_window, monkeypatch):
+    from app.ui import main_window
+
+    monkeypatch.setattr(main_window, "confirm", lambda *_args: True)
+    window = open_window()
+    create_through_form(qtbot, window, CONSULTATION, "Wie gespeichert")
+    entry_id = window.journal.list_entries()[0].id
+    window.open_entry(entry_id)
+    form = window.current_form
+    form.ui.notes.selectAll()
+    type_text(form.ui.notes, "Versehentlich überschrieben")
+    qtbot.mouseClick(window.ui.discard, Qt.MouseButton.LeftButton)
+    assert form.ui.notes.toPlainText() == "Wie gespeichert"
+    assert form.entry.id == entry_id and window.ui.form_title.text() == "Edit: Consultation"
+    assert f"edit:{entry_id}" not in window.journal.draft_keys()
+    assert window.journal.get_entry(entry_id).notes == "Wie gespeichert"
+
+
 def test_validation_errors_show_next_to_fields_without_losing_input_or_modal_dialogs(qtbot, open_window):
     window = open_window()
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # new tandem session

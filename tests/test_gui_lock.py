@@ -93,7 +93,7 @@ def test_idle_lock_forgets_everything_shown_and_unlock_restores_tab_form_and_dra
     assert form.ui.notes.toPlainText() == "Halb-getippt Ștefan braucht Hilfe beim Antrag und"
     assert form.ui.follow_up.text() == "Halb-Folge Rückruf"
     assert form.ui.district.currentData() == "boele"
-    assert window.ui.form_message.text() == "Your unsaved entry was restored."
+    assert window.ui.form_message.text() == "Your unsaved entry was restored. Check its date and time, or discard it."
     assert window.ui.search.text() == "Gespeichert"
     assert journal_notes(window) == ["Gespeichert-Alpha Notiz"]
     assert window.idle_timer.isActive() and window.idle_timer.interval() == 2 * 60_000  # back to the setting
@@ -158,7 +158,7 @@ def test_killed_process_with_half_typed_form_gets_the_draft_back(qtbot, open_win
     assert window.current_form is form and window.ui.form_panel.isVisible()
     assert window.ui.form_title.text() == "New: Consultation"
     assert form.ui.notes.toPlainText() == note
-    assert window.ui.form_message.text() == "Your unsaved entry was restored."
+    assert window.ui.form_message.text() == "Your unsaved entry was restored. Check its date and time, or discard it."
     assert window.model.rowCount() == 0  # nothing was saved as an entry
     # saving it now makes it an entry and the draft goes away
     select_combo(form.ui.setting, "office")

@@ -34,7 +34,7 @@ from app.ui.forms.ui_first_run import Ui_FirstRun
 from app.ui.forms.ui_main_window import Ui_MainWindow
 from app.ui.forms.ui_unlock import Ui_Unlock
 from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN, TOPICS_COLUMN, JournalModel
-from app.ui.sync_view import SyncUi
+from app.ui.sync_view import SyncUi, confirm
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
 from app.ui.widgets import RESIZE_PRECISION_ROWS, catalog_items, combo_code, fill_combo, fill_table, short_date
@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         ui.delete_entry.clicked.connect(self.delete_selected)
         ui.save.clicked.connect(self.save_entry)
         ui.cancel.clicked.connect(self.close_form)
+        ui.discard.clicked.connect(lambda: self.discard_form())
         ui.journal_view.activated.connect(lambda index: self.open_entry(self.model.data(index, Qt.ItemDataRole.UserRole)))
         ui.search.textChanged.connect(lambda _t: self.filter_timer.start())
         for widget in (ui.type_filter, ui.place_filter):
@@ -623,7 +624,8 @@ class MainWindow(QMainWindow):
         draft = self.journal.load_draft(self._draft_key_for(entry_type, None))
         if draft:
             self._load_draft(form, draft)
-            self.ui.form_message.setText(_("Your unsaved entry was restored."))
+            # Perhaps typed days ago: its start is that day's, not now.
+            self.ui.form_message.setText(_("Your unsaved entry was restored. Check its date and time, or discard it."))
         else:
             form.load(self.journal.new_entry(entry_type))
         self._update_form_title()
@@ -709,6 +711,26 @@ class MainWindow(QMainWindow):
         self.ui.statusbar.showMessage(_("Saved: {type}, {time}.").format(type=form.title(), time=when), 6000)
         form.load(self.journal.new_entry(form.entry_type))  # ready for the next one
         self.ui.form_message.clear()
+        self._update_form_title()
+        form.ui.start.setFocus()
+
+    def discard_form(self) -> None:
+        """Throw away what is typed in the open form, and its draft: a new entry starts afresh,
+        an entry being edited shows what is saved. Asked first; the draft is the only copy."""
+        form = self.current_form
+        if form is None or self.journal is None or not self.ui.form_panel.isVisible():
+            return
+        self.draft_timer.stop()
+        entry_id = form.entry.id or None
+        key = self._draft_key_for(form.entry_type, entry_id)
+        if (form.dirty or self.journal.load_draft(key)) and not confirm(
+                self, _("Discard what you typed?"),
+                _("What you typed in this form and did not save is thrown away. This cannot be undone.")):
+            return
+        self.journal.discard_draft(key)
+        stored = self.journal.get_entry(entry_id) if entry_id else None
+        form.load(stored if stored is not None else self.journal.new_entry(form.entry_type))
+        self.ui.form_message.setText(_("What you typed was discarded."))
         self._update_form_title()
         form.ui.start.setFocus()
 
