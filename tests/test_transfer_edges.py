@@ -123,3 +123,74 @@ def test_cli_import_says_how_many_client_codes_were_new(journal, store_path, dat
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "2 new client codes were added" in result.stdout
+
+
+# -- files that are broken in ways a spreadsheet or a script produces ------------------------
+
+HEADER = "type,start,end,mediator,setting,notes\n"
+
+
+@pytest.mark.parametrize("body, line", [
+    # a quote left open: every following row would have become part of this note
+    ('consultation,2026-11-20T09:30,10:15,A,office,"Termin 3.\n'
+     "consultation,2026-11-20T11:30,12:15,B,phone,zweiter\n"
+     "consultation,2026-11-20T13:30,14:15,C,office,dritter\n", 2),
+    # a quote inside a cell that does not start with one: it would have been dropped
+    ('consultation,2026-11-20T09:30,10:15,A,office,ok\n'
+     'consultation,2026-11-20T11:30,12:15,B,office,"Termin am 3. "Dienstag\n', 3),
+])
+def test_a_csv_with_broken_quotes_is_refused_at_its_line_and_nothing_is_imported(journal, tmp_path, body, line):
+    path = tmp_path / "broken.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    with pytest.raises(ImportError_) as info:
+        import_file(journal, path)
+    assert info.value.line == line and "quotation mark" in str(info.value)
+    assert journal.all_entries() == []
+
+
+@pytest.mark.parametrize("header, field, words", [
+    ("type,start,mediator,setting,setting\n", "setting", "appears twice"),
+    ("Type,Start,Mediator,Setting\n", "Type", "Unknown column “Type”"),
+])
+def test_a_csv_header_with_a_wrong_or_doubled_column_is_refused_even_without_rows(journal, tmp_path, header,
+                                                                                  field, words):
+    for rows in ("", "consultation,2026-11-20T09:30,A,office,phone\n"):
+        path = tmp_path / "header.csv"
+        path.write_text(header + rows, encoding="utf-8")
+        with pytest.raises(ImportError_) as info:
+            import_file(journal, path)
+        assert (info.value.line, info.value.field) == (1, field) and words in str(info.value)
+    assert journal.all_entries() == []
+
+
+def test_a_note_longer_than_csvs_own_cell_limit_gets_the_notes_message(journal, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(HEADER + "consultation,2025-03-01T10:00,10:45,M,office," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(ImportError_) as info:
+        import_file(journal, path)
+    assert (info.value.line, info.value.field) == (2, "notes")
+
+
+def test_an_unreadable_end_is_reported_against_the_end(journal, tmp_path):
+    with pytest.raises(ImportError_) as info:
+        import_file(journal, jsonl(tmp_path / "end.jsonl", {**ROW, "end": "25:00"}))
+    assert info.value.field == "end"
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 100_000 + "]" * 100_000 + "\n",  # nested too deep for the JSON parser
+    '{"type": "consultation", "start": "2025-03-01T10:00", "mediator": "\\ud800", "setting": "office"}\n',
+])
+def test_json_lines_that_python_can_parse_but_not_store_are_refused_on_the_command_line(journal, store_path,
+                                                                                       data_dir, tmp_path, text):
+    journal.close()
+    path = tmp_path / "odd.jsonl"
+    path.write_text(text, encoding="utf-8")
+    env = {**subprocess_env(data_dir), "MEDIATORLOG_PASSPHRASE": PASSPHRASE}
+    result = subprocess.run([PYTHON, "-m", "app", "--lang", "en", "import", "--store", str(store_path), str(path)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("mediatorlog: Line 1:") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    with open_store(store_path, PASSPHRASE) as again:
+        assert again.all_entries() == []

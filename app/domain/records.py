@@ -121,15 +121,16 @@ def _as_bool(value: Any) -> bool:
 def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
     """Parse one record; returns the entry and its client codes (resolved by the caller)."""
     problems: list[Problem] = []
+    unknown = [key for key in record if key not in ALL_COLUMNS]
+    if unknown:  # first: a misspelt "Type" column is the reason, not the type it seems to lack
+        raise RecordError([Problem(str(unknown[0])[:40],
+                                   _("Unknown column “{column}”.").format(column=str(unknown[0])[:40]))])
     entry_type = str(record.get("type") or "").strip()
     if entry_type not in ENTRY_CLASSES:
         raise RecordError(
             [Problem("type", _("Unknown type “{value}”: use consultation, tandem_session or outreach_visit.").format(
                 value=entry_type[:40]))]
         )
-    unknown = [key for key in record if key not in ALL_COLUMNS]
-    if unknown:
-        problems.append(Problem(unknown[0], _("Unknown column “{column}”.").format(column=str(unknown[0])[:40])))
 
     entry = ENTRY_CLASSES[entry_type]()
     entry_id = record.get("id")
@@ -140,11 +141,15 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
             entry.id = str(uuid.UUID(str(entry_id).strip()))  # one spelling: lower case, with hyphens
 
     start = record.get("start")
+    unreadable = _("A date or time cannot be read. Use the form 2026-03-31 or 2026-03-31T14:30.")
     try:
         if not _blank(start):
             entry.start = _parse_datetime(str(start))
         elif not _blank(record.get("date")):
             entry.start = _parse_datetime(str(record["date"]).strip()[:10] + "T00:00")
+    except ValueError:
+        problems.append(Problem("start", unreadable))
+    try:
         if not _blank(record.get("end")):
             end_text = str(record["end"]).strip()
             if len(end_text) <= 5 and entry.start:  # a bare time like 14:30
@@ -155,7 +160,7 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
             if minutes is not None:
                 entry.end = entry.start + dt.timedelta(minutes=minutes)
     except ValueError:
-        problems.append(Problem("start", _("A date or time cannot be read. Use the form 2026-03-31 or 2026-03-31T14:30.")))
+        problems.append(Problem("end", unreadable))
     if entry.start is None and not problems:
         problems.append(Problem("date", _("Enter the date and time.")))
 

@@ -25,6 +25,7 @@ from app.store import reporting, search_index
 from app.store.engine import writing
 
 FORMATS = ("jsonl", "csv")
+CSV_CELL_LIMIT = 16 * 1024 * 1024  # characters; a note longer than the form allows is refused by validation
 WHOLE_LINE = "-"  # the field of a problem with a line as a whole (not JSON, wrong number of columns)
 
 
@@ -62,30 +63,62 @@ def read_records(handle: IO[str], fmt: str) -> list[tuple[int, dict[str, Any] | 
     """(line number, record or None, reason) per data row."""
     rows: list[tuple[int, dict[str, Any] | None, str]] = []
     if fmt == "csv":
-        text = handle.read()
-        header = text.split("\n", 1)[0]
-        # German Excel saves "CSV" with semicolons; our own export uses commas.
-        delimiter = ";" if ";" in header and "," not in header else ","
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        for record in reader:
-            line = reader.line_num
-            if None in record:
-                rows.append((line, None, _("This row has more cells than the header.")))
-                continue
-            rows.append((line, {k.strip(): _unguard(v) for k, v in record.items() if k is not None}, ""))
-        return rows
+        return _read_csv(handle.read())
     for number, text in enumerate(handle, start=1):
         if not text.strip():
             continue
         try:
             record = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             rows.append((number, None, _("This line is not valid JSON.")))
             continue
         if not isinstance(record, dict):
             rows.append((number, None, _("Each line must be one JSON object.")))
             continue
+        if not _is_text(record):
+            rows.append((number, None, _("This line has an escaped character that is not text (such as \\ud800).")))
+            continue
         rows.append((number, record, ""))
+    return rows
+
+
+def _is_text(record: dict) -> bool:
+    """False when a JSON escape made a lone surrogate, which no UTF-8 store can hold."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _read_csv(text: str) -> list[tuple[int, dict[str, Any] | None, str]]:
+    header = text.split("\n", 1)[0]
+    # German Excel saves "CSV" with semicolons; our own export uses commas.
+    delimiter = ";" if ";" in header and "," not in header else ","
+    # strict: a quote left open swallowed every following row into one cell, and a stray quote
+    # inside a cell was dropped, both without a word. A note may be long; validation limits it.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_LIMIT))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, dict[str, Any] | None, str]] = []
+    try:
+        names = [name.strip() for name in reader.fieldnames or []]
+        for name in names:
+            if name not in ALL_COLUMNS:
+                raise ImportError_(1, name[:40] or WHOLE_LINE, _("Unknown column “{column}”.").format(column=name[:40]))
+            if names.count(name) > 1:
+                raise ImportError_(1, name, _("This column appears twice in the header."))
+        last = 1  # the line the last whole row ended on; a broken row starts after it
+        for record in reader:
+            line = reader.line_num
+            last = reader.reader.line_num
+            if None in record:
+                rows.append((line, None, _("This row has more cells than the header.")))
+                continue
+            rows.append((line, {k.strip(): _unguard(v) for k, v in record.items() if k is not None}, ""))
+    except csv.Error:
+        raise ImportError_(last + 1, WHOLE_LINE, _(
+            "A quotation mark is not closed, or stands inside a cell that does not start with one. "
+            "Check the quotation marks from this line on.")) from None
     return rows
 
 
