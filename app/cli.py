@@ -294,6 +294,8 @@ def cmd_conflicts(args) -> int:
     with _open(args) as journal:
         sync = _sync(journal)
         if args.resolve is not None:
+            if args.choice is None:
+                raise CliError(_("Say how to resolve it: --choice keep, take or edit (with --value)."))
             sync.resolve_conflict(args.resolve, args.choice, args.value)
             print(_("Conflict {id} resolved.").format(id=args.resolve))
             return EXIT_OK
@@ -437,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
                cmd_conflicts)
     conf.add_argument("--format", choices=("text", "json"), default="text")
     conf.add_argument("--resolve", type=int, metavar="ID")
-    conf.add_argument("--choice", choices=("keep", "take", "edit"), default="keep",
+    conf.add_argument("--choice", choices=("keep", "take", "edit"),
                       help=_("keep the current value, take the other one, or edit (with --value)"))
     conf.add_argument("--value", help=_("the new value for --choice edit"))
 

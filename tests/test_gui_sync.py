@@ -266,6 +266,30 @@ def test_writing_a_new_value_resolves_a_conflict(qtbot, data_dir, open_window):
     assert panel.ui.conflicts_list.rowCount() == 0
 
 
+def test_a_new_value_being_typed_survives_a_refresh_and_a_refused_resolve(qtbot, data_dir, open_window, monkeypatch):
+    from app.ui import conflict_view
+
+    entry_id = notes_conflict(data_dir, "one", "two")
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    panel = view.conflicts
+    panel.ui.edit_value.setPlainText("one and two, merged by hand")
+    view.refresh()  # Check again; an import does the same
+    wait_idle(qtbot, window)
+    panel.load()
+    assert panel.ui.edit_value.toPlainText() == "one and two, merged by hand"
+
+    warnings = []
+    monkeypatch.setattr(conflict_view.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    panel.ui.edit_value.setPlainText("x" * 20_001)  # longer than a note may be
+    click(qtbot, panel.ui.save_edit)
+    assert warnings and "too long" in warnings[0]
+    assert panel.ui.edit_value.toPlainText() == "x" * 20_001
+    assert window.journal.get_entry(entry_id).notes == "two"
+    assert panel.ui.conflicts_list.rowCount() == 1
+
+
 def test_revoke_asks_and_then_refuses_that_devices_next_bundle(qtbot, data_dir, open_window, monkeypatch):
     from app.services.sync import SyncService
     from app.ui import sync_view

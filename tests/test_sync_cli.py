@@ -126,3 +126,76 @@ def test_conflict_listed_and_resolved_on_the_command_line(tmp_path, monkeypatch,
     assert code == 0
     code, out, _ = run(capsys, "conflicts", "--store", paths["lead"], "--format", "json")
     assert json.loads(out) == []
+
+
+def test_a_conflict_resolved_with_a_typed_value_is_checked_like_an_import(tmp_path, monkeypatch, capsys):
+    """A value typed to resolve a conflict syncs to every workstation: it must be a value the
+    entry form or an import would accept (catalog code, count, date), in the stored form."""
+    import datetime as dt
+
+    from helpers.factories import NOW, outreach
+    from helpers.sync_team import make_team, open_team
+
+    team = open_team(make_team(tmp_path / "t", 1), tmp_path / "run")
+    try:
+        lead, laptop = team.journals["lead"], team.journals["laptop-1"]
+        entry = laptop.save_entry(outreach(), now=NOW)
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        on_lead = lead.get_entry(entry.id)
+        on_lead.district, on_lead.adults_reached = "haspe", 9
+        lead.save_entry(on_lead, now=NOW)
+        mine = laptop.get_entry(entry.id)
+        mine.district, mine.adults_reached = "altenhagen", 12
+        laptop.save_entry(mine, now=NOW + dt.timedelta(minutes=1))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        ids = {c.field: c.id for c in team.sync("lead").list_conflicts()}
+        assert set(ids) == {"district", "adults_reached"}
+    finally:
+        team.close()
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    lead_path = str(team.folder / "lead.db")
+
+    def resolve(*argv):
+        return run(capsys, "conflicts", "--store", lead_path, *argv)
+
+    for conflict, value in (("district", "nowhere"), ("adults_reached", "-50"), ("adults_reached", "many")):
+        code, out, err = resolve("--resolve", str(ids[conflict]), "--choice", "edit", "--value", value)
+        assert (code, out) == (1, "") and err.count("\n") == 1 and "Traceback" not in err, err
+    code, out, err = resolve("--resolve", str(ids["district"]))  # no --choice: nothing is decided for the user
+    assert code == 1 and "--choice" in err
+    code, out, _ = resolve("--format", "json")
+    assert {c["field"] for c in json.loads(out)} == {"district", "adults_reached"}  # both still open
+
+    assert resolve("--resolve", str(ids["district"]), "--choice", "edit", "--value", "Haspe")[0] == 1  # a label
+    assert resolve("--resolve", str(ids["district"]), "--choice", "edit", "--value", "haspe")[0] == 0
+    assert resolve("--resolve", str(ids["adults_reached"]), "--choice", "edit", "--value", "10")[0] == 0
+    from app.services.stores import open_store
+
+    with open_store(team.folder / "lead.db", PASSPHRASE) as journal:
+        stored = journal.get_entry(entry.id)
+        assert (stored.district, stored.adults_reached) == ("haspe", 10)
+
+
+def test_erase_client_and_share_take_a_code_in_any_case(tmp_path, monkeypatch, capsys):
+    from helpers.sync_team import make_team, open_team
+
+    from app.domain.entries import Client
+
+    team = open_team(make_team(tmp_path / "t", 2), tmp_path / "run")
+    try:
+        client = team.journals["lead"].save_client(Client(code="HA-FAM-07"))
+        other = team.journals["lead"].save_client(Client(code="HA-FAM-08"))
+    finally:
+        team.close()
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    lead = str(team.folder / "lead.db")
+    code, out, err = run(capsys, "share", "--store", lead, "--client", "ha-fam-08", "--workstation", "laptop-2")
+    assert (code, err) == (0, "") and "HA-FAM-08" in out
+    code, out, err = run(capsys, "erase-client", "--store", lead, "--code", " ha-fam-07 ")
+    assert (code, err) == (0, "") and "Erased the client" in out
+    from app.services.stores import open_store
+
+    with open_store(team.folder / "lead.db", PASSPHRASE) as journal:
+        assert journal.get_client(client.id) is None and journal.get_client(other.id) is not None

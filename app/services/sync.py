@@ -711,11 +711,11 @@ class SyncService:
 
     def _share_client_id(self, conn, client: str, *, allow_gone: bool = False) -> tuple[str, str]:
         # Messages name no client code: exception texts must not carry personal data.
-        key = client.strip()
+        code, key = client.strip().upper(), client.strip().lower()  # codes are stored in capitals, ids in lower case
         row = conn.exec_driver_sql(
             "SELECT c.id, c.code, c.deleted_at, coalesce(k.erased, 0) FROM clients c LEFT JOIN sync_clock k "
             "ON k.tbl = 'clients' AND k.rid = c.id WHERE c.code = ? OR c.id = ? ORDER BY c.code = ? DESC",
-            (key, key, key)).fetchone()
+            (code, key, code)).fetchone()
         if row is None:
             raise SyncError(_("There is no client with this code. Check the code in the client register."))
         client_id, code, deleted_at, erased = row
@@ -1002,6 +1002,8 @@ class SyncService:
             if found is None:
                 raise SyncError(_("There is no open conflict with the number {id}.").format(id=conflict_id))
             tbl, rid, name, kind, loser = found
+            if choice == "edit" and tbl == "entries":
+                value = self._checked_entry_value(conn, rid, name, value)
             if choice != "keep":
                 changes = {name: loser if choice == "take" else value}
                 if kind == "deleted" and choice == "take":
@@ -1014,6 +1016,39 @@ class SyncService:
                                          (tbl, rid))
                 self._write_fields(conn, tbl, rid, changes)
             conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE id = ?", (conflict_id,))
+
+    def _checked_entry_value(self, conn, rid: str, name: str, value: Any) -> Any:
+        """A value typed to resolve a conflict of an entry, checked as an import or the entry form
+        checks it (catalog codes, counts, dates), in the form the column stores it; a bad value
+        would otherwise sync to every workstation."""
+        import datetime as dt
+
+        from app.domain.records import RecordError, entry_to_record, record_to_entry
+        from app.domain.validation import validate_entry
+
+        row = conn.exec_driver_sql("SELECT * FROM entries WHERE id = ?", (rid,)).mappings().first()
+        if row is None:
+            raise SyncError(_("The record of this conflict no longer exists."))
+        if row["deleted_at"] is not None or name not in replica.SPECS["entries"].fields or name in ("day", replica.DELETED):
+            return value  # a deleted entry is refused by _write_fields; bookkeeping is never typed
+        stored = repo.row_to_entry(dict(row))
+        codes = repo.client_codes(conn)
+        record = entry_to_record(stored, codes)
+        record.pop("date", None)  # the start says it
+        record[name] = value
+        try:
+            entry, client_codes = record_to_entry(record)
+        except RecordError as exc:
+            raise SyncError(exc.problems[0].message) from None
+        by_code = {code.upper(): cid for cid, code in codes.items()}
+        unknown = [c for c in client_codes if c.upper() not in by_code]
+        if unknown:
+            raise SyncError(_("There is no client with this code. Check the code in the client register."))
+        entry.client_ids = [by_code[c.upper()] for c in client_codes]
+        problems = validate_entry(entry, self.journal.catalogs, now=dt.datetime.now(), previous=stored)
+        if problems:
+            raise SyncError(problems[0].message)
+        return repo.entry_to_row(entry)[name]
 
     def _write_fields(self, conn, tbl: str, rid: str, changes: dict[str, Any]) -> None:
         """Change some columns of one record through the repository (so it is tracked)."""

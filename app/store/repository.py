@@ -473,7 +473,8 @@ def get_client(conn: Connection, client_id: str) -> Client | None:
 
 
 def client_by_code(conn: Connection, code: str) -> Client | None:
-    row = conn.execute(select(clients).where(clients.c.code == code)).mappings().first()
+    """Codes are stored in capitals and typed in any case (k-gp1x-f3g is K-GP1X-F3G)."""
+    row = conn.execute(select(clients).where(clients.c.code == code.strip().upper())).mappings().first()
     return row_to_client(row) if row and row["deleted_at"] is None else None
 
 

@@ -126,6 +126,7 @@ class ConflictView(QWidget):
         self.ui.splitter.setStretchFactor(0, 2)
         self.ui.splitter.setStretchFactor(1, 3)
         self.ui.edit_value.setMaximumHeight(self.fontMetrics().height() * 4 + 12)
+        self._prefilled = ""  # what _show_selected put in the edit box: anything else was typed
         self._fill([])
 
     # -- data -------------------------------------------------------------------------
@@ -146,6 +147,10 @@ class ConflictView(QWidget):
 
     def _fill(self, conflicts: list[ConflictInfo]) -> None:
         selected = self.selected()
+        # A refresh (another import, Check again, a failed resolve) keeps a new value being typed
+        # for the conflict that stays selected; it used to be reset to the current value.
+        typed = self.ui.edit_value.toPlainText()
+        kept = typed if selected is not None and typed != self._prefilled else None
         self.conflicts = list(conflicts)
         rows = [(str(c.id), [self._record_text(c), field_label(c.field), _(KIND_LABELS.get(c.kind, c.kind)),
                              c.loser_device, when_text(c.detected_at)]) for c in self.conflicts]
@@ -164,6 +169,9 @@ class ConflictView(QWidget):
             row = ids.index(selected.id) if selected is not None and selected.id in ids else 0
             table.selectRow(row)
         self._show_selected()
+        now = self.selected()
+        if kept is not None and now is not None and now.id == selected.id and self.ui.edit_value.isEnabled():
+            self.ui.edit_value.setPlainText(kept)
 
     def _record_text(self, c: ConflictInfo) -> str:
         journal = self.journal
@@ -215,6 +223,7 @@ class ConflictView(QWidget):
         ui.save_edit.setEnabled(editable)
         current = c.current_value if isinstance(c.current_value, str) else ""
         ui.edit_value.setPlainText(current if editable else "")
+        self._prefilled = ui.edit_value.toPlainText()
         ui.edit_value.setPlaceholderText("" if editable else _("Only text fields can be rewritten here; keep one of "
                                                                "the two values."))
         self._set_button_texts(c)
