@@ -84,7 +84,7 @@ class DemoGenerator:
                 entry.accompanied_to = rng.choice(self.codes("services"))
             entry.referrals = self._pick("services", 2, 0)
             entry.topics = self._pick("topics", 3)
-            entry.client_ids = rng.sample(client_ids, rng.randint(1, 2)) if client_ids else []
+            entry.client_ids = rng.sample(client_ids, min(len(client_ids), rng.randint(1, 2))) if client_ids else []
             entry.district = rng.choice(self.codes("districts"))
         elif kind == "t":
             entry = TandemSession()
