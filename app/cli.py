@@ -8,6 +8,7 @@ The passphrase comes from MEDIATORLOG_PASSPHRASE or an interactive prompt.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -184,6 +185,10 @@ def cmd_gui(args) -> int:
                    screenshot=Path(args.screenshot) if args.screenshot else None)
 
 
+# A report's period: wide enough for any real journal; weeks, school years and months of it must exist.
+REPORT_DAYS = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+
+
 def cmd_report(args) -> int:
     from app.reports.periods import CUSTOM, Period, parse_day, recognised
     from app.services.reports import make_report
@@ -194,6 +199,9 @@ def cmd_report(args) -> int:
             days.append(parse_day(text))
         except ValueError:
             raise CliError(_("{option}: not a date: {text}. Use YYYY-MM-DD.").format(option=name, text=text)) from None
+        if not REPORT_DAYS[0] <= days[-1] <= REPORT_DAYS[1]:  # 0001-01-01 or 9999-12-31 as "all time"
+            raise CliError(_("{option}: choose a day from {first} to {last}.").format(
+                option=name, first=REPORT_DAYS[0].isoformat(), last=REPORT_DAYS[1].isoformat()))
     if days[1] < days[0]:
         raise CliError(_("The period ends before it starts: --to is earlier than --from."))
     if args.threshold < 1:

@@ -259,7 +259,8 @@ def test_cli_report_in_german_by_default_and_bad_dates(known, store_path, data_d
     text = out.read_text(encoding="utf-8-sig")
     assert "Beratung" in text and "2025-03,19,18,13,50" in text
     for bad in (["--from", "2025-02-30", "--to", "2025-03-31"], ["--from", "2025-03-31", "--to", "2025-03-01"],
-                ["--from", "yesterday", "--to", "2025-03-01"]):
+                ["--from", "yesterday", "--to", "2025-03-01"],
+                ["--from", "0001-01-01", "--to", "2025-03-31"], ["--from", "2025-03-01", "--to", "9999-12-31"]):
         done = run_cli(data_dir, "report", "--store", str(store_path), *bad, "--format", "pdf",
                        "--out", str(tmp_path / "bad.pdf"))
         assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
@@ -267,3 +268,12 @@ def test_cli_report_in_german_by_default_and_bad_dates(known, store_path, data_d
     done = run_cli(data_dir, "report", "--store", str(store_path), "--from", "2025-03-01", "--to", "2025-03-31",
                    "--format", "pdf", "--out", str(tmp_path / "r.pdf"), "--lang", "bg")
     assert done.returncode == 0 and (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_period_recognised_near_the_calendars_ends_is_just_a_period():
+    import datetime as dt
+
+    from app.reports.periods import CUSTOM, Period, recognised
+
+    for first, last in ((dt.date(1, 1, 1), dt.date(2026, 11, 21)), (dt.date(2026, 1, 1), dt.date(9999, 12, 31))):
+        assert recognised(Period(first, last, CUSTOM)).kind == CUSTOM

@@ -126,7 +126,10 @@ def recognised(period: Period) -> Period:
     """The same days, named as the school year, calendar year, quarter, month or week they
     exactly are (for a range typed on the command line)."""
     for kind in (SCHOOL_YEAR, YEAR, QUARTER, MONTH, WEEK):
-        candidate = period_of(kind, period.first)
+        try:
+            candidate = period_of(kind, period.first)
+        except (ValueError, OverflowError):  # a school year around 0001-01-01 starts in year 0
+            continue
         if candidate.first == period.first and candidate.last == period.last:
             return candidate
     return period
