@@ -63,3 +63,19 @@ def test_an_edit_on_the_workstation_against_a_deletion_on_the_lead_names_the_lea
     assert conflict.loser_device == "laptop-1"
     assert conflict.current_device == "lead"
     assert conflict.current_time == _deletion_time(lead, entry.id)
+
+
+def test_a_conflict_is_dated_when_the_import_found_it(team):
+    import datetime as dt
+
+    entry = _shared_entry(team)
+    lead, device = team.journals["lead"], team.journals["laptop-1"]
+    lead.save_entry(replace(lead.get_entry(entry.id), notes="Leitung"))
+    device.save_entry(replace(device.get_entry(entry.id), notes="vor Ort"))
+    team.sync("laptop-1").export_bundles()
+    before = dt.datetime.now(dt.timezone.utc)
+    team.sync("lead").import_paths([team.sync_dir])
+    [conflict] = team.sync("lead").list_conflicts()
+    found = dt.datetime.fromisoformat(conflict.detected_at.replace("Z", "+00:00"))
+    assert found >= before.replace(microsecond=before.microsecond // 1000 * 1000)
+    assert found >= dt.datetime.fromisoformat(conflict.current_time.replace("Z", "+00:00"))

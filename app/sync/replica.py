@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from app.store import jsontext, search_index
 from app.store.engine import driver
 from app.store.schema import META_UPSERT
-from app.sync.hlc import Clock, to_iso
+from app.sync.hlc import Clock, pack, to_iso, wall_ms
 
 DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL when alive
 ERASED = "_erased"  # data-protection erasure: absorbing, wins over everything
@@ -642,7 +642,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO sync_conflicts (tbl, rid, field, loser_hlc, loser_dev, loser_value, kind, "
             "detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*c, to_iso(replica.clock.last or result.max_hlc)) for c in conflicts],
+            # When this import found it (the replica's clock has not seen the bundle's stamps yet,
+            # so its own last stamp is an older local edit's).
+            [(*c, to_iso(pack(wall_ms()))) for c in conflicts],
         )
         result.conflicts += len(conflicts)
     if dismiss:
