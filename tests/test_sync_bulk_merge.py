@@ -159,6 +159,7 @@ def test_reading_only_the_columns_a_change_needs_merges_like_reading_whole_rows(
         shutil.copy2(lead.path, copy)
         shutil.copy2(keyslot_path(lead.path), keyslot_path(copy))
         monkeypatch.setattr(sync_service, "utc_now", lambda: "2026-11-21T12:00:00.000Z")
+        monkeypatch.setattr(replica, "wall_ms", lambda: 1_795_000_000_000)  # when the conflicts are found
         pruned = stores._unlock(lead.path, template.keys["lead"])
         whole = stores._unlock(copy, template.keys["lead"])
         team.journals["lead"] = pruned
