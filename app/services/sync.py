@@ -368,8 +368,10 @@ class SyncService:
                 "SELECT seq, first, last, created_at FROM sync_bundles WHERE sender = ? ORDER BY seq",
                 (device_id or "",)).fetchall()
             seqs = [b[0] for b in bundles]
-            missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs)) if seqs else []
             _high, holes = _coverage((b[1], b[2]) for b in bundles)
+            # A bundle carries every change not yet acknowledged, so one that never arrived is healed
+            # by the next: its number is a gap only while some change numbers are still missing.
+            missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs)) if seqs and holes else []
             found.append(DeviceInfo(
                 name=name, device_id=device_id or "", user=user or "", state=state, provisioned_at=provisioned or "",
                 enrolled_at=enrolled or "", revoked_at=revoked or "", last_bundle_seq=seqs[-1] if seqs else 0,

@@ -1,0 +1,64 @@
+"""Gaps as the team lead sees them (`devices`, the sync view): a bundle that never arrived is
+healed by the next one, which carries every change not yet acknowledged, so it is no gap; changes
+that really are missing are reported with the bundle numbers that never came."""
+
+from __future__ import annotations
+
+import shutil
+
+from helpers.factories import PASSPHRASE, consultation
+from helpers.sync_team import team_fixtures
+
+from app.services.stores import open_store
+from app.store.keyslots import keyslot_path
+
+template, team = team_fixtures(1)
+
+
+def _device(team):
+    [device] = team.sync("lead").devices()
+    return device
+
+
+def test_a_lost_bundle_whose_changes_came_with_the_next_is_no_gap(team):
+    laptop = team.journals["laptop-1"]
+    first = laptop.save_entry(consultation(notes="im ersten Paket"))
+    [lost] = team.sync("laptop-1").export_bundles()
+    lost.path.unlink()  # the USB stick with bundle 2 never reached the lead
+    second = laptop.save_entry(consultation(notes="im zweiten Paket"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    lead = team.journals["lead"]
+    assert lead.get_entry(first.id).notes == "im ersten Paket" and lead.get_entry(second.id) is not None
+    device = _device(team)
+    assert (device.missing_bundles, device.missing_changes) == ([], [])
+
+
+def test_changes_that_never_arrived_are_reported_with_their_bundle(team, tmp_path):
+    lead_path = team.folder / "lead.db"
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="kommt an, geht dann verloren"))
+    team.sync("laptop-1").export_bundles()
+    team.journals["lead"].close()
+    backup = tmp_path / "lead-before.db"  # the lead's journal as it was before this import
+    shutil.copy2(lead_path, backup)
+    shutil.copy2(keyslot_path(lead_path), keyslot_path(backup))
+    lead = open_store(lead_path, PASSPHRASE)
+    team.journals["lead"] = lead
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()  # acknowledges the laptop's changes
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    for f in team.sync_dir.iterdir():
+        f.unlink()
+
+    lead.close()  # the lead's laptop is restored from the backup: the acknowledged changes are gone
+    shutil.copy2(backup, lead_path)
+    team.journals["lead"] = open_store(lead_path, PASSPHRASE)
+    laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    device = _device(team)
+    assert device.missing_changes and device.missing_bundles
+    assert device.last_bundle_seq not in device.missing_bundles
