@@ -380,10 +380,22 @@ def test_mediator_status_bar_shows_unsynced_changes_and_sync_now_writes_a_bundle
     wait_idle(qtbot, window)
     mine = list(folder.glob("ml-*.mlsync"))
     assert len(mine) == 1
-    assert "Sync done: " in window.ui.statusbar.currentMessage()
-    assert sync.status_label.text().startswith("4 changes not yet synced · last sync ")
+    # The same unit in both places (records, not field versions), and sent is not "not synced".
+    assert window.ui.statusbar.currentMessage().startswith("Sync done: 4 changes sent to the team lead")
+    assert sync.status_label.text().startswith("4 changes sent, waiting for the team lead · last sync ")
+    window.new_entry("consultation")
+    window.current_form.load(consultation(notes="after the sync"))
+    window.save_entry()
+    qtbot.waitUntil(lambda: sync.status_label.text().startswith("5 changes not yet synced"))
 
     lead = _open(team["lead"])  # the lead imports and replies
+    SyncService(lead).import_paths([folder])
+    SyncService(lead).export_bundles(folder)
+    lead.close()
+    sync.act_sync_now.trigger()  # sends the fifth, takes in the lead's reply to the first four
+    wait_idle(qtbot, window)
+    assert sync.status_label.text().startswith("1 change sent, waiting for the team lead · last sync ")
+    lead = _open(team["lead"])
     SyncService(lead).import_paths([folder])
     SyncService(lead).export_bundles(folder)
     lead.close()

@@ -513,6 +513,7 @@ class SyncService:
         with writing(self.engine) as conn:
             repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
             repo.set_meta(conn, "sync.ack_sent", str(coverage))
+            repo.set_meta(conn, "sync.sent_upto", str(last))  # what is in a bundle, waiting for the lead
             repo.set_meta(conn, "sync.last_export_at", utc_now())
         return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size)
 

@@ -6,8 +6,10 @@
   workstation profile on a device). A team lead's journal has no profile: the client asks
   once for a folder and remembers it here.
 * `unsynced_records` counts records (entries, clients, list values) with changes the lead
-  has not acknowledged: what the status bar calls "changes not yet synced". The service's
-  `status().unacknowledged` counts field versions, about 30 for one new consultation.
+  has not acknowledged; `pending_records` also says how many of them are in no bundle yet. The
+  status bar says "changes not yet synced" while some are unsent, and "sent, waiting for the team
+  lead" once all are in a bundle. The service's `status().unacknowledged` counts field versions,
+  about 30 for one new consultation.
 """
 
 from __future__ import annotations
@@ -33,7 +35,18 @@ def set_sync_folder(journal: Journal, folder: str | Path) -> None:
 
 def unsynced_records(journal: Journal) -> int:
     """Records changed on this computer that the team lead has not acknowledged yet."""
+    return pending_records(journal)[0]
+
+
+def pending_records(journal: Journal) -> tuple[int, int]:
+    """(records the team lead has not acknowledged yet, of them those in no bundle yet): the
+    difference is sent and waits for the lead's reply, which is not the same as not synced."""
     with journal.engine.connect() as conn:
         acked = int(repo.get_meta(conn, "sync.acked") or 0)
-        return int(conn.exec_driver_sql(
-            "SELECT count(*) FROM (SELECT DISTINCT tbl, rid FROM sync_log WHERE seq > ?)", (acked,)).scalar())
+        sent = max(acked, int(repo.get_meta(conn, "sync.sent_upto") or 0))
+
+        def records(after: int) -> int:
+            return int(conn.exec_driver_sql(
+                "SELECT count(*) FROM (SELECT DISTINCT tbl, rid FROM sync_log WHERE seq > ?)", (after,)).scalar())
+
+        return records(acked), records(sent)

@@ -655,11 +655,15 @@ class SyncUi(QObject):
         elif not status.in_team:
             return _("Not set up for sync")
         elif status.unacknowledged:
-            from app.services.sync_client import unsynced_records
+            from app.services.sync_client import pending_records
 
-            count = unsynced_records(self.journal)  # records, not field versions
-            first = ngettext("{count} change not yet synced", "{count} changes not yet synced",
-                             count).format(count=count)
+            count, unsent = pending_records(self.journal)  # records, not field versions
+            if unsent or not count:
+                first = ngettext("{count} change not yet synced", "{count} changes not yet synced",
+                                 count).format(count=count)
+            else:  # all in a bundle: the lead has not imported it and replied yet
+                first = ngettext("{count} change sent, waiting for the team lead",
+                                 "{count} changes sent, waiting for the team lead", count).format(count=count)
         else:
             first = _("All changes synced")
         return f"{first} · {last_text}"
@@ -734,15 +738,19 @@ class SyncUi(QObject):
         self.status_label.setText(_("Syncing…"))
         self.act_sync_now.setEnabled(False)
 
+        journal = self.journal
+
         def work():
+            from app.services.sync_client import unsynced_records
+
             sent = service.export_bundles(Path(folder))
+            records = unsynced_records(journal) if sent else 0  # what the status bar counts
             report = service.import_paths([Path(folder)])
-            return sent, report
+            return sent, records, report
 
         def done(result) -> None:
-            sent, report = result
+            sent, changes, report = result
             self.act_sync_now.setEnabled(True)
-            changes = sum(r.changes for r in sent)
             received = sum(r.changes for r in report.imported)
             parts = [ngettext("Sync done: {count} change sent to the team lead",
                               "Sync done: {count} changes sent to the team lead", changes).format(count=changes),
