@@ -275,6 +275,24 @@ def test_unlocking_a_journal_of_an_older_version_says_it_is_being_updated(qtbot,
     assert current.unlock_form.error.text() == "Unlocking…"
 
 
+def test_after_wrong_passphrases_the_unlock_page_says_why_it_waits(qtbot, open_window, data_dir):
+    """After several wrong tries each unlock waits (up to 30 s, across restarts): the page says
+    so, or a mediator in a hurry takes the program for hung."""
+    from app.paths import user_state_dir
+    from app.store.throttle import FREE_TRIES, UnlockThrottle
+
+    window = open_window(unlock_now=False)
+    throttle = UnlockThrottle(user_state_dir(), window.store_path)
+    for _ in range(FREE_TRIES + 1):
+        throttle.record_failure()
+    window.unlock_form.passphrase.setText(GUI_PASSPHRASE)
+    window.try_unlock()
+    assert window.unlock_form.error.text() == (
+        "Unlocking… This takes 2 seconds longer because of earlier wrong passphrases.")
+    qtbot.waitUntil(lambda: window.journal is not None, timeout=15_000)
+    assert throttle.failures() == 0  # the right passphrase clears the count
+
+
 def test_a_full_disk_while_an_older_journal_is_updated_is_said_in_plain_words(qtbot, open_window, data_dir,
                                                                               monkeypatch):
     """Updating an older journal needs room for a backup and a re-encrypted copy (0013). When the

@@ -26,7 +26,7 @@ from app.store.keyslots import (
     new_store_key,
 )
 from app.store.migrate import ensure_current
-from app.store.throttle import UnlockThrottle
+from app.store.throttle import UnlockThrottle, delay_after
 
 MIN_PASSPHRASE_LENGTH = 8
 ROLES = ("mediator", "lead")
@@ -139,6 +139,11 @@ def unlock_key(path: Path, passphrase: str, *, throttle: UnlockThrottle | None =
         raise
     throttle.record_success()
     return key
+
+
+def unlock_wait(path: Path) -> float:
+    """Seconds the next unlock of this store will wait because of earlier wrong passphrases."""
+    return delay_after(UnlockThrottle(user_state_dir(), Path(path)).failures())
 
 
 def upgrade_notice() -> str:

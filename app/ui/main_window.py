@@ -394,8 +394,15 @@ class MainWindow(QMainWindow):
             return
         self.unlock_form.unlock.setEnabled(False)
         self.unlock_form.passphrase.setEnabled(False)
-        self._unlock_message(_("Unlocking…"), problem=False)
         stores = _stores()
+        wait = round(stores.unlock_wait(self.store_path))
+        if wait:  # up to 30 s after many wrong tries: say why, or it looks like the program hangs
+            self._unlock_message(ngettext(
+                "Unlocking… This takes {seconds} second longer because of earlier wrong passphrases.",
+                "Unlocking… This takes {seconds} seconds longer because of earlier wrong passphrases.",
+                wait).format(seconds=wait), problem=False)
+        else:
+            self._unlock_message(_("Unlocking…"), problem=False)
 
         def upgrading() -> None:  # on the worker, before a store of an older version is upgraded
             self.runner.post(lambda _v: self._unlock_message(stores.upgrade_notice(), problem=False))
