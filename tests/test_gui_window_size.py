@@ -64,3 +64,49 @@ def test_the_size_the_user_left_the_window_at_comes_back(qtbot, open_window, gui
     again = open_window(unlock_now=False)
     assert (again.width(), again.height()) == (1100, 700)
     assert not gui_settings.value("geometry").isEmpty()  # a size only, nothing of the content
+
+
+LEAD_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from gui_fixtures import GUI_PASSPHRASE, make_store
+from app.paths import user_data_dir
+from app.ui.main import create_window
+store = make_store(user_data_dir() / "journal.db")
+app, window = create_window(store)
+window.show()
+window.unlock_form.passphrase.setText(GUI_PASSPHRASE)
+window.try_unlock()
+deadline = time.time() + 20
+while window.journal is None and time.time() < deadline:
+    app.processEvents()
+view = window.sync_ui.view
+window.ui.tabs.setCurrentWidget(view)
+view.ui.sections.setCurrentWidget(view.ui.conflicts_tab)
+view.ui.message.setText("Imported 3 bundles.\\n2 new conflicts to review.\\n1 bundle was refused: see below.")
+window.open_dashboard()
+for _ in range(30):
+    app.processEvents()
+def frame(w):
+    g = w.frameGeometry()
+    return [g.x(), g.y(), g.width(), g.height()]
+print(json.dumps({"window": frame(window), "dashboard": frame(window.dashboard)}))
+window.dashboard.close()
+window.close()
+"""
+
+
+def test_a_team_leads_sync_view_and_dashboard_fit_a_1280_by_720_screen(tmp_path, data_dir):
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1280, "height": 720,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = subprocess_env(data_dir, QT_QPA_PLATFORM=f"offscreen:configfile={screen}")
+    tests = str(Path(__file__).parent)
+    done = subprocess.run([sys.executable, "-c", LEAD_CHILD, tests], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = json.loads(done.stdout.strip().splitlines()[-1])
+    for name, (x, y, w, h) in shown.items():
+        assert x >= 0 and y >= 0 and x + w <= 1280 and y + h <= 720, (name, shown)

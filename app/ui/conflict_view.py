@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QMessageBox, QWidget
+from PySide6.QtWidgets import QFrame, QHeaderView, QMessageBox, QScrollArea, QWidget
 
 from app.domain.entries import ENTRY_TYPE_LABELS
 from app.i18n import N_, _, ngettext
@@ -126,6 +126,14 @@ class ConflictView(QWidget):
         self.ui.splitter.setStretchFactor(0, 2)
         self.ui.splitter.setStretchFactor(1, 3)
         self.ui.edit_value.setMaximumHeight(self.fontMetrics().height() * 4 + 12)
+        # The two values and the editor scroll as one: their own minimum height made the sync
+        # view, and with it the main window, taller than a 1280 x 720 laptop screen.
+        splitter, detail = self.ui.splitter, self.ui.detail
+        scroll = QScrollArea(splitter)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        splitter.insertWidget(splitter.indexOf(detail), scroll)
+        scroll.setWidget(detail)
         self._prefilled = ""  # what _show_selected put in the edit box: anything else was typed
         self._fill([])
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCharts import (QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries,
                               QStackedBarSeries, QValueAxis)
 from PySide6.QtCore import QDate, QEvent, QMargins, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QFrame, QGridLayout,
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -226,7 +226,10 @@ class Dashboard(QDialog):
         self.period = period_of(SCHOOL_YEAR, self.today)
         self.data: DashboardData | None = None
         self._generation = 0
-        self.resize(1200, 860)
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        # 1200 x 860, or less on a small laptop screen (its charts scroll): never below the screen's edge
+        self.resize(min(1200, area.width()) if area else 1200, min(860, area.height() - 40) if area else 860)
 
         self.period_kind = QComboBox(self)
         self.previous = QPushButton("◀", self)
