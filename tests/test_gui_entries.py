@@ -14,6 +14,7 @@ from gui_fixtures import (
     select_combo,
     type_text,
     visible_rows,
+    widget_texts,
 )
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -198,6 +199,33 @@ def test_discarding_changes_to_a_saved_entry_shows_it_as_saved(qtbot, open_windo
     assert form.entry.id == entry_id and window.ui.form_title.text() == "Edit: Consultation"
     assert f"edit:{entry_id}" not in window.journal.draft_keys()
     assert window.journal.get_entry(entry_id).notes == "Wie gespeichert"
+
+
+def test_a_client_code_not_in_the_register_can_be_added_while_saving(qtbot, open_window, monkeypatch):
+    """A code from an old spreadsheet, typed into the form: the mediator is offered to add it,
+    instead of an error that names no code and no way out."""
+    from app.ui import main_window
+
+    answers = []
+    monkeypatch.setattr(main_window, "confirm", lambda _parent, _title, text: answers.append(text) or answers[-2])
+    window = open_window()
+    window.new_entry(CONSULTATION)
+    form = window.current_form
+    fill_consultation(qtbot, form)
+    form.ui.clients.setText("zz-999")
+
+    answers.append(False)  # no: nothing is saved, and the field says which code and what to do
+    window.save_entry()
+    assert "ZZ-999" in answers[-1]
+    assert "Not in the client register: ZZ-999" in " ".join(widget_texts(window))
+    assert window.journal.client_by_code("ZZ-999") is None and window.journal.list_entries() == []
+
+    answers.append(True)
+    window.save_entry()
+    client = window.journal.client_by_code("ZZ-999")
+    assert client is not None
+    [row] = window.journal.list_entries()
+    assert window.journal.get_entry(row.id).client_ids == [client.id]
 
 
 def test_validation_errors_show_next_to_fields_without_losing_input_or_modal_dialogs(qtbot, open_window):

@@ -199,6 +199,13 @@ class EntryForm(QWidget):
     def read_specific(self, entry: Entry) -> None:
         pass
 
+    def unknown_client_codes(self) -> list[str]:
+        """Codes typed in the clients field that are not in the register (in capitals, once each)."""
+        if not hasattr(self.ui, "clients"):
+            return []
+        codes = dict.fromkeys(c.strip().upper() for c in self.ui.clients.text().replace(";", ",").split(","))
+        return [code for code in codes if code and self.journal.client_by_code(code) is None]
+
     def _client_ids(self, text: str) -> list[str]:
         ids = []
         for code in (c.strip().upper() for c in text.replace(";", ",").split(",")):

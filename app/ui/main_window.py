@@ -697,6 +697,8 @@ class MainWindow(QMainWindow):
         form = self.current_form
         if form is None or self.journal is None or not self.ui.form_panel.isVisible():
             return
+        if not self._add_typed_clients(form):
+            return
         entry = form.read()
         try:
             saved = self.journal.save_entry(entry)
@@ -720,6 +722,36 @@ class MainWindow(QMainWindow):
         self.ui.form_message.clear()
         self._update_form_title()
         form.ui.start.setFocus()
+
+    def _add_typed_clients(self, form: EntryForm) -> bool:
+        """A client code typed that is not in the register (one from an old spreadsheet, say):
+        offer to add it, instead of a dead end. False when the entry must not be saved yet."""
+        unknown = form.unknown_client_codes()
+        if not unknown:
+            return True
+        from app.domain.entries import Client
+        from app.domain.records import CLIENT_CODE_PATTERN
+        from app.domain.validation import Problem
+
+        codes = ", ".join(unknown)
+        if any(not CLIENT_CODE_PATTERN.match(code) for code in unknown):
+            return True  # validation names what is wrong with the code
+        if not confirm(self, _("Add to the client register?"), ngettext(
+                "The client code {codes} is not in the client register. Add it as a new client and save the entry?",
+                "The client codes {codes} are not in the client register. Add them as new clients and save the entry?",
+                len(unknown)).format(codes=codes)):
+            form.show_problems([Problem("clients", _("Not in the client register: {codes}. Correct the code, or "
+                                                     "save again and add it.").format(codes=codes))])
+            self.ui.form_message.setText(_("Not saved yet: please check the marked fields."))
+            return False
+        try:
+            for code in unknown:
+                self.journal.save_client(Client(code=code))
+        except ValidationError as exc:
+            form.show_problems([Problem("clients", exc.problems[0].message)])
+            return False
+        self.refresh_clients()
+        return True
 
     def discard_form(self) -> None:
         """Throw away what is typed in the open form, and its draft: a new entry starts afresh,
