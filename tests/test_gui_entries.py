@@ -228,6 +228,58 @@ def test_a_client_code_not_in_the_register_can_be_added_while_saving(qtbot, open
     assert window.journal.get_entry(row.id).client_ids == [client.id]
 
 
+def test_two_deletions_in_a_row_can_both_be_undone(qtbot, open_window):
+    window = open_window()
+    create_through_form(qtbot, window, CONSULTATION, "Erste")
+    create_through_form(qtbot, window, OUTREACH_VISIT, "Zweite")
+    window.close_form()
+    view = window.ui.journal_view
+    for note in ("Erste", "Zweite"):
+        view.selectRow(journal_notes(window).index(note))
+        qtbot.keyClick(view, Qt.Key.Key_Delete)
+        qtbot.wait(400)
+    assert visible_rows(window) == 0 and window.undo_button.isVisible()
+    # Undo stays for the full time after the newer deletion (the older one's time no longer hides it)
+    assert window.undo_timer.remainingTime() > 15_000 - 1_000
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert journal_notes(window) == ["Zweite"] and window.undo_button.isVisible()
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert sorted(journal_notes(window)) == ["Erste", "Zweite"] and not window.undo_button.isVisible()
+
+
+def test_undoing_the_deletion_of_an_entry_being_edited_brings_back_what_was_typed(qtbot, open_window):
+    window = open_window()
+    create_through_form(qtbot, window, CONSULTATION, "Gespeichert")
+    entry_id = window.journal.list_entries()[0].id
+    window.open_entry(entry_id)
+    form = window.current_form
+    form.ui.notes.selectAll()
+    type_text(form.ui.notes, "Gespeichert und dann ergänzt")
+    view = window.ui.journal_view
+    view.selectRow(0)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert not window.ui.form_panel.isVisible() and window.journal.get_entry(entry_id) is None
+
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert window.journal.get_entry(entry_id).notes == "Gespeichert"
+    assert window.ui.form_panel.isVisible() and window.current_form.entry.id == entry_id
+    assert window.current_form.ui.notes.toPlainText() == "Gespeichert und dann ergänzt"
+
+
+def test_when_undo_runs_out_the_deleted_entrys_typed_changes_go_too(qtbot, open_window):
+    window = open_window()
+    create_through_form(qtbot, window, CONSULTATION, "Gespeichert")
+    entry_id = window.journal.list_entries()[0].id
+    window.open_entry(entry_id)
+    type_text(window.current_form.ui.notes, " und mehr")
+    window.ui.journal_view.selectRow(0)
+    qtbot.keyClick(window.ui.journal_view, Qt.Key.Key_Delete)
+    assert f"edit:{entry_id}" in window.journal.draft_keys()
+    window.undo_timer.timeout.emit()
+    assert not window.undo_button.isVisible()
+    assert f"edit:{entry_id}" not in window.journal.draft_keys()
+
+
 def test_validation_errors_show_next_to_fields_without_losing_input_or_modal_dialogs(qtbot, open_window):
     window = open_window()
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # new tandem session

@@ -48,6 +48,7 @@ DRAFT_DELAY_MS = 600
 MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry shows them all)
 MIN_TOPICS_WIDTH = 120  # px: one short topic, when the table is narrow
 PREFERRED_WINDOW_SIZE = (1280, 800)
+UNDO_SECONDS = 15  # how long a deletion can be undone
 WINDOW_FRAME_ALLOWANCE = 40  # px: title bar and frame, which a window's own size leaves out
 NOTE_MIN_WIDTH = 160  # px: the note preview is kept at least this wide while other columns can give way
 # Columns that give way, in this order, when the table is still too narrow with the topics narrowed
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         self.saved_view: dict | None = None
         self._column_widths: list[int] = []  # the journal's columns as sized to their contents
         self._topics_narrowed = False
-        self.last_deleted: Entry | None = None
+        self.deleted: list[Entry] = []  # deleted in the last UNDO_SECONDS, newest last: Undo restores them in turn
         self.carried = carried_profile.Found()  # the installer's workstation profile, looked up on first run
 
         self.ui = Ui_MainWindow()
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         self.undo_button = QPushButton(self)
         self.undo_button.hide()
         self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000)
+        self.undo_timer.timeout.connect(self._undo_expired)
         self.ui.statusbar.addPermanentWidget(self.undo_button)
 
         self._build_actions()
@@ -795,11 +798,12 @@ class MainWindow(QMainWindow):
         entry_id = self.selected_entry_id()
         if self.journal is None or not entry_id:
             return
+        if self.current_form is not None and self.current_form.entry.id == entry_id:
+            self.save_draft()  # what was typed into it comes back with Undo
         deleted = self.journal.delete_entry(entry_id)
         if deleted is None:
             return
-        self.last_deleted = deleted
-        self.journal.discard_draft(self._draft_key_for(deleted.type, deleted.id))
+        self.deleted.append(deleted)
         if self.current_form is not None and self.current_form.entry.id == entry_id:
             self.ui.form_panel.hide()
             self.current_form = None
@@ -807,18 +811,32 @@ class MainWindow(QMainWindow):
         self.refresh_follow_ups()
         self.undo_button.show()
         self.ui.statusbar.showMessage(_("Entry deleted."), 10000)
-        QTimer.singleShot(15000, self.undo_button.hide)
+        self.undo_timer.start()  # from the newest deletion: an earlier one's timer no longer hides Undo
 
     def undo_delete(self) -> None:
-        if self.journal is None or self.last_deleted is None:
+        if self.journal is None or not self.deleted:
             return
-        restored = self.journal.restore_entry(self.last_deleted)
-        self.last_deleted = None
-        self.undo_button.hide()
+        restored = self.journal.restore_entry(self.deleted.pop())
+        if self.deleted:
+            self.undo_timer.start()
+        else:
+            self.undo_timer.stop()
+            self.undo_button.hide()
         self.model.reload()
         self._select(restored.id)
         self.refresh_follow_ups()
         self.ui.statusbar.showMessage(_("Entry restored."), 5000)
+        if self.journal.load_draft(self._draft_key_for(restored.type, restored.id)):
+            self.open_entry(restored.id)  # with the changes typed before it was deleted
+
+    def _undo_expired(self) -> None:
+        """The deletions stand: their Undo is gone, and so is what was typed into them."""
+        self.undo_timer.stop()
+        self.undo_button.hide()
+        deleted, self.deleted = self.deleted, []
+        if self.journal is not None:
+            for entry in deleted:
+                self.journal.discard_draft(self._draft_key_for(entry.type, entry.id))
 
     # -- clients ------------------------------------------------------------------------------
 
@@ -1032,6 +1050,7 @@ class MainWindow(QMainWindow):
             dialog.reject()
             dialog.deleteLater()  # nor keep what it showed in hidden widgets
         self.save_draft()
+        self._undo_expired()  # no Undo across a lock: the deletions stand
         form = self.current_form
         self.saved_view = {
             "client_dialog": client_dialog,
@@ -1067,6 +1086,9 @@ class MainWindow(QMainWindow):
                     self.new_entry(rest)
                     return
                 if kind == "edit":
+                    if self.journal.get_entry(rest) is None:  # deleted since: its draft is of no use
+                        self.journal.discard_draft(key)
+                        continue
                     self.open_entry(rest)
                     return
                 if kind == "client":
@@ -1115,6 +1137,7 @@ class MainWindow(QMainWindow):
         self.sync_ui.detach()
         if self.journal is not None:
             self.save_draft()
+            self._undo_expired()
             self.journal.close()
             self.journal = None
         self.settings.setValue("geometry", self.saveGeometry())
