@@ -232,3 +232,40 @@ def test_filter_bar_is_traversable_with_tab_both_ways(keyboard_window):
     kb.tab_to(ui.date_from)
     kb.tab_to(ui.place_filter)
     kb.tab_to(ui.journal_view)
+
+
+def test_follow_ups_and_clients_are_left_with_tab_and_opened_with_enter(keyboard_window):
+    """Tab inside these tables only walked their cells, and Enter on a row did nothing."""
+    import datetime as dt
+
+    from helpers.factories import consultation
+
+    window, kb, client = keyboard_window
+    ui = window.ui
+    today = dt.date.today()
+    saved = window.journal.save_entry(consultation(start=dt.datetime.combine(today, dt.time(9)),
+                                                   end=dt.datetime.combine(today, dt.time(10)),
+                                                   follow_up="Rückruf", follow_up_due=today))
+    window.refresh_follow_ups()
+    kb.key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Tab: from Journal to the next tabs
+    kb.key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert ui.tabs.currentWidget() is ui.follow_ups_tab
+    kb.tab_to(ui.follow_ups_view)
+    kb.key(Qt.Key.Key_Down)
+    kb.key(Qt.Key.Key_Tab)
+    assert not kb.has_focus(ui.follow_ups_view)  # on to the buttons below
+    kb.tab_to(ui.follow_ups_view, backwards=True)
+    kb.key(Qt.Key.Key_Return)
+    assert window.current_form is not None and window.current_form.entry.id == saved.id
+
+    window.close_form()
+    ui.tabs.setCurrentWidget(ui.clients_tab)
+    kb.tab_to(ui.clients_view)
+    kb.key(Qt.Key.Key_Down)
+    kb.key(Qt.Key.Key_Tab)
+    assert not kb.has_focus(ui.clients_view)
+    kb.tab_to(ui.clients_view, backwards=True)
+    opened = []
+    window.edit_client = lambda *args: opened.append(args)  # the dialog itself is tested elsewhere
+    kb.key(Qt.Key.Key_Return)
+    assert opened == [(client.id,)]

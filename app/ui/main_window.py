@@ -211,12 +211,14 @@ class MainWindow(QMainWindow):
         ui.client_search.textChanged.connect(self.refresh_clients)
         ui.new_client.clicked.connect(self.new_client)
         ui.edit_client.clicked.connect(lambda: self.edit_client())
-        ui.clients_view.doubleClicked.connect(lambda _i: self.edit_client())
+        ui.clients_view.activated.connect(lambda index: self.edit_client(index.data(Qt.ItemDataRole.UserRole)))
         ui.show_client_entries.clicked.connect(self.show_client_entries)
         ui.share_client.clicked.connect(self.share_client)
         ui.follow_up_done.clicked.connect(self.mark_follow_up_done)
         ui.open_follow_up.clicked.connect(self.open_follow_up)
-        ui.follow_ups_view.doubleClicked.connect(lambda _i: self.open_follow_up())
+        ui.follow_ups_view.activated.connect(lambda index: self.open_entry(index.data(Qt.ItemDataRole.UserRole)))
+        for table in (ui.journal_view, ui.clients_view, ui.follow_ups_view):
+            table.setTabKeyNavigation(False)  # Tab leaves the table for its buttons; arrows move inside
         ui.tabs.currentChanged.connect(self._tab_changed)
         self.filter_timer = QTimer(self, singleShot=True, interval=250)
         self.filter_timer.timeout.connect(self.apply_filter)
@@ -856,8 +858,7 @@ class MainWindow(QMainWindow):
         fill_table(table, [_("Code"), _("Person or household"), _("Name"), _("Languages"), _("Consent")], rows)
 
     def _selected_client_id(self) -> str | None:
-        items = self.ui.clients_view.selectedItems()
-        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+        return _row_id(self.ui.clients_view)
 
     def new_client(self) -> None:
         if self.journal is None:
@@ -981,8 +982,7 @@ class MainWindow(QMainWindow):
         self.ui.tabs.setTabText(2, _("&Follow-ups ({count})").format(count=len(due)))
 
     def _selected_follow_up(self) -> str | None:
-        items = self.ui.follow_ups_view.selectedItems()
-        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+        return _row_id(self.ui.follow_ups_view)
 
     def mark_follow_up_done(self) -> None:
         entry_id = self._selected_follow_up()
@@ -1143,6 +1143,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.runner.wait(5000)
         super().closeEvent(event)
+
+
+def _row_id(table) -> str | None:
+    """The record id of the selected row, or of the row the keyboard is on (arrow keys move the
+    current row of a table without always selecting it)."""
+    items = table.selectedItems()
+    item = items[0] if items else table.currentItem()
+    return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
 
 __all__ = ["MainWindow", "QMessageBox"]
