@@ -128,6 +128,12 @@ class ConflictView(QWidget):
         self.ui.edit_value.setMaximumHeight(self.fontMetrics().height() * 4 + 12)
         # The two values and the editor scroll as one: their own minimum height made the sync
         # view, and with it the main window, taller than a 1280 x 720 laptop screen.
+        for box in (self.ui.current_value, self.ui.loser_value):
+            box.setMinimumHeight(self.fontMetrics().height() * 3 + 12)  # three lines; they grow with room
+        # One line each (they are short): a wrapping label made the scroll area below size the details
+        # by their preferred height, about ten lines per value, so they scrolled even at 800 px.
+        for label in (self.ui.record, self.ui.current_who, self.ui.loser_who):
+            label.setWordWrap(False)
         splitter, detail = self.ui.splitter, self.ui.detail
         scroll = QScrollArea(splitter)
         scroll.setWidgetResizable(True)
