@@ -377,6 +377,29 @@ def test_the_truncation_check_sees_cut_text(qtbot):
 
 # -- switching language while working ----------------------------------------------------------
 
+def test_a_form_not_saved_yet_stays_marked_across_a_language_switch(qtbot, open_window):
+    """The red marks and the line under the form were wiped by a switch, so an entry that was not
+    saved looked valid. They come back in the new language."""
+    window = open_window()
+    window.new_entry("tandem_session")
+    form = window.current_form
+    select_combo(form.ui.format, "tridem")  # a tridem without a school social worker
+    form.ui.social_worker.clear()
+    window.save_entry()
+    marked = [label.text() for label in form._errors.values() if label.isVisible()]
+    assert marked and window.ui.form_message.text() == "Not saved yet: please check the marked fields."
+    for lang in ("ro", "de"):
+        window.language_actions[lang].trigger()
+        QApplication.processEvents()
+        now = [label.text() for label in form._errors.values() if label.isVisible()]
+        assert now and now != marked, f"{lang}: the marks are gone or not translated"
+        assert window.ui.form_message.text() == _("Not saved yet: please check the marked fields.")
+        assert window.ui.form_message.text() != "Not saved yet: please check the marked fields."
+    window.language_actions["en"].trigger()
+    QApplication.processEvents()
+    assert [label.text() for label in form._errors.values() if label.isVisible()] == marked
+
+
 def test_language_switch_keeps_everything_typed(qtbot, open_window):
     window = open_window()
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)

@@ -69,6 +69,7 @@ class EntryForm(QWidget):
         self.ui.setupUi(self)
         self.entry: Entry = journal.new_entry(self.entry_type)
         self.dirty = False  # changed by the user since the last load(): only then is a draft worth keeping
+        self.showing_problems = False
         self.changed.connect(self._mark_dirty)
         self._errors: dict[str, QLabel] = {}
         self._add_error_labels()
@@ -119,8 +120,11 @@ class EntryForm(QWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.LanguageChange:
+            marked = self.showing_problems
             self.ui.retranslateUi(self)
             self.reload()  # catalog labels in the new language, nothing typed lost
+            if marked:  # still not saved: the marks again, in the new language
+                self.show_problems(self.journal.validate(self.read()), focus=False)
         super().changeEvent(event)
 
     def _mark_dirty(self) -> None:
@@ -215,7 +219,8 @@ class EntryForm(QWidget):
             ids.append(client.id if client else code)  # an unknown code is reported by validation
         return ids
 
-    def show_problems(self, problems: list[Problem]) -> None:
+    def show_problems(self, problems: list[Problem], *, focus: bool = True) -> None:
+        self.showing_problems = bool(problems)
         by_field: dict[str, list[str]] = {}
         for problem in problems:
             by_field.setdefault(problem.field, []).append(problem.message)
@@ -228,7 +233,7 @@ class EntryForm(QWidget):
             label.setVisible(bool(messages))
             if messages:
                 shown.add(id(label))
-        if problems:
+        if problems and focus:
             first = problems[0].field
             widget = getattr(self.ui, {"end": "duration"}.get(first, first), None)
             if isinstance(widget, QWidget):

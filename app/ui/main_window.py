@@ -4,6 +4,7 @@ follow-ups, entry forms). Locks itself when idle; drafts survive a lock or a cra
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.saved_view: dict | None = None
         self._column_widths: list[int] = []  # the journal's columns as sized to their contents
         self._topics_narrowed = False
+        self._form_text: Callable[[], str] | None = None  # what the line under the entry form says
         self.deleted: list[Entry] = []  # deleted in the last UNDO_SECONDS, newest last: Undo restores them in turn
         self.carried = carried_profile.Found()  # the installer's workstation profile, looked up on first run
 
@@ -278,6 +280,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         setup_values = self._setup_values()
         self.ui.retranslateUi(self)
+        self._form_say(self._form_text)  # retranslateUi emptied it
         self.setup.retranslateUi(self.ui.setup_page)
         self.unlock_form.retranslateUi(self.ui.unlock_page)
         self._restore_setup_values(setup_values)
@@ -617,7 +620,7 @@ class MainWindow(QMainWindow):
         self.ui.forms.setCurrentWidget(form)
         self.ui.form_panel.show()
         self.current_form = form
-        self.ui.form_message.clear()
+        self._form_say(None)
         return form
 
     def _update_form_title(self) -> None:
@@ -637,7 +640,7 @@ class MainWindow(QMainWindow):
         if draft:
             self._load_draft(form, draft)
             # Perhaps typed days ago: its start is that day's, not now.
-            self.ui.form_message.setText(_("Your unsaved entry was restored. Check its date and time, or discard it."))
+            self._form_say(lambda: _("Your unsaved entry was restored. Check its date and time, or discard it."))
         else:
             form.load(self.journal.new_entry(entry_type))
         self._update_form_title()
@@ -654,7 +657,7 @@ class MainWindow(QMainWindow):
         draft = self.journal.load_draft(self._draft_key_for(entry.type, entry.id))
         if draft:
             self._load_draft(form, draft)
-            self.ui.form_message.setText(_("Your unsaved changes were restored."))
+            self._form_say(lambda: _("Your unsaved changes were restored."))
         else:
             form.load(entry)
         self._update_form_title()
@@ -676,9 +679,9 @@ class MainWindow(QMainWindow):
         try:
             self.journal.save_draft(self._draft_key_for(entry.type, entry.id), {"record": record})
         except OSError as exc:  # a full disk: the form keeps the text; say so where the user looks
-            self.ui.form_message.setText(
+            self._form_say(lambda exc=exc: (  # bound: the except clause unbinds exc
                 _("Could not keep a draft ({reason}). What you typed is still here; free some disk space.")
-                .format(reason=exc.strerror or type(exc).__name__))
+                .format(reason=exc.strerror or type(exc).__name__)))
 
     def _load_draft(self, form: EntryForm, draft: dict) -> None:
         record = dict(draft["record"])
@@ -709,12 +712,12 @@ class MainWindow(QMainWindow):
             saved = self.journal.save_entry(entry)
         except ValidationError as exc:
             form.show_problems(exc.problems)
-            self.ui.form_message.setText(_("Not saved yet: please check the marked fields."))
+            self._form_say(lambda: _("Not saved yet: please check the marked fields."))
             return
         except OSError as exc:
-            self.ui.form_message.setText(
+            self._form_say(lambda exc=exc: (  # bound: the except clause unbinds exc
                 _("Could not save ({reason}). What you typed is kept; free some disk space and save again.")
-                .format(reason=exc.strerror or type(exc).__name__))
+                .format(reason=exc.strerror or type(exc).__name__)))
             return
         self.journal.discard_draft(self._draft_key_for(entry.type, entry.id or None))
         self.journal.discard_draft(self._draft_key_for(entry.type, saved.id))
@@ -724,7 +727,7 @@ class MainWindow(QMainWindow):
         when = format_time(saved.start)
         self.ui.statusbar.showMessage(_("Saved: {type}, {time}.").format(type=form.title(), time=when), 6000)
         form.load(self.journal.new_entry(form.entry_type))  # ready for the next one
-        self.ui.form_message.clear()
+        self._form_say(None)
         self._update_form_title()
         form.ui.start.setFocus()
 
@@ -747,7 +750,7 @@ class MainWindow(QMainWindow):
                 len(unknown)).format(codes=codes)):
             form.show_problems([Problem("clients", _("Not in the client register: {codes}. Correct the code, or "
                                                      "save again and add it.").format(codes=codes))])
-            self.ui.form_message.setText(_("Not saved yet: please check the marked fields."))
+            self._form_say(lambda: _("Not saved yet: please check the marked fields."))
             return False
         try:
             for code in unknown:
@@ -757,6 +760,12 @@ class MainWindow(QMainWindow):
             return False
         self.refresh_clients()
         return True
+
+    def _form_say(self, text: Callable[[], str] | None) -> None:
+        """The line under the entry form; kept as a function, so a language switch says it again
+        in the new language instead of wiping it."""
+        self._form_text = text
+        self.ui.form_message.setText(text() if text is not None else "")
 
     def discard_form(self) -> None:
         """Throw away what is typed in the open form, and its draft: a new entry starts afresh,
@@ -774,7 +783,7 @@ class MainWindow(QMainWindow):
         self.journal.discard_draft(key)
         stored = self.journal.get_entry(entry_id) if entry_id else None
         form.load(stored if stored is not None else self.journal.new_entry(form.entry_type))
-        self.ui.form_message.setText(_("What you typed was discarded."))
+        self._form_say(lambda: _("What you typed was discarded."))
         self._update_form_title()
         form.ui.start.setFocus()
 
