@@ -138,6 +138,14 @@ def test_export_from_the_dashboard(dashboard, qtbot, tmp_path):
     dashboard.export_report(str(tmp_path / "r.xlsx"), done=done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=15000)
     assert (tmp_path / "r.xlsx").stat().st_size > 3000
+    assert dashboard.status.text() == "The report was saved."
+
+    # With a type chosen the dashboard counts fewer entries than the report does: it says so.
+    dashboard.entry_type.setCurrentIndex(dashboard.entry_type.findData("outreach_visit"))
+    settle(qtbot, dashboard)
+    dashboard.export_report(str(tmp_path / "r.csv"), done=done.append)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=15000)
+    assert "covers the whole team and every entry type" in dashboard.status.text()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -290,6 +290,37 @@ def test_a_new_value_being_typed_survives_a_refresh_and_a_refused_resolve(qtbot,
     assert panel.ui.conflicts_list.rowCount() == 1
 
 
+def test_restoring_an_entry_deleted_elsewhere_says_first_what_comes_back(qtbot, data_dir, open_window, monkeypatch):
+    from app.services.sync import SyncService
+    from app.ui import conflict_view
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
+    folder, entry_id = team["folder"], team["devices"]["laptop-ana"]["ids"][0]
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    entry = lead.get_entry(entry_id)
+    entry.notes = "Ergänzung der Leitung"
+    lead.save_entry(entry)
+    lead.close()
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    device.delete_entry(entry_id)
+    SyncService(device).export_bundles(folder)
+    device.close()
+
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    panel = view.conflicts
+    assert panel.ui.take_loser.text() == "&Restore with this value"
+    asked = []
+    monkeypatch.setattr(conflict_view, "confirm_restore", lambda _parent: asked.append(1) or len(asked) > 1)
+    click(qtbot, panel.ui.take_loser)  # No: the deletion stands, the conflict stays open
+    assert window.journal.get_entry(entry_id) is None and panel.ui.conflicts_list.rowCount() == 1
+    click(qtbot, panel.ui.take_loser)
+    assert window.journal.get_entry(entry_id).notes == "Ergänzung der Leitung"
+    assert panel.ui.conflicts_list.rowCount() == 0 and len(asked) == 2
+
+
 def test_revoke_asks_and_then_refuses_that_devices_next_bundle(qtbot, data_dir, open_window, monkeypatch):
     from app.services.sync import SyncService
     from app.ui import sync_view

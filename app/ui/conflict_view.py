@@ -108,6 +108,17 @@ def display_value(journal: Journal | None, name: str, value: Any) -> str:
     return label(value)
 
 
+def confirm_restore(parent: QWidget) -> bool:
+    """Before an entry deleted elsewhere comes back with only the values that lost to the deletion
+    (the deletion cleared the rest, the date too): say so. A module function, so tests can answer."""
+    answer = QMessageBox.question(
+        parent, _("Restore the entry?"),
+        _("The entry comes back with the values edited after it was deleted; every other field stays empty, "
+          "the date too. Open it in the journal afterwards and complete it. Restore it?"),
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class ConflictView(QWidget):
     resolved = Signal()  # a conflict was resolved: the journal changed
 
@@ -256,6 +267,8 @@ class ConflictView(QWidget):
         value = None
         if choice == "edit":
             value = self.ui.edit_value.toPlainText()
+        if choice == "take" and c.record_deleted and c.table == "entries" and not confirm_restore(self):
+            return
         from app.services.sync import SyncError
 
         try:

@@ -240,6 +240,7 @@ class Dashboard(QDialog):
         self.entry_type = QComboBox(self)
         self.export = QPushButton(self)
         self.status = QLabel(self)
+        self.status.setWordWrap(True)  # a long message wraps instead of widening the window
         self.labels = {name: QLabel(self) for name in ("period", "from", "to", "member", "type")}
         bar = QHBoxLayout()
         for widget in (self.labels["period"], self.period_kind, self.previous, self.next, self.labels["from"],
@@ -407,8 +408,14 @@ class Dashboard(QDialog):
         journal, period = self.journal, self.period
         self.status.setText(_("Writing the report…"))
 
+        filtered = self.member.currentData() is not None or self.entry_type.currentData() is not None
+
         def written(report):
-            self.status.setText(_("The report was saved."))
+            if filtered:  # a report for funders is always the whole team: say so when the view is narrower
+                self.status.setText(_("The report was saved. It covers the whole team and every entry type of the "
+                                      "period; the team member and type filters apply to the dashboard only."))
+            else:
+                self.status.setText(_("The report was saved."))
             if done:
                 done(report)
 

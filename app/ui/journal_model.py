@@ -85,6 +85,8 @@ class JournalModel(QAbstractTableModel):
         catalogs = self.journal.catalogs
         column = index.column()
         if column == 0:
+            if not row.start:  # an entry restored from a conflict with only the values that lost
+                return "—"
             when = dt.datetime.fromisoformat(row.start)
             qwhen = QDateTime(QDate(when.year, when.month, when.day), QTime(when.hour, when.minute))
             return QLocale().toString(qwhen, formats.qt_datetime_format())  # Babel/CLDR conventions
