@@ -249,9 +249,11 @@ def cmd_devices(args) -> int:
         return EXIT_OK
     if not devices:
         print(_("No workstations provisioned yet."))
+    from app.services.sync import STATE_LABELS
+
     for d in devices:
         gaps = ", ".join(str(n) for n in d.missing_bundles)
-        print("\t".join([d.name, d.state, d.user, d.last_bundle_at or "-", d.last_import_at or "-",
+        print("\t".join([d.name, _(STATE_LABELS.get(d.state, d.state)), d.user, d.last_bundle_at or "-", d.last_import_at or "-",
                          _("missing bundles: {list}").format(list=gaps) if gaps else ""]).rstrip())
     return EXIT_OK
 
@@ -394,8 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--profile", metavar="FILE", help=_("workstation profile from the team lead (`provision`)"))
 
     demo = add("demo", _("add realistic synthetic entries"), cmd_demo)
-    demo.add_argument("--entries", type=int, default=500)
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--entries", type=int, default=500, help=_("how many entries to add (default: 500)"))
+    demo.add_argument("--seed", type=int, default=1,
+                      help=_("the same seed gives the same entries (default: 1); a seed used before adds none"))
 
     imp = add("import", _("import entries from JSON lines or CSV (all or nothing)"), cmd_import)
     imp.add_argument("file")
@@ -407,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("passwd", _("change the passphrase (new one from MEDIATORLOG_NEW_PASSPHRASE)"), cmd_passwd)
 
-    keygen = sub.add_parser("recovery-keygen", help=_("make an organisation recovery key pair"))
+    keygen_help = _("make an organisation recovery key pair")
+    keygen = sub.add_parser("recovery-keygen", help=keygen_help, description=keygen_help)
     keygen.add_argument("--out", required=True, metavar="DIR")
     keygen.set_defaults(func=cmd_recovery_keygen)
 
@@ -531,6 +535,9 @@ def main(argv: list[str] | None = None) -> int:
         code, message = _known_error_reply(exc)
     except KeyboardInterrupt:
         code, message = EXIT_BAD_INPUT, _("Interrupted. Nothing was changed.")
+    except FileExistsError as exc:  # profiles, bundles and keys are never overwritten
+        code, message = EXIT_BAD_INPUT, _("{path} exists already and is not overwritten: choose another file "
+                                          "name.").format(path=exc.filename2 or exc.filename or "")
     except OSError as exc:
         code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
             reason=exc.strerror or type(exc).__name__)

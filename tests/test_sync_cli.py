@@ -199,3 +199,19 @@ def test_erase_client_and_share_take_a_code_in_any_case(tmp_path, monkeypatch, c
 
     with open_store(team.folder / "lead.db", PASSPHRASE) as journal:
         assert journal.get_client(client.id) is None and journal.get_client(other.id) is not None
+
+
+def test_devices_and_provision_say_what_is_wrong_in_plain_words(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    lead, profile = str(tmp_path / "lead.db"), tmp_path / "w1.profile"
+    assert run(capsys, "init", "--store", lead, "--role", "lead")[0] == 0
+    assert run(capsys, "provision", "--store", lead, "--workstation", "w1", "--out", str(profile))[0] == 0
+    code, _out, err = run(capsys, "provision", "--store", lead, "--workstation", "w2", "--out", str(profile))
+    assert code == 1 and err == f"mediatorlog: {profile} exists already and is not overwritten: choose another file name.\n"
+    code, out, _err = run(capsys, "--lang", "de", "devices", "--store", lead)
+    assert out.startswith("w1\twartet auf sein erstes Paket")  # the state in the language asked for
+    assert run(capsys, "devices", "--store", lead, "--revoke", "w1")[0] == 0
+    code, _out, err = run(capsys, "devices", "--store", lead, "--revoke", "w1")
+    assert code == 1 and "w1 is revoked already" in err
+    code, _out, err = run(capsys, "devices", "--store", lead, "--revoke", "w9")
+    assert code == 1 and "no workstation called w9" in err

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
-from app.i18n import _, ngettext
+from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
 from app.store.atomic import atomic_write
@@ -123,6 +123,10 @@ class DeviceInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+# A workstation's state as people read it (the command line and the sync view).
+STATE_LABELS = {"pending": N_("waiting for its first bundle"), "enrolled": N_("enrolled"), "revoked": N_("revoked")}
 
 
 @dataclass
@@ -387,6 +391,10 @@ class SyncService:
                 "UPDATE sync_peers SET state = 'revoked', revoked_at = ?, verifier = NULL "
                 "WHERE name = ? AND state != 'revoked'", (utc_now(), name.strip())).rowcount
         if not hit:
+            with self.engine.connect() as conn:
+                known = conn.exec_driver_sql("SELECT 1 FROM sync_peers WHERE name = ?", (name.strip(),)).first()
+            if known is not None:
+                raise SyncError(_("{name} is revoked already: its bundles are refused.").format(name=name))
             raise SyncError(_("There is no workstation called {name} to revoke.").format(name=name))
 
     def set_sync_dir(self, folder: str) -> None:

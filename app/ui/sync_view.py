@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from app.services.sync import DeviceInfo, ImportReport, SyncService, WaitingBundle
 
 COUNTS_SETTING = "sync.last_import_counts"  # per workstation: what its last imported bundles brought
-STATE_LABELS = {"pending": N_("waiting for its first bundle"), "enrolled": N_("enrolled"), "revoked": N_("revoked")}
 WAITING_LABELS = {"new": N_("new"), "imported": N_("imported"), "rejected": N_("refused")}
 STATUS_REFRESH_MS = 30_000
 
@@ -257,6 +256,8 @@ class SyncView(QWidget):
             if rows else _("No refused bundles"))
 
     def _fill_devices(self) -> None:
+        from app.services.sync import STATE_LABELS
+
         counts = self.host.import_counts()
         refused = {name for name, _message in self.rejected}
         waiting_changes: dict[str, int] = {}
