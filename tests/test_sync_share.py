@@ -272,3 +272,34 @@ def test_an_erasure_drops_the_persons_unsent_changes_and_keeps_the_others(team):
     assert all(field == "_erased" for _rid, field, _value in left), left
     assert not any("Frau K." in str(value) or "0176" in str(value) for _rid, _f, value in left)
     assert logged([other.id]) == others_before
+
+
+def test_a_workstations_export_of_a_shared_entry_imports_again_and_keeps_the_unshared_link(team, tmp_path):
+    """The shared entry also links a person who was not shared. laptop-2's export wrote that
+    person's id where a code stands, and importing the export again failed on it."""
+    from app.services.transfer import ImportError_, export_text, import_file
+
+    ana = team.journals["laptop-1"]
+    shared = ana.save_client(Client(code="HA-FAM-07"), today=NOW.date())
+    private = ana.save_client(Client(code="HA-PRIV-1"), today=NOW.date())
+    both = ana.save_entry(consultation(notes="Beide", client_ids=[shared.id, private.id]), now=NOW)
+    roundtrip(team, "laptop-1")
+    team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    roundtrip(team)
+    boris = team.journals["laptop-2"]
+    assert boris.get_entry(both.id).client_ids == [shared.id, private.id] and boris.get_client(private.id) is None
+
+    for fmt_name in ("jsonl", "csv"):
+        path = tmp_path / f"boris.{fmt_name}"
+        path.write_text(export_text(boris, fmt_name), encoding="utf-8")
+        result = import_file(boris, path)
+        assert (result.added, result.updated, result.new_clients) == (0, 0, 0), fmt_name
+    assert boris.get_entry(both.id).client_ids == [shared.id, private.id]
+
+    record = json.loads(export_text(boris, "jsonl"))
+    record.update(id="", clients=[private.id])  # a new entry cannot link a person by an id
+    path = tmp_path / "new.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(ImportError_) as info:
+        import_file(boris, path)
+    assert info.value.field == "clients" and "Write the client's code" in str(info.value)

@@ -69,6 +69,11 @@ def entry_to_record(entry: Entry, client_codes: dict[str, str]) -> dict[str, Any
     return record
 
 
+def is_client_ref(value: str) -> bool:
+    """A client's id where a code would be (36 characters: longer than any code may be)."""
+    return len(value) == 36 and is_uuid(value)
+
+
 class RecordError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -206,7 +211,12 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
                 )
 
     codes = [code.upper() for code in _as_list(record.get("clients"))]  # codes are case-insensitive
+    # A person this journal does not hold is exported by id (an entry the team lead shared can link
+    # people who were not shared); the importer keeps such a link only where the entry has it.
+    codes = [code.lower() if is_client_ref(code) else code for code in codes]
     for code in codes:
+        if is_client_ref(code):
+            continue
         if not CLIENT_CODE_PATTERN.match(code):
             problems.append(Problem("clients", _("A client code may contain only letters, digits and hyphens.")))
             break

@@ -16,7 +16,14 @@ from typing import IO, Any
 
 from app.domain.entries import Client, RecordMeta
 from app.domain.ids import uuid7
-from app.domain.records import ALL_COLUMNS, LIST_FIELDS, RecordError, entry_to_record, record_to_entry
+from app.domain.records import (
+    ALL_COLUMNS,
+    LIST_FIELDS,
+    RecordError,
+    entry_to_record,
+    is_client_ref,
+    record_to_entry,
+)
 from app.domain.validation import validate_entry
 from app.i18n import _, ngettext
 from app.services.journal import Journal, utc_now
@@ -158,11 +165,16 @@ def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) ->
             failures.append((line, "id", _("This entry was deleted in this journal and cannot be brought back by "
                                            "an import. Remove this line, or empty its id to add it as a new entry.")))
             continue
-        for code in codes:
-            if code not in known_codes and code not in planned:
-                planned[code] = Client(id=uuid7(), code=code)
-        entry.client_ids = [known_codes.get(c) or planned[c].id for c in codes]
         previous = journal.get_entry(entry.id) if entry.id else None
+        foreign = [c for c in codes if is_client_ref(c)]
+        if any(previous is None or c not in previous.client_ids for c in foreign):
+            failures.append((line, "clients", _("A client id stands only for a person this journal does not hold "
+                                                "who is already linked to this entry. Write the client's code.")))
+            continue
+        for code in codes:
+            if code not in known_codes and code not in planned and not is_client_ref(code):
+                planned[code] = Client(id=uuid7(), code=code)
+        entry.client_ids = [c if is_client_ref(c) else known_codes.get(c) or planned[c].id for c in codes]
         problems = validate_entry(entry, catalogs, now=now, previous=previous)
         if problems:
             failures.append((line, problems[0].field, problems[0].message))
