@@ -312,6 +312,7 @@ def test_restoring_an_entry_deleted_elsewhere_says_first_what_comes_back(qtbot, 
     import_with_gui(qtbot, window)
     panel = view.conflicts
     assert panel.ui.take_loser.text() == "&Restore with this value"
+    assert panel.ui.conflicts_list.item(0, 0).text() == "Consultation (deleted)"  # not just "Entry (deleted)"
     asked = []
     monkeypatch.setattr(conflict_view, "confirm_restore", lambda _parent: asked.append(1) or len(asked) > 1)
     click(qtbot, panel.ui.take_loser)  # No: the deletion stands, the conflict stays open

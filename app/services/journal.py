@@ -164,6 +164,11 @@ class Journal:
         with self.engine.connect() as conn:
             return repo.get_entry(conn, entry_id)
 
+    def entry_type(self, entry_id: str) -> str | None:
+        """The type of an entry, also of a deleted one (its tombstone keeps the type)."""
+        with self.engine.connect() as conn:
+            return repo.entry_type_of(conn, entry_id)
+
     def entry_is_deleted(self, entry_id: str) -> bool:
         """Deleted (a tombstone remains): such an id must never come back to life by an import."""
         with self.engine.connect() as conn:

@@ -161,6 +161,12 @@ def entry_is_tombstone(conn: Connection, entry_id: str) -> bool:
     return deleted is not None
 
 
+def entry_type_of(conn: Connection, entry_id: str) -> str | None:
+    """The type of an entry, deleted or not (a tombstone keeps its type)."""
+    row = driver(conn).execute("SELECT type FROM entries WHERE id = ?", (entry_id,)).fetchone()
+    return row[0] if row else None
+
+
 def _fts_body(entry: Entry) -> str:
     return search_index.body(entry.notes, entry.follow_up)
 

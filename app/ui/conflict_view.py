@@ -204,6 +204,9 @@ class ConflictView(QWidget):
             entry = journal.get_entry(c.record_id) if journal is not None else None
             if entry is not None:
                 return _("{type}, {date}").format(type=_(ENTRY_TYPE_LABELS[entry.type]), date=short_date(entry.start))
+            kind = journal.entry_type(c.record_id) if journal is not None else None
+            if kind in ENTRY_TYPE_LABELS:  # two deleted entries in the list can at least be told apart by type
+                return _("{type} (deleted)").format(type=_(ENTRY_TYPE_LABELS[kind]))
             return _("Entry (deleted)")
         if c.table == "clients":
             client = journal.get_client(c.record_id) if journal is not None else None
