@@ -270,3 +270,25 @@ def test_show_entries_of_a_client_beyond_the_first_500(qtbot, open_window, data_
     assert ui.client_filter.currentText() == last.code
     assert shown(window) == {"Eintrag des letzten Klienten"}
     assert window.current_filter() == window.model.filter
+
+
+def test_first_run_with_two_different_passphrases_asks_for_both_again(qtbot, open_window, data_dir):
+    window = open_window(data_dir / "new" / "journal.db", unlock_now=False)
+    setup = window.setup
+    assert window.ui.pages.currentWidget() is window.ui.setup_page
+    setup.name.setText("Ana")
+    setup.passphrase.setText("correct horse battery")
+    setup.repeat.setText("correct horse batery")
+    window.create_journal()
+    assert setup.error.text() == "The two passphrases differ. Type them again."
+    assert (setup.passphrase.text(), setup.repeat.text()) == ("", "")
+    assert not (data_dir / "new" / "journal.db").exists()
+
+
+def test_a_from_date_after_the_to_date_is_said(qtbot, open_window, seeded_store):
+    path, _clients = seeded_store
+    window = open_window(path)
+    window.ui.date_to.setDate(qdate(12))
+    window.ui.date_from.setDate(qdate(6))
+    assert shown(window) == set()
+    assert window.ui.statusbar.currentMessage() == "No entry can match: the From date is after the To date."

@@ -269,3 +269,16 @@ def test_follow_ups_and_clients_are_left_with_tab_and_opened_with_enter(keyboard
     window.edit_client = lambda *args: opened.append(args)  # the dialog itself is tested elsewhere
     kb.key(Qt.Key.Key_Return)
     assert opened == [(client.id,)]
+
+
+def test_one_tab_leaves_a_date_field(keyboard_window):
+    """Tab walked the sections of the start (day, month, year, hour, minute): five presses to
+    leave it in every form. Typed digits move on by themselves; Tab goes to the next field."""
+    window, kb, _client = keyboard_window
+    kb.key(Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    ui = window.current_form.ui
+    assert kb.has_focus(ui.start)
+    kb.key(Qt.Key.Key_Tab)
+    assert not kb.has_focus(ui.start)
+    kb.key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert kb.has_focus(ui.start)

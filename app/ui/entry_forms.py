@@ -7,8 +7,17 @@ from typing import TYPE_CHECKING
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QTime, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QSpinBox, QWidget
+from PySide6.QtCore import QDate, QDateTime, QEvent, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
 
 from app.domain.entries import (
     CONSULTATION,
@@ -113,10 +122,22 @@ class EntryForm(QWidget):
                 child.valueChanged.connect(self.changed)
             elif isinstance(child, QListWidget):
                 child.itemChanged.connect(self.changed)
+        for edit in self.findChildren(QDateTimeEdit):  # QDateEdit too
+            edit.installEventFilter(self)
         self.ui.start.dateTimeChanged.connect(self.changed)
         self.ui.follow_up_due.dateChanged.connect(self.changed)
         self.ui.has_follow_up_due.toggled.connect(self.changed)
         self.ui.follow_up_done.toggled.connect(self.changed)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        # Tab in a date field walked its day, month, year, hour and minute (five presses to leave
+        # the start); digits move on by themselves and arrows move between them, so Tab leaves.
+        if event.type() == QEvent.Type.KeyPress and isinstance(obj, QDateTimeEdit) \
+                and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            backwards = event.key() == Qt.Key.Key_Backtab or event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            self.focusNextPrevChild(not backwards)
+            return True
+        return super().eventFilter(obj, event)
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.LanguageChange:

@@ -221,6 +221,8 @@ class MainWindow(QMainWindow):
         ui.follow_ups_view.activated.connect(lambda index: self.open_entry(index.data(Qt.ItemDataRole.UserRole)))
         for table in (ui.journal_view, ui.clients_view, ui.follow_ups_view):
             table.setTabKeyNavigation(False)  # Tab leaves the table for its buttons; arrows move inside
+        for table in (ui.clients_view, ui.follow_ups_view):
+            table.horizontalHeader().setStretchLastSection(True)  # no empty half beside the last column
         ui.tabs.currentChanged.connect(self._tab_changed)
         self.filter_timer = QTimer(self, singleShot=True, interval=250)
         self.filter_timer.timeout.connect(self.apply_filter)
@@ -281,6 +283,7 @@ class MainWindow(QMainWindow):
         setup_values = self._setup_values()
         self.ui.retranslateUi(self)
         self._form_say(self._form_text)  # retranslateUi emptied it
+        self.ui.statusbar.clearMessage()  # a passing message in the old language
         self.setup.retranslateUi(self.ui.setup_page)
         self.unlock_form.retranslateUi(self.ui.unlock_page)
         self._restore_setup_values(setup_values)
@@ -346,7 +349,9 @@ class MainWindow(QMainWindow):
             self._setup_error(str(exc), self.setup.passphrase)
             return
         if passphrase != repeat:
-            self._setup_error(_("The two passphrases differ. Type them again."), self.setup.repeat)
+            self.setup.passphrase.clear()  # "type them again": both, not the one that was right
+            self.setup.repeat.clear()
+            self._setup_error(_("The two passphrases differ. Type them again."), self.setup.passphrase)
             return
         name, role = self.setup.name.text().strip(), combo_code(self.setup.role) or "mediator"
         carried = self.carried.profile
@@ -583,6 +588,10 @@ class MainWindow(QMainWindow):
             return
         self.model.set_filter(self.current_filter())
         count = self.journal.count_entries(self.model.filter)
+        flt = self.model.filter
+        if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
+            self.ui.statusbar.showMessage(_("No entry can match: the From date is after the To date."), 8000)
+            return
         self.ui.statusbar.showMessage(
             ngettext("{count} entry found.", "{count} entries found.", count).format(count=count), 4000)
 
