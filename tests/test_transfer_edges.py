@@ -194,3 +194,16 @@ def test_json_lines_that_python_can_parse_but_not_store_are_refused_on_the_comma
     assert "Traceback" not in result.stderr
     with open_store(store_path, PASSPHRASE) as again:
         assert again.all_entries() == []
+
+
+def test_dates_as_german_excel_writes_them_are_read(journal, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("type;start;end;mediator;setting;follow_up;follow_up_due\n"
+                    "consultation;20.11.2025 09:30;10:15;A. Mihai;office;Anrufen;1.12.2025\n"
+                    "consultation;3.2.2025;;B. Ivanova;phone;;\n", encoding="utf-8-sig")
+    assert import_file(journal, path).added == 2
+    by_mediator = {e.mediator: e for e in journal.all_entries()}
+    first, second = by_mediator["A. Mihai"], by_mediator["B. Ivanova"]
+    assert (first.start.isoformat(), first.end.isoformat()) == ("2025-11-20T09:30:00", "2025-11-20T10:15:00")
+    assert first.follow_up_due.isoformat() == "2025-12-01"
+    assert second.start.isoformat() == "2025-02-03T00:00:00"

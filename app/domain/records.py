@@ -80,8 +80,21 @@ class RecordError(ValueError):
         super().__init__(" ".join(p.message for p in problems))
 
 
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T,]+(\d{1,2}):(\d{2}))?$")
+
+
+def _iso_text(value: str) -> str:
+    """German spreadsheets write 20.11.2026 and 20.11.2026 09:30: read those as ISO dates too."""
+    text = value.strip()
+    german = _GERMAN_DATE.match(text)
+    if german:
+        day, month, year, hour, minute = german.groups()
+        text = f"{year}-{int(month):02d}-{int(day):02d}" + (f"T{int(hour):02d}:{minute}" if hour else "")
+    return text
+
+
 def _parse_datetime(value: str) -> dt.datetime:
-    parsed = dt.datetime.fromisoformat(value.strip())
+    parsed = dt.datetime.fromisoformat(_iso_text(value))
     return parsed.replace(tzinfo=None, second=0, microsecond=0)
 
 
@@ -151,7 +164,7 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
         if not _blank(start):
             entry.start = _parse_datetime(str(start))
         elif not _blank(record.get("date")):
-            entry.start = _parse_datetime(str(record["date"]).strip()[:10] + "T00:00")
+            entry.start = _parse_datetime(_iso_text(str(record["date"]))[:10] + "T00:00")
     except ValueError:
         problems.append(Problem("start", unreadable))
     try:
@@ -171,7 +184,7 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
 
     try:
         due = record.get("follow_up_due")
-        entry.follow_up_due = None if _blank(due) else dt.date.fromisoformat(str(due).strip()[:10])
+        entry.follow_up_due = None if _blank(due) else dt.date.fromisoformat(_iso_text(str(due))[:10])
     except ValueError:
         problems.append(Problem("follow_up_due", _("A date cannot be read. Use the form 2026-03-31.")))
     try:
