@@ -282,3 +282,20 @@ def test_one_tab_leaves_a_date_field(keyboard_window):
     assert not kb.has_focus(ui.start)
     kb.key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert kb.has_focus(ui.start)
+
+
+def test_the_client_dialog_starts_at_the_kind_and_the_consent_date_follows_its_box(keyboard_window, qtbot):
+    from app.ui.dialogs import ClientDialog
+
+    window, kb, _client = keyboard_window
+    dialog = ClientDialog(window.journal, parent=window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert kb.has_focus(dialog.ui.kind), kb.focus.objectName()  # not the read-only code the program made
+    kb.tab_to(dialog.ui.has_consent)
+    kb.key(Qt.Key.Key_Space)
+    kb.key(Qt.Key.Key_Tab)
+    assert kb.has_focus(dialog.ui.consent_date)
+    dialog.reject()

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import replace
 
 from PySide6.QtCore import QDate, QEvent, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QTableWidgetItem
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QTableWidgetItem, QWidget
 
 from app.domain.catalogs import CATALOGS, CatalogValue
 from app.domain.entries import CLIENT_KIND_LABELS, Client
@@ -34,6 +34,13 @@ class ClientDialog(QDialog):
         self._keeping_draft = False
         self.ui.consent_date.setEnabled(False)
         self.ui.has_consent.toggled.connect(self.ui.consent_date.setEnabled)
+        # The box that enables the consent date comes before it, as it is read; the code the program
+        # made is read-only (the mouse can still select and copy it), so typing starts at the kind.
+        QWidget.setTabOrder(self.ui.has_consent, self.ui.consent_date)
+        QWidget.setTabOrder(self.ui.consent_date, self.ui.consent_scopes)
+        if self.ui.code.isReadOnly():
+            self.ui.code.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.ui.kind.setFocus()
         self.ui.buttons.accepted.connect(self.save)
         self.ui.buttons.rejected.connect(self.reject)
         self.load(self.client)
