@@ -292,3 +292,18 @@ def test_a_from_date_after_the_to_date_is_said(qtbot, open_window, seeded_store)
     window.ui.date_from.setDate(qdate(6))
     assert shown(window) == set()
     assert window.ui.statusbar.currentMessage() == "No entry can match: the From date is after the To date."
+
+
+def test_a_retired_district_can_still_be_filtered_by(qtbot, open_window, seeded_store):
+    from dataclasses import replace
+
+    path, _clients = seeded_store
+    window = open_window(path)
+    journal = window.journal
+    [haspe] = [v for v in journal.catalogs.values("districts") if v.code == "haspe"]
+    journal.put_catalog_value(replace(haspe, active=False))  # a team lead retires it
+    window._fill_filters()
+    index = window.ui.place_filter.findData("district:haspe")
+    assert index >= 0 and window.ui.place_filter.itemText(index) == "Haspe (retired)"
+    window.ui.place_filter.setCurrentIndex(index)
+    assert window.current_filter().district == "haspe"

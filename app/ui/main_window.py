@@ -38,7 +38,7 @@ from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN,
 from app.ui.sync_view import SyncUi, confirm
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
-from app.ui.widgets import RESIZE_PRECISION_ROWS, catalog_items, combo_code, fill_combo, fill_table, short_date
+from app.ui.widgets import RESIZE_PRECISION_ROWS, combo_code, fill_combo, fill_table, short_date
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
@@ -544,8 +544,10 @@ class MainWindow(QMainWindow):
         fill_combo(ui.type_filter, [(None, _("All types"))] + [(t, _(label)) for t, label in ENTRY_TYPE_LABELS.items()],
                    combo_code(ui.type_filter))
         places = [(None, _("All districts and schools"))]
-        places += [(f"district:{c}", label) for c, label in catalog_items(catalogs, "districts", empty=None)]
-        places += [(f"school:{c}", label) for c, label in catalog_items(catalogs, "schools", empty=None)]
+        for kind, catalog in (("district", "districts"), ("school", "schools")):
+            # Retired places too (marked): their old entries must stay findable.
+            places += [(f"{kind}:{v.code}", v.display() if v.active else _("{label} (retired)").format(label=v.display()))
+                       for v in catalogs.values(catalog, include_retired=True)]
         fill_combo(ui.place_filter, places, combo_code(ui.place_filter))
         clients = [(None, _("All clients"))] + [(c.id, c.code) for c in self.journal.list_clients()]
         chosen = combo_code(ui.client_filter)
