@@ -158,6 +158,18 @@ def test_the_replies_button_writes_a_bundle_for_each_workstation(qtbot, data_dir
     assert "Wrote 2 bundles for: laptop-ana, laptop-ivo" in view.ui.message.text()
 
 
+def test_first_bundles_waiting_are_listed_under_the_workstations_names(qtbot, data_dir, open_window):
+    """Before the import, a new workstation's first bundle showed 'From: new workstation' and its
+    row 'New, waiting 0' although its bundle was waiting."""
+    make_team(data_dir, data_dir / "journal.db", entries=2)
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    assert sorted(row[1] for row in table_rows(view.ui.waiting_view)) == ["laptop-ana", "laptop-ivo"]
+    for name in ("laptop-ana", "laptop-ivo"):
+        assert int(device_row(view, name)["New, waiting"]) > 0
+
+
 def test_an_altered_bundle_is_listed_with_its_reason_and_the_others_import(qtbot, data_dir, open_window):
     team = make_team(data_dir, data_dir / "journal.db")
     bundle = sorted(team["folder"].glob("*.mlsync"))[0]

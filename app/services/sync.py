@@ -753,11 +753,21 @@ class SyncService:
             with self.engine.connect() as conn:
                 done = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
                                             (h.get("sender"), h.get("seq"))).fetchone()
-                sender = self._sender_name(conn, str(h.get("sender")))
+                sender = self._sender_name(conn, str(h.get("sender"))) or self._enrolling_name(conn, h)
             state = "imported" if done and done[0] == b.digest else "new"
             found.append(WaitingBundle(path, sender, int(h.get("seq", 0)), int(h.get("count", 0)),
                                        str(h.get("created_at", "")), state))
         return found
+
+    def _enrolling_name(self, conn, header: dict) -> str:
+        """A first bundle names the workstation it enrolls; shown (not yet trusted: the import
+        checks the proof) when a workstation of that name waits for its first bundle."""
+        enroll = header.get("enroll")
+        name = enroll.get("workstation") if isinstance(enroll, dict) else None
+        if not isinstance(name, str):
+            return ""
+        row = conn.exec_driver_sql("SELECT 1 FROM sync_peers WHERE name = ? AND state = 'pending'", (name,)).first()
+        return name if row else ""
 
     def _sender_name(self, conn, device_id: str) -> str:
         if device_id == _meta(conn, "sync.lead_id"):
