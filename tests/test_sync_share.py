@@ -303,3 +303,15 @@ def test_a_workstations_export_of_a_shared_entry_imports_again_and_keeps_the_uns
     with pytest.raises(ImportError_) as info:
         import_file(boris, path)
     assert info.value.field == "clients" and "Write the client's code" in str(info.value)
+
+
+def test_an_import_that_erases_says_so(team):
+    """An erasure applies no field value, so the import said '... 0 applied' as if nothing was done."""
+    client, _first, _second, _other = family_on_laptop_1(team)
+    team.sync("laptop-1").erase_client(client.id)
+    team.sync("laptop-1").export_bundles()
+    results = team.sync("lead").import_paths([team.sync_dir]).results
+    [result] = [r for r in results if r.sender == "laptop-1" and r.status == "imported"]
+    assert result.erased == 1 and result.applied == 0  # the person (their entries follow on the lead)
+    assert "1 record was erased (a person's data-protection request)." in result.warnings
+    assert team.journals["lead"].get_client(client.id) is None

@@ -939,6 +939,10 @@ class SyncService:
         if applied.skipped:
             result.warnings.append(_("{count} changes belong to records not received yet; they will apply when "
                                      "the missing bundle arrives.").format(count=applied.skipped))
+        if applied.erased:  # applied too, though no field value was: say so, or "0 applied" reads as nothing done
+            result.warnings.append(ngettext("{count} record was erased (a person's data-protection request).",
+                                            "{count} records were erased (a person's data-protection request).",
+                                            applied.erased).format(count=applied.erased))
         return result
 
     def _own_scope(self, groups, shared: set[int]):
