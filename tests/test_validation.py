@@ -48,6 +48,8 @@ CASES = [
     ("Enter the date and time.", "start", lambda: validate_entry(consultation(start=None, end=None), SEEDED, now=NOW)),
     ("The date is in the future. Check the date.", "start",
      lambda: validate_entry(consultation(start=NOW + dt.timedelta(days=1), end=None), SEEDED, now=NOW)),
+    ("The date is before the year 2000. Check the year.", "start",
+     lambda: validate_entry(consultation(start=dt.datetime(202, 3, 10, 9, 30), end=None), SEEDED, now=NOW)),
     ("The end is before the start. Check the times.", "end",
      lambda: validate_entry(consultation(end=dt.datetime(2025, 3, 10, 9, 0)), SEEDED, now=NOW)),
     ("This lasts more than 12 hours. Check the end time.", "end",

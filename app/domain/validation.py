@@ -27,6 +27,7 @@ from app.i18n import _
 MAX_DURATION = dt.timedelta(hours=12)
 FUTURE_SLACK = dt.timedelta(minutes=10)
 MAX_ROLE_LENGTH = 24
+EARLIEST_START = dt.datetime(2000, 1, 1)  # reports cover 2000-2099 (docs/reports.md)
 MAX_NOTE_LENGTH = 20_000
 MAX_COUNT = 10_000
 
@@ -67,6 +68,8 @@ def validate_entry(
     else:
         if entry.start > now + FUTURE_SLACK:
             add("start", _("The date is in the future. Check the date."))
+        elif entry.start < EARLIEST_START:  # 0202 for 2022: such an entry would be in no report
+            add("start", _("The date is before the year 2000. Check the year."))
         if entry.end is not None:
             if entry.end < entry.start:
                 add("end", _("The end is before the start. Check the times."))
