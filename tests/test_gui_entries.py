@@ -69,6 +69,18 @@ def create_through_form(qtbot, window, entry_type: str, note: str) -> None:
     assert window.ui.form_message.text() == "", window.ui.form_message.text()
 
 
+def editing_a_saved_entry(qtbot, window, saved: str, typed: str):
+    """A consultation saved with the note `saved`, open in its form with `typed` over the note
+    (not saved). Returns (entry id, form)."""
+    create_through_form(qtbot, window, CONSULTATION, saved)
+    entry_id = window.journal.list_entries()[0].id
+    window.open_entry(entry_id)
+    form = window.current_form
+    form.ui.notes.selectAll()
+    type_text(form.ui.notes, typed)
+    return entry_id, form
+
+
 def test_each_entry_type_created_in_its_form_shows_in_journal_and_survives_reopening(qtbot, open_window, data_dir):
     window = open_window()
     assert visible_rows(window) == 0
@@ -188,12 +200,7 @@ def test_discarding_changes_to_a_saved_entry_shows_it_as_saved(qtbot, open_windo
 
     monkeypatch.setattr(main_window, "confirm", lambda *_args: True)
     window = open_window()
-    create_through_form(qtbot, window, CONSULTATION, "Wie gespeichert")
-    entry_id = window.journal.list_entries()[0].id
-    window.open_entry(entry_id)
-    form = window.current_form
-    form.ui.notes.selectAll()
-    type_text(form.ui.notes, "Versehentlich überschrieben")
+    entry_id, form = editing_a_saved_entry(qtbot, window, "Wie gespeichert", "Versehentlich überschrieben")
     qtbot.mouseClick(window.ui.discard, Qt.MouseButton.LeftButton)
     assert form.ui.notes.toPlainText() == "Wie gespeichert"
     assert form.entry.id == entry_id and window.ui.form_title.text() == "Edit: Consultation"
@@ -249,12 +256,7 @@ def test_two_deletions_in_a_row_can_both_be_undone(qtbot, open_window):
 
 def test_undoing_the_deletion_of_an_entry_being_edited_brings_back_what_was_typed(qtbot, open_window):
     window = open_window()
-    create_through_form(qtbot, window, CONSULTATION, "Gespeichert")
-    entry_id = window.journal.list_entries()[0].id
-    window.open_entry(entry_id)
-    form = window.current_form
-    form.ui.notes.selectAll()
-    type_text(form.ui.notes, "Gespeichert und dann ergänzt")
+    entry_id, _form = editing_a_saved_entry(qtbot, window, "Gespeichert", "Gespeichert und dann ergänzt")
     view = window.ui.journal_view
     view.selectRow(0)
     qtbot.keyClick(view, Qt.Key.Key_Delete)

@@ -266,12 +266,17 @@ def test_resolving_a_conflict_side_by_side(qtbot, data_dir, open_window):
     assert view.ui.sections.tabText(2) == "C&onflicts (0)"
 
 
-def test_writing_a_new_value_resolves_a_conflict(qtbot, data_dir, open_window):
-    entry_id = notes_conflict(data_dir, "one", "two")
+def conflict_on_screen(qtbot, data_dir, open_window, lead_notes: str, device_notes: str):
+    """The lead's window after importing a notes conflict: (entry id, window, sync view, conflict panel)."""
+    entry_id = notes_conflict(data_dir, lead_notes, device_notes)
     window = open_window()
     view = lead_view(window)
     import_with_gui(qtbot, window)
-    panel = view.conflicts
+    return entry_id, window, view, view.conflicts
+
+
+def test_writing_a_new_value_resolves_a_conflict(qtbot, data_dir, open_window):
+    entry_id, window, _view, panel = conflict_on_screen(qtbot, data_dir, open_window, "one", "two")
     panel.ui.edit_value.setPlainText("one and two")
     click(qtbot, panel.ui.save_edit)
     assert window.journal.get_entry(entry_id).notes == "one and two"
@@ -281,11 +286,7 @@ def test_writing_a_new_value_resolves_a_conflict(qtbot, data_dir, open_window):
 def test_a_new_value_being_typed_survives_a_refresh_and_a_refused_resolve(qtbot, data_dir, open_window, monkeypatch):
     from app.ui import conflict_view
 
-    entry_id = notes_conflict(data_dir, "one", "two")
-    window = open_window()
-    view = lead_view(window)
-    import_with_gui(qtbot, window)
-    panel = view.conflicts
+    entry_id, window, view, panel = conflict_on_screen(qtbot, data_dir, open_window, "one", "two")
     panel.ui.edit_value.setPlainText("one and two, merged by hand")
     view.refresh()  # Check again; an import does the same
     wait_idle(qtbot, window)
