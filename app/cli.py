@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.i18n import LANGUAGES, _, language_from_environment, ngettext, set_language
+from app.i18n import LANGUAGES, _, current_language, language_from_environment, ngettext, set_language
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -206,9 +206,14 @@ def cmd_report(args) -> int:
         raise CliError(_("The period ends before it starts: --to is earlier than --from."))
     if args.threshold < 1:
         raise CliError(_("The threshold must be at least 1."))
-    set_language(args.lang)  # the report's language (German unless --lang says otherwise)
+    messages = current_language()
     with _open(args) as journal:
-        make_report(journal, recognised(Period(days[0], days[1], CUSTOM)), args.format, Path(args.out), threshold=args.threshold)
+        set_language(args.report_lang)  # the report's language (German unless its --lang says otherwise)
+        try:
+            make_report(journal, recognised(Period(days[0], days[1], CUSTOM)), args.format, Path(args.out),
+                        threshold=args.threshold)
+        finally:
+            set_language(messages)  # messages stay in the language of the command line
     print(_("Wrote the report to {path}.").format(path=args.out), file=sys.stderr)
     return EXIT_OK
 
@@ -471,7 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--to", dest="date_to", required=True, metavar="DATE", help=_("last day, YYYY-MM-DD"))
     rep.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True)
     rep.add_argument("--out", required=True, metavar="FILE", help=_("file to write (replaced as a whole)"))
-    rep.add_argument("--lang", choices=LANGUAGES, default="de", help=_("language of the report (default: de)"))
+    rep.add_argument("--lang", dest="report_lang", choices=LANGUAGES, default="de",
+                     help=_("language of the report (default: de)"))
     rep.add_argument("--threshold", type=int, default=5,
                      help=_("counts from 1 to this minus 1 are shown as <threshold (default: 5)"))
 
@@ -483,12 +489,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _early_language(argv: list[str]) -> None:
+    """The language of messages: `--lang` before the command (`report --lang` is the report's)."""
     language = None
-    for i, arg in enumerate(argv):
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
         if arg == "--lang" and i + 1 < len(argv):
             language = argv[i + 1]
+            i += 1
         elif arg.startswith("--lang="):
             language = arg.split("=", 1)[1]
+        elif not arg.startswith("-"):
+            break  # the command: what follows are its own options
+        i += 1
     set_language(language if language in LANGUAGES else language_from_environment())
     from app.i18n.argparse_strings import translate_argparse
 
