@@ -318,10 +318,48 @@ def erase_client(conn: Connection, client_id: str) -> int:
 
 def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> int:
     """Erase records (rid -> (origin, erasure clock)); linked entries of erased clients follow,
-    with the client's erasure clock, so every replica derives the same. Returns entries erased."""
+    with the client's erasure clock, so every replica derives the same. Returns entries erased.
+
+    Nothing of the person may stay readable to whoever unlocks the journal later: SQLite's
+    secure_delete zeroes the space the cleared values and freed pages leave, the full-text index
+    is rewritten without the erased rows (FTS5 only marks a deleted row; its words stayed in the
+    index, also from entries deleted earlier), and drafts that hold the person go too."""
+    raw = driver(conn)
+    was_secure = raw.execute("PRAGMA secure_delete").fetchone()[0]
+    raw.execute("PRAGMA secure_delete = ON")
+    try:
+        erased = _erase_records(conn, tbl, targets, replica)
+        search_index.compact(conn)
+    finally:
+        raw.execute(f"PRAGMA secure_delete = {int(was_secure)}")
+    return erased
+
+
+def _erase_drafts(conn: Connection, entry_ids: Iterable[str], client_ids: Iterable[str], codes: set[str]) -> None:
+    """Drafts of the erased entries and clients, and new-entry drafts that name the person's code."""
+    doomed = {f"edit:{rid}" for rid in entry_ids} | {f"client:{rid}" for rid in client_ids}
+    for key, payload in driver(conn).execute("SELECT key, payload FROM drafts").fetchall():
+        if key in doomed:
+            continue
+        try:
+            typed = json.loads(payload).get("record", {}).get("clients") or []
+        except (ValueError, AttributeError):
+            continue
+        if codes & {str(code).strip().upper() for code in typed}:
+            doomed.add(key)
+    driver(conn).executemany("DELETE FROM drafts WHERE key = ?", [(key,) for key in doomed])
+
+
+def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> int:
     entry_targets: dict[str, tuple[str, list]] = {}
+    codes: set[str] = set()
     if tbl == "clients":
         rids = list(targets)
+        for i in range(0, len(rids), CHUNK):
+            chunk = rids[i: i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            codes |= {row[0] for row in driver(conn).execute(
+                f"SELECT code FROM clients WHERE id IN ({marks})", tuple(chunk))}
         for i in range(0, len(rids), CHUNK):
             chunk = rids[i: i + CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -364,6 +402,7 @@ def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], rep
             conn.exec_driver_sql(
                 f"DELETE FROM sync_log WHERE tbl = ? AND field != ? AND rid IN ({','.join('?' * len(chunk))})",
                 (t, ERASED, *chunk))
+    _erase_drafts(conn, by_table.get("entries", []), by_table.get("clients", []), codes)
     return len(entry_targets)
 
 

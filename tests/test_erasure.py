@@ -1,0 +1,62 @@
+"""Erasure of a person (data-protection request) leaves nothing of them readable to whoever
+unlocks a journal later: not in the full-text index (FTS5 only marks a deleted row, its words
+stayed in the index), not in drafts; on the workstation that erased and on the lead it reaches."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from helpers.factories import NOW, consultation
+from helpers.sync_team import team_fixtures
+
+from app.domain.entries import Client
+from app.domain.filters import JournalFilter
+
+template, team = team_fixtures(1)
+
+MARK = "zqxjkvmarker"  # a word no other shares a prefix with: it is stored whole in the index
+
+
+def index_holds(journal, word: str) -> bool:
+    """Whether any block of the full-text index holds the word (FTS5 stores terms as bytes)."""
+    with journal.engine.connect() as conn:
+        blocks = conn.exec_driver_sql("SELECT block FROM entries_fts_data").fetchall()
+    return any(word[-8:].encode() in bytes(block or b"") for (block,) in blocks)
+
+
+def test_an_erasure_leaves_no_word_of_the_person_in_the_index_or_in_drafts(team):
+    ana = team.journals["laptop-1"]
+    person = ana.save_client(Client(code="HA-ERASE-1", name="Familie Ionescu"), today=NOW.date())
+    kept = ana.save_entry(consultation(notes="andere Familie, bleibt"), now=NOW)
+    first = ana.save_entry(consultation(notes=f"Herr Ionescu {MARK}", client_ids=[person.id]), now=NOW)
+    gone_before = ana.save_entry(consultation(notes=f"früher gelöscht {MARK}x", client_ids=[person.id]), now=NOW)
+    ana.delete_entry(gone_before.id)  # deleted earlier: its words stayed in the index all the same
+    ana.save_draft(f"edit:{first.id}", {"record": {"notes": "halb getippt"}})
+    ana.save_draft(f"client:{person.id}", {"client": {"name": "Familie Ionescu"}})
+    ana.save_draft("new:consultation", {"record": {"clients": ["ha-erase-1"], "notes": "neu"}})
+    ana.save_draft(f"edit:{kept.id}", {"record": {"notes": "anderes"}})
+    assert index_holds(ana, MARK) and index_holds(ana, MARK + "x")
+
+    assert team.sync("laptop-1").erase_client(person.id) == 1  # the deleted one is a tombstone already
+    assert not index_holds(ana, MARK) and not index_holds(ana, MARK + "x")
+    assert ana.draft_keys() == [f"edit:{kept.id}"]
+    assert [e.id for e in ana.all_entries()] == [kept.id]
+    assert [row.id for row in ana.list_entries(JournalFilter(text="bleibt"))] == [kept.id]  # still found
+
+
+def test_an_erasure_that_arrives_by_sync_purges_the_lead_too(team):
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    person = ana.save_client(Client(code="HA-ERASE-2"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes=f"Notiz {MARK}", client_ids=[person.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes=f"Notiz {MARK} ergänzt"))
+    lead.save_draft(f"edit:{entry.id}", {"record": {"notes": "Entwurf"}})
+    assert index_holds(lead, MARK)
+
+    team.sync("laptop-1").erase_client(person.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert lead.get_client(person.id) is None and lead.get_entry(entry.id) is None
+    assert not index_holds(lead, MARK)
+    assert f"edit:{entry.id}" not in lead.draft_keys()
