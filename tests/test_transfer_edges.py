@@ -207,3 +207,11 @@ def test_dates_as_german_excel_writes_them_are_read(journal, tmp_path):
     assert (first.start.isoformat(), first.end.isoformat()) == ("2025-11-20T09:30:00", "2025-11-20T10:15:00")
     assert first.follow_up_due.isoformat() == "2025-12-01"
     assert second.start.isoformat() == "2025-02-03T00:00:00"
+
+
+@pytest.mark.parametrize("field, value", [("notes", {"Name": 1}), ("mediator", ["A", "B"]), ("district", {"x": 1})])
+def test_a_json_list_or_object_where_text_belongs_is_refused(journal, tmp_path, field, value):
+    with pytest.raises(ImportError_) as info:
+        import_file(journal, jsonl(tmp_path / "odd.jsonl", {**ROW, field: value}))
+    assert info.value.field == field and "takes text" in str(info.value)
+    assert journal.all_entries() == []

@@ -192,9 +192,12 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
     except ValueError:
         problems.append(Problem("follow_up_done", _("Follow-up done: write yes or no (or 1 or 0).")))
 
+    for name in ("mediator", "follow_up", "notes", "district", "outcome", "teacher", "social_worker"):
+        if isinstance(record.get(name), (dict, list)):  # would be stored as Python's text of it
+            problems.append(Problem(name, _("“{column}” takes text, not a list or an object.").format(column=name)))
     for name in ("mediator", "follow_up", "notes"):
         value = record.get(name)
-        setattr(entry, name, "" if _blank(value) else str(value))
+        setattr(entry, name, "" if _blank(value) or isinstance(value, (dict, list)) else str(value))
     for name in ("district", "outcome"):
         value = record.get(name)
         setattr(entry, name, None if _blank(value) else str(value).strip())
