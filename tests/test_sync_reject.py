@@ -192,3 +192,35 @@ def test_cancel_leaves_the_store_as_before(team):
     report = team.sync("lead").import_paths([team.sync_dir], cancel=cancel)
     assert report.cancelled
     assert dump(team.journals["lead"]) == before
+
+
+def test_of_two_journals_made_from_one_profile_the_first_to_write_enrolls(team, tmp_path):
+    """The lead used to import a folder's bundles by sender id, so whichever copy's random id sorted
+    first took the enrollment, even when it wrote its bundle later."""
+    import time
+
+    from helpers.factories import FAST_KDF, PASSPHRASE
+
+    from app.services.provision import create_store_from_profile
+    from app.services.sync import SyncService
+
+    profile = team.sync("lead").provision("laptop-9", tmp_path / "laptop-9.profile", sync_dir=str(team.sync_dir))
+    for attempt in range(20):  # until the later journal's id sorts first, as in the report
+        first = create_store_from_profile(tmp_path / f"first-{attempt}.db", PASSPHRASE, profile.read_bytes(), kdf=FAST_KDF)
+        later = create_store_from_profile(tmp_path / f"later-{attempt}.db", PASSPHRASE, profile.read_bytes(), kdf=FAST_KDF)
+        if later.device_id < first.device_id:
+            break
+        first.close()
+        later.close()
+    try:
+        SyncService(first).export_bundles(team.sync_dir)
+        time.sleep(0.01)
+        SyncService(later).export_bundles(team.sync_dir)
+        report = team.sync("lead").import_paths([team.sync_dir])
+        by_status = {r.status: r for r in report.results}
+        [device] = [d for d in team.sync("lead").devices() if d.name == "laptop-9"]
+        assert device.device_id == first.device_id
+        assert by_status["rejected"].reason == "unknown_sender"
+    finally:
+        first.close()
+        later.close()

@@ -792,12 +792,20 @@ class SyncService:
         with _no_cycle_collection(), self.engine.connect().execution_options(immediate=True) as conn:
             outer = conn.begin()
             try:
-                # Order: by sender, then number, so a device's bundles apply in the order made.
+                # Order: a device's bundles by number, so they apply in the order made; devices by
+                # their earliest bundle here, so of two journals made from one profile the one that
+                # wrote first enrolls (by sender id, whichever sorted first won).
                 parsed = []
                 for path, from_folder in files:
                     parsed.append((path, from_folder, self._read(path)))
-                parsed.sort(key=lambda t: (0, "", 0) if isinstance(t[2], FileResult) else
-                            (1, str(t[2].header.get("sender")), int(t[2].header.get("seq") or 0)))
+                first_made: dict[str, str] = {}
+                for _path, _folder, item in parsed:
+                    if not isinstance(item, FileResult):
+                        sender, made = str(item.header.get("sender")), str(item.header.get("created_at") or "")
+                        first_made[sender] = min(first_made.get(sender, made), made)
+                parsed.sort(key=lambda t: (0, "", "", 0) if isinstance(t[2], FileResult) else
+                            (1, first_made[str(t[2].header.get("sender"))], str(t[2].header.get("sender")),
+                             int(t[2].header.get("seq") or 0)))
                 for done, (path, from_folder, item) in enumerate(parsed):
                     if cancel and cancel():
                         report.cancelled = True
