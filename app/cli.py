@@ -130,6 +130,7 @@ def cmd_export(args) -> int:
     from app.services.transfer import write_export
     from app.store.atomic import atomic_write
 
+    _not_over_the_store(args, args.out)
     with _open(args) as journal:
         if args.out:
             import io
@@ -142,6 +143,14 @@ def cmd_export(args) -> int:
         else:
             write_export(journal, sys.stdout, args.format)
     return EXIT_OK
+
+
+def _not_over_the_store(args, out: str | None) -> None:
+    from app.services.stores import belongs_to_store
+
+    if out and belongs_to_store(_store_path(args), Path(out)):
+        raise CliError(_("{path} is a file of the journal itself; writing there would destroy the journal. "
+                         "Choose another file.").format(path=out))
 
 
 def cmd_passwd(args) -> int:
@@ -206,6 +215,7 @@ def cmd_report(args) -> int:
         raise CliError(_("The period ends before it starts: --to is earlier than --from."))
     if args.threshold < 1:
         raise CliError(_("The threshold must be at least 1."))
+    _not_over_the_store(args, args.out)
     messages = current_language()
     with _open(args) as journal:
         set_language(args.report_lang)  # the report's language (German unless its --lang says otherwise)
@@ -526,6 +536,14 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def _is_database_error(exc: BaseException) -> bool:
+    """An error from SQLite (directly or wrapped by SQLAlchemy), from a command that opened a store."""
+    sqlcipher3 = sys.modules.get("sqlcipher3")
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    kinds = tuple(k for k in (getattr(sqlcipher3, "DatabaseError", None), getattr(sa_exc, "DBAPIError", None)) if k)
+    return bool(kinds) and isinstance(exc, kinds)
+
+
 def _known_error_reply(exc: BaseException) -> tuple[int, str]:
     if type(exc).__name__ == "WrongPassphrase":
         return EXIT_WRONG_PASSPHRASE, _("Wrong passphrase. Nothing was changed.")
@@ -554,5 +572,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
             reason=exc.strerror or type(exc).__name__)
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        # SQLite's own words ("database is locked", "disk I/O error", "database disk image is
+        # malformed"): they name no content, and a traceback helps no one at the command line.
+        code, message = EXIT_BAD_INPUT, _("The journal could not be read or written: {reason}").format(
+            reason=str(exc.orig if hasattr(exc, "orig") else exc))
     print(f"mediatorlog: {message}", file=sys.stderr)
     return code

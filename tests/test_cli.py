@@ -264,3 +264,55 @@ def test_damaged_key_file_exits_1_without_traceback(store, data_dir):
     document["slots"][0]["memory_cost_kib"] = 1  # e.g. a bit flip or a bad hand edit
     keyslot_path(store).write_text(json.dumps(document))
     failed(run("export", data_dir=data_dir), 1, "key file")
+
+
+@pytest.mark.parametrize("target", ["journal.db", "journal.db.keys", "journal.db-wal"])
+@pytest.mark.parametrize("command", ["export", "report"])
+def test_export_and_report_never_write_over_the_journals_own_files(journal, store_path, capsys, monkeypatch,
+                                                                  target, command):
+    """`--out journal.db.keys` replaced the only copy of the key slots with a CSV: the journal was lost."""
+    from app.cli import main
+
+    journal.save_entry(consultation())
+    journal.close()
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    before = {p.name: p.read_bytes() for p in store_path.parent.iterdir() if p.is_file()}
+    out = str(store_path.parent / target)
+    argv = (["export", "--store", str(store_path), "--format", "csv", "--out", out] if command == "export" else
+            ["report", "--store", str(store_path), "--from", "2025-01-01", "--to", "2025-12-31", "--format", "csv",
+             "--out", out])
+    assert main(argv) == 1
+    assert "file of the journal itself" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in store_path.parent.iterdir() if p.is_file() and p.name in before} == before
+
+
+def test_a_journal_busy_in_another_program_is_one_line_not_a_traceback(journal, store_path, data_dir, tmp_path):
+    """Another program holds the write lock longer than the 5 s wait (a big import or sync)."""
+    journal.save_entry(consultation())
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"type": "consultation", "start": "2025-03-01T10:00", "mediator": "M",
+                                "setting": "office"}) + "\n", encoding="utf-8")
+    env = {**subprocess_env(data_dir), "MEDIATORLOG_PASSPHRASE": PASSPHRASE}
+    raw = journal.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("BEGIN IMMEDIATE")  # this test is the other program
+        done = subprocess.run([PYTHON, "-m", "app", "import", "--store", str(store_path), str(path)], cwd=REPO,
+                              env=env, capture_output=True, text=True, timeout=60)
+        raw.driver_connection.execute("ROLLBACK")
+    finally:
+        raw.close()
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "busy in another program" in done.stderr, done.stderr
+    assert len(journal.all_entries()) == 1
+
+
+def test_a_damaged_journal_file_is_one_line_not_a_traceback(journal, store_path, data_dir):
+    journal.save_entry(consultation())
+    journal.close()
+    with open(store_path, "r+b") as handle:  # one page in the middle overwritten
+        handle.seek(4096 * 3)
+        handle.write(b"\xa5" * 4096)
+    env = {**subprocess_env(data_dir), "MEDIATORLOG_PASSPHRASE": PASSPHRASE}
+    done = subprocess.run([PYTHON, "-m", "app", "export", "--store", str(store_path), "--format", "jsonl"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr

@@ -376,3 +376,23 @@ def test_a_full_disk_is_said_in_plain_words_next_to_the_form_and_nothing_typed_i
     qtbot.keyClick(form.ui.notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: visible_rows(window) == 1)
     assert window.journal.all_entries()[0].notes == note
+
+
+def test_saving_while_another_program_holds_the_journal_says_so_and_keeps_the_text(qtbot, open_window):
+    window = open_window()
+    window.new_entry(CONSULTATION)
+    form = window.current_form
+    fill_consultation(qtbot, form)
+    type_text(form.ui.notes, "bleibt im Formular")
+    raw = window.journal.engine.raw_connection()  # another program's long write (a big import)
+    try:
+        raw.driver_connection.execute("BEGIN IMMEDIATE")
+        window.save_entry()
+        raw.driver_connection.execute("ROLLBACK")
+    finally:
+        raw.close()
+    assert window.ui.form_message.text() == ("Not saved: the journal is busy in another program. What you typed is "
+                                             "kept; save again in a moment.")
+    assert form.ui.notes.toPlainText() == "bleibt im Formular" and window.journal.list_entries() == []
+    window.save_entry()
+    assert [row.notes_preview for row in window.journal.list_entries()] == ["bleibt im Formular"]

@@ -141,6 +141,15 @@ def unlock_key(path: Path, passphrase: str, *, throttle: UnlockThrottle | None =
     return key
 
 
+def belongs_to_store(store_path: Path, other: Path) -> bool:
+    """Whether `other` is one of the journal's own files (database, WAL, shared memory, key slots,
+    migration backups): an export or a report written there would destroy the journal."""
+    store = Path(store_path).resolve()
+    target = Path(other).resolve()
+    own = {store, Path(f"{store}-wal"), Path(f"{store}-shm"), Path(f"{store}-journal"), keyslot_path(store)}
+    return target in own or target.parent == store.parent / "backups"
+
+
 def unlock_wait(path: Path) -> float:
     """Seconds the next unlock of this store will wait because of earlier wrong passphrases."""
     return delay_after(UnlockThrottle(user_state_dir(), Path(path)).failures())

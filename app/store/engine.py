@@ -194,6 +194,20 @@ class StorageFull(OSError):
         super().__init__(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+class StoreBusy(OSError):
+    """Another program held the journal's write lock longer than the wait (a big import or sync in
+    another window or command): nothing was written."""
+
+    def __init__(self) -> None:
+        from app.i18n import _
+
+        super().__init__(errno.EBUSY, _("the journal is busy in another program; try again in a moment"))
+
+
+def is_busy(exc: BaseException) -> bool:
+    return "database is locked" in str(exc)  # SQLITE_BUSY after busy_timeout
+
+
 def is_disk_full(exc: BaseException) -> bool:
     return "database or disk is full" in str(exc)  # SQLITE_FULL's message (no error code is exposed)
 
@@ -201,7 +215,8 @@ def is_disk_full(exc: BaseException) -> bool:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """One write transaction: committed when the block ends, rolled back on any error.
-    A full disk surfaces as `StorageFull` (an OSError), which callers report in plain words."""
+    A full disk surfaces as `StorageFull` and a lock held elsewhere beyond the wait as `StoreBusy`
+    (both OSErrors), which callers report in plain words."""
     try:
         with engine.connect().execution_options(immediate=True) as conn:
             with conn.begin():
@@ -210,6 +225,8 @@ def writing(engine: Engine) -> Iterator[Connection]:
     except (sa_exc.OperationalError, sqlcipher3.OperationalError) as exc:
         if is_disk_full(exc):
             raise StorageFull() from None
+        if is_busy(exc):
+            raise StoreBusy() from None
         raise
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCharts import (QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries,
                               QStackedBarSeries, QValueAxis)
@@ -401,6 +402,12 @@ class Dashboard(QDialog):
                                                         "PDF (*.pdf);;Excel (*.xlsx);;CSV (*.csv)")
             if not path:
                 return
+        from app.services.stores import belongs_to_store
+
+        if belongs_to_store(self.journal.path, Path(path)):
+            self.status.setText(_("{path} is a file of the journal itself; writing there would destroy the journal. "
+                                  "Choose another file.").format(path=path))
+            return
         fmt = path.rsplit(".", 1)[-1].lower()
         if fmt not in ("pdf", "xlsx", "csv"):
             self.status.setText(_("Choose a file name ending in .pdf, .xlsx or .csv."))
@@ -422,8 +429,6 @@ class Dashboard(QDialog):
         def failed(exc):
             self.status.setText(_("The report could not be saved: {reason}").format(
                 reason=getattr(exc, "strerror", None) or type(exc).__name__))
-
-        from pathlib import Path
 
         self.runner.run(lambda: make_report(journal, period, fmt, Path(path)), written, failed)
 

@@ -4,6 +4,7 @@ follow-ups, entry forms). Locks itself when idle; drafts survive a lock or a cra
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -726,6 +727,10 @@ class MainWindow(QMainWindow):
             self._form_say(lambda: _("Not saved yet: please check the marked fields."))
             return
         except OSError as exc:
+            if exc.errno == errno.EBUSY:  # store.engine.StoreBusy: another program held the journal too long
+                self._form_say(lambda: _("Not saved: the journal is busy in another program. What you typed is "
+                                         "kept; save again in a moment."))
+                return
             self._form_say(lambda exc=exc: (  # bound: the except clause unbinds exc
                 _("Could not save ({reason}). What you typed is kept; free some disk space and save again.")
                 .format(reason=exc.strerror or type(exc).__name__)))
