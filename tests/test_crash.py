@@ -10,10 +10,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from helpers.factories import PASSPHRASE, PYTHON, REPO, raw, subprocess_env
+from helpers.factories import FAST_KDF, PASSPHRASE, PYTHON, REPO, raw, subprocess_env
 
 from app.domain.ids import is_uuid
-from app.services.stores import open_store
+from app.services.stores import create_store, open_store
 
 HELPER = Path(__file__).parent / "helpers" / "save_loop.py"
 ROUNDS = 4
@@ -82,3 +82,37 @@ def test_killed_while_saving_loses_nothing_reported_saved(journal, store_path, d
         # At most one more than reported: the one committed just before the kill hit the print.
         assert this_round.keys() <= new_ids and len(new_ids) <= len(this_round) + 1
     assert len(stored) >= len(reported) >= 3 * ROUNDS
+
+
+def test_a_creation_killed_half_way_leaves_nothing_and_can_be_done_again(tmp_path, data_dir):
+    """A process killed while `init` wrote the lists left a journal with a schema but no identity:
+    it opened without a word, and `init` refused the place as taken."""
+    store = tmp_path / "journal.db"
+    child = (
+        "import os, sys\n"
+        "import app.store.repository as repo\n"
+        "real = repo.put_catalog_value\n"
+        "repo.put_catalog_value = lambda *a, **k: os._exit(9)  # killed while the lists are written\n"
+        "from app.services.stores import create_store\n"
+        f"create_store({str(store)!r}, {PASSPHRASE!r})\n"
+    )
+    done = subprocess.run([PYTHON, "-c", child], cwd=REPO, env=subprocess_env(data_dir), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 9
+    assert not store.exists() and not (tmp_path / "journal.db.keys").exists()
+    journal = create_store(store, PASSPHRASE, name="Ana", kdf=FAST_KDF)
+    try:
+        assert journal.store_id and journal.user_name == "Ana" and journal.catalogs.values("districts")
+    finally:
+        journal.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("journal")) == ["journal.db",
+                                                                                           "journal.db.keys"]
+
+
+def test_a_creation_killed_between_moving_the_journal_and_its_keys_is_finished_on_open(tmp_path):
+    store = tmp_path / "journal.db"
+    create_store(store, PASSPHRASE, kdf=FAST_KDF).close()
+    (tmp_path / "journal.db.keys").rename(tmp_path / "journal.db.creating.keys")  # the last move never happened
+    with open_store(store, PASSPHRASE) as journal:
+        assert journal.store_id
+    assert (tmp_path / "journal.db.keys").exists() and not (tmp_path / "journal.db.creating.keys").exists()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import os
 import uuid
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from app.i18n import _, ngettext
 from app.paths import store_exists, user_state_dir  # noqa: F401 (store_exists is part of this API)
 from app.services.journal import Journal, utc_now
 from app.store import repository as repo
-from app.store.engine import NotADatabase, connect, discard_engine, make_engine, writing
+from app.store.atomic import fsync_dir
+from app.store.engine import NotADatabase, close_engine, connect, discard_engine, make_engine, writing
 from app.store.keyslots import (
     VERSION as KEY_FILE_VERSION,
     KeySlotError,
@@ -68,22 +70,44 @@ def create_store(
         except KeySlotError as exc:
             raise StoreError(_("The recovery key file is not a Mediator Log recovery public key.")) from exc
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Key slots first: a crash between the two steps leaves a key file but no database,
-    # which `open_store` reports; the opposite order could leave a database nobody can open.
-    KeySlots(slots).save(keyslot_path(path))
-    path.touch(mode=0o600)  # the database file is created private, before SQLCipher writes to it
-    engine = make_engine(path, key)
-    ensure_current(engine, path)
-    now = utc_now()
-    with writing(engine) as conn:
-        repo.set_meta(conn, "store_id", str(uuid.uuid4()))
-        repo.set_meta(conn, "device_id", uuid.uuid4().hex)
-        repo.set_meta(conn, "user_name", name.strip())
-        repo.set_meta(conn, "role", role)
-        repo.set_meta(conn, "created_at", now)
-        for value in seed_values():
-            repo.put_catalog_value(conn, value, now)
-    return Journal(path, engine)
+    # Made whole under a temporary name, then moved into place: a process killed while creating
+    # left a journal with a schema but no identity or lists, which opened without a word and could
+    # not be created again. Now nothing is at the journal's name until it is complete.
+    making = _creating_path(path)
+    for leftover in (making, Path(f"{making}-wal"), Path(f"{making}-shm"), keyslot_path(making)):
+        leftover.unlink(missing_ok=True)  # of a creation killed before; it never held an entry
+    KeySlots(slots).save(keyslot_path(making))
+    making.touch(mode=0o600)  # the database file is created private, before SQLCipher writes to it
+    engine = make_engine(making, key)
+    try:
+        ensure_current(engine, making)
+        now = utc_now()
+        with writing(engine) as conn:
+            repo.set_meta(conn, "store_id", str(uuid.uuid4()))
+            repo.set_meta(conn, "device_id", uuid.uuid4().hex)
+            repo.set_meta(conn, "user_name", name.strip())
+            repo.set_meta(conn, "role", role)
+            repo.set_meta(conn, "created_at", now)
+            for value in seed_values():
+                repo.put_catalog_value(conn, value, now)
+    finally:
+        close_engine(engine)  # folds the WAL in: the database file alone is the journal
+    # The database first, then its keys; a crash between the two is finished by the next open.
+    os.replace(making, path)
+    os.replace(keyslot_path(making), keyslot_path(path))
+    fsync_dir(path.parent)
+    return Journal(path, make_engine(path, key))
+
+
+def _creating_path(path: Path) -> Path:
+    return path.with_name(path.name + ".creating")
+
+
+def _finish_creation(path: Path) -> None:
+    """A creation killed between moving the database and its keys into place: move the keys too."""
+    keys, made = keyslot_path(path), keyslot_path(_creating_path(path))
+    if Path(path).exists() and not keys.exists() and made.exists():
+        os.replace(made, keys)
 
 
 def _unlock(path: Path, key: bytes, on_upgrade: Callable[[], None] | None = None) -> Journal:
@@ -118,6 +142,7 @@ def _mark_key_file_current(path: Path) -> None:
 
 
 def _load_slots(path: Path) -> KeySlots:
+    _finish_creation(Path(path))
     if not Path(path).exists():
         raise StoreError(_("There is no journal at this place."))
     try:
