@@ -316,3 +316,27 @@ def test_a_damaged_journal_file_is_one_line_not_a_traceback(journal, store_path,
     done = subprocess.run([PYTHON, "-m", "app", "export", "--store", str(store_path), "--format", "jsonl"], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_two_passphrase_changes_at_once_never_both_say_changed(journal, store_path, data_dir):
+    """Both used to print 'The passphrase was changed.' while only the last written one worked."""
+    import time
+
+    raw = journal.engine.raw_connection()
+    procs = []
+    try:
+        raw.driver_connection.execute("BEGIN IMMEDIATE")  # both changes reach the lock while it is held
+        for new in ("passphrase AAAA 1", "passphrase BBBB 2"):
+            env = {**subprocess_env(data_dir), "MEDIATORLOG_PASSPHRASE": PASSPHRASE, "MEDIATORLOG_NEW_PASSPHRASE": new}
+            procs.append((new, subprocess.Popen([PYTHON, "-m", "app", "passwd", "--store", str(store_path)], cwd=REPO,
+                                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        time.sleep(2.5)  # each has derived the key from the old passphrase and waits for the lock
+        raw.driver_connection.execute("ROLLBACK")
+    finally:
+        raw.close()
+    codes = {new: proc.wait(timeout=60) for new, proc in procs}
+    journal.close()
+    assert sorted(codes.values()) == [0, 2], codes
+    [winner] = [new for new, code in codes.items() if code == 0]
+    with open_store(store_path, winner) as again:
+        assert again.store_id

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import os
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.domain.catalogs import seed_values
@@ -199,8 +200,24 @@ def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None
     path = Path(path)
     check_new_passphrase(new)
     key = unlock_key(path, old)
-    _load_slots(path).with_passphrase(key, new, kdf).save(keyslot_path(path))
-    _rewrap_backups(path, key, new, kdf)
+    with _key_change_lock(path, key):
+        slots = _load_slots(path)  # again, under the lock: another change may have come first
+        slots.unlock_with_passphrase(old)  # WrongPassphrase if so: two changes never both "succeed"
+        slots.with_passphrase(key, new, kdf).save(keyslot_path(path))
+        _rewrap_backups(path, key, new, kdf)
+
+
+@contextmanager
+def _key_change_lock(path: Path, key: bytes) -> Iterator[None]:
+    """One change of the key slots at a time, under the journal's own write lock (SQLite's): two
+    passphrase changes at once (a second window, IT's `recover`) each read the key file, rewrapped
+    it and wrote it, so the last one won while both said the passphrase was changed."""
+    engine = make_engine(path, key, background_checkpoint=False)
+    try:
+        with writing(engine):
+            yield
+    finally:
+        discard_engine(engine)
 
 
 def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
@@ -225,5 +242,6 @@ def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: di
         key = slots.unlock_with_recovery_key(load_recovery_private_key(recovery_private_pem))
     except KeySlotError as exc:
         raise StoreError(str(exc)) from exc
-    slots.with_passphrase(key, new, kdf).save(keyslot_path(path))
-    _rewrap_backups(path, key, new, kdf)
+    with _key_change_lock(path, key):
+        _load_slots(path).with_passphrase(key, new, kdf).save(keyslot_path(path))
+        _rewrap_backups(path, key, new, kdf)
