@@ -282,3 +282,17 @@ def test_a_period_recognised_near_the_calendars_ends_is_just_a_period():
 
     for first, last in ((dt.date(1, 1, 1), dt.date(2026, 11, 21)), (dt.date(2026, 1, 1), dt.date(9999, 12, 31))):
         assert recognised(Period(first, last, CUSTOM)).kind == CUSTOM
+
+
+def test_a_pdf_over_several_years_is_written(journal):
+    """Five years of months made a bar chart taller than a page: reportlab raised LayoutError."""
+    from app.reports.periods import CUSTOM, Period
+
+    for year in range(2020, 2026):
+        for month in range(1, 13):
+            for day in range(1, 6):  # five a month: the monthly totals are printed, so they get a chart
+                journal.save_entry(consultation(start=dt.datetime(year, month, day, 9),
+                                                end=dt.datetime(year, month, day, 10)))
+    report = report_for(journal, Period(dt.date(2020, 1, 1), dt.date(2025, 12, 31), CUSTOM), created=CREATED)
+    data = write_pdf(report)
+    assert data[:5] == b"%PDF-" and "2020-01" in pdf_text(data) and "2025-12" in pdf_text(data)

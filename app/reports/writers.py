@@ -157,6 +157,9 @@ def _register_fonts() -> None:
     addMapping(FONT, 1, 0, FONT_BOLD)
 
 
+MAX_CHART_ROWS = 40  # 14 pt a bar: 584 pt, within an A4 page's frame; longer tables are printed only
+
+
 def _chart(table: Table, width: float):
     """A horizontal bar chart of the printed row totals (hidden totals get no bar)."""
     from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -164,8 +167,8 @@ def _chart(table: Table, width: float):
     from reportlab.lib import colors
 
     rows = [(label, table.value(r, len(table.columns))) for r, label in enumerate(table.rows)]
-    if not rows or all(v is None for _l, v in rows):
-        return None
+    if not rows or all(v is None for _l, v in rows) or len(rows) > MAX_CHART_ROWS:
+        return None  # a chart cannot split across pages: five years of months made one taller than a page
     height = 14 * len(rows) + 24
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
