@@ -536,3 +536,16 @@ def test_full_disk_rolls_the_save_back_and_says_so(journal, store_path):
     journal.engine.dispose()
     assert [e.id for e in journal.all_entries()] == [kept.id]
     assert raw(journal, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_journal_sqlite_cannot_open_is_not_called_damaged(store_path):
+    """A folder that cannot be written or a full disk was reported as 'damaged or does not belong to
+    these keys', which invites a destructive restore. (A directory in place of the write-ahead log
+    stands in for them here: root writes into read-only folders.)"""
+    from app.services.stores import StoreError
+
+    create_store(store_path, PASSPHRASE, kdf=FAST_KDF).close()
+    (store_path.parent / (store_path.name + "-wal")).mkdir()
+    with pytest.raises(StoreError) as info:
+        open_store(store_path, PASSPHRASE)
+    assert "cannot be opened" in str(info.value) and "damaged" not in str(info.value)

@@ -9,6 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlcipher3
+from sqlalchemy import exc as sa_exc
+
 from app.domain.catalogs import seed_values
 from app.i18n import _, ngettext
 from app.paths import store_exists, user_state_dir  # noqa: F401 (store_exists is part of this API)
@@ -119,6 +122,11 @@ def _unlock(path: Path, key: bytes, on_upgrade: Callable[[], None] | None = None
     except NotADatabase:
         discard_engine(engine)
         raise StoreError(_("The journal file is damaged or does not belong to these keys.")) from None
+    except (sqlcipher3.OperationalError, sa_exc.OperationalError) as exc:
+        # SQLite could not open it at all (a full disk, a folder that cannot be written): not "damaged"
+        discard_engine(engine)
+        raise StoreError(_("The journal cannot be opened ({reason}). Check that the disk is not full and that "
+                           "its folder can be written.").format(reason=getattr(exc, "orig", exc))) from None
     try:
         ensure_current(engine, path, on_upgrade=on_upgrade)
     except BaseException:

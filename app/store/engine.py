@@ -66,6 +66,9 @@ def _open(path: Path, key: bytes | None, mac: str | None) -> sqlcipher3.Connecti
             conn.execute("PRAGMA cipher_compatibility = 4")
             conn.execute(f"PRAGMA cipher_hmac_algorithm = {mac}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails here on a wrong key
+    except sqlcipher3.OperationalError:
+        conn.close()  # not the key: a full disk, a folder that cannot be written, a file that is a folder
+        raise
     except sqlcipher3.DatabaseError:
         conn.close()
         return None
