@@ -285,6 +285,9 @@ def cmd_sync_export(args) -> int:
 
 
 def cmd_sync_import(args) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:  # was reported as a bundle "cut off" (exit 3): a typo in the path is bad input
+        raise CliError(_("There is no file or folder {path}.").format(path=missing[0]))
     with _open(args) as journal:
         report = _sync(journal).import_paths([Path(p) for p in args.paths])
     for r in report.results:

@@ -215,3 +215,11 @@ def test_devices_and_provision_say_what_is_wrong_in_plain_words(tmp_path, monkey
     assert code == 1 and "w1 is revoked already" in err
     code, _out, err = run(capsys, "devices", "--store", lead, "--revoke", "w9")
     assert code == 1 and "no workstation called w9" in err
+
+
+def test_sync_import_of_a_path_that_does_not_exist_is_bad_input(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    lead = str(tmp_path / "lead.db")
+    assert run(capsys, "init", "--store", lead, "--role", "lead")[0] == 0
+    code, _out, err = run(capsys, "sync", "import", "--store", lead, str(tmp_path / "nothere"))
+    assert code == 1 and err == f"mediatorlog: There is no file or folder {tmp_path / 'nothere'}.\n"
