@@ -376,3 +376,21 @@ def test_a_key_file_left_at_version_1_is_brought_up_to_date(data_dir, monkeypatc
     assert key_file_version(path) == 2
     with open_store(path, FIXTURE_PASSPHRASE) as journal:  # and it opens as before afterwards
         assert_fixture_entries(journal)
+
+
+def test_two_backups_in_one_second_are_both_kept_and_a_failed_copy_leaves_none(tmp_path, monkeypatch):
+    store = tmp_path / "journal.db"
+    create_store(store, PASSPHRASE, kdf=FAST_KDF).close()
+    first = migrate.backup_store(store, "0012")
+    second = migrate.backup_store(store, "0012")  # a retried upgrade within the same second
+    assert first != second and first.exists() and second.exists()
+    assert first.read_bytes() == second.read_bytes() == store.read_bytes()
+
+    def full_disk(src, dst, **_kw):
+        Path(dst).write_bytes(Path(src).read_bytes()[:100])  # part of it, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(migrate.shutil, "copy2", full_disk)
+    with pytest.raises(OSError):
+        migrate.backup_store(store, "0013")
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir() if "0013" in p.name) == []

@@ -73,10 +73,19 @@ def backup_store(store_path: Path, revision: str) -> Path:
     folder = store_path.parent / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{store_path.stem}-schema{revision}-{stamp}{store_path.suffix}"
-    shutil.copy2(store_path, target)
+    n = 2
+    while target.exists() or Path(f"{target}.keys").exists():  # a second try in the same second kept
+        target = folder / f"{store_path.stem}-schema{revision}-{stamp}-{n}{store_path.suffix}"  # no first
+        n += 1
     keys = Path(str(store_path) + ".keys")
-    if keys.exists():
-        shutil.copy2(keys, Path(str(target) + ".keys"))
+    try:
+        shutil.copy2(store_path, target)
+        if keys.exists():
+            shutil.copy2(keys, Path(str(target) + ".keys"))
+    except OSError:  # a full disk: no half copy may stay there looking like a backup
+        target.unlink(missing_ok=True)
+        Path(f"{target}.keys").unlink(missing_ok=True)
+        raise
     return target
 
 
