@@ -209,9 +209,12 @@ def test_dates_as_german_excel_writes_them_are_read(journal, tmp_path):
     assert second.start.isoformat() == "2025-02-03T00:00:00"
 
 
-@pytest.mark.parametrize("field, value", [("notes", {"Name": 1}), ("mediator", ["A", "B"]), ("district", {"x": 1})])
-def test_a_json_list_or_object_where_text_belongs_is_refused(journal, tmp_path, field, value):
+@pytest.mark.parametrize("field, value, words", [
+    ("notes", {"Name": 1}, "takes text"), ("mediator", ["A", "B"], "takes text"), ("district", {"x": 1}, "takes text"),
+    ("languages", [{"a": 1}], "list of codes"), ("topics", {"housing": True}, "list of codes"),
+])
+def test_a_json_list_or_object_where_text_belongs_is_refused(journal, tmp_path, field, value, words):
     with pytest.raises(ImportError_) as info:
         import_file(journal, jsonl(tmp_path / "odd.jsonl", {**ROW, field: value}))
-    assert info.value.field == field and "takes text" in str(info.value)
+    assert info.value.field == field and words in str(info.value) and "{'" not in str(info.value)
     assert journal.all_entries() == []

@@ -195,6 +195,10 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
     for name in ("mediator", "follow_up", "notes", "district", "outcome", "teacher", "social_worker"):
         if isinstance(record.get(name), (dict, list)):  # would be stored as Python's text of it
             problems.append(Problem(name, _("“{column}” takes text, not a list or an object.").format(column=name)))
+    for name in LIST_FIELDS:
+        value = record.get(name)
+        if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
+            problems.append(Problem(name, _("“{column}” takes a list of codes (texts).").format(column=name)))
     for name in ("mediator", "follow_up", "notes"):
         value = record.get(name)
         setattr(entry, name, "" if _blank(value) or isinstance(value, (dict, list)) else str(value))
