@@ -39,3 +39,49 @@ def test_same_code_on_two_workstations_keeps_both_people(team):
     owner = "laptop-1" if renamed.id == first.id else "laptop-2"
     team.sync(owner).import_paths([team.sync_dir])
     assert team.journals[owner].get_client(renamed.id).code == "HAGEN-0815-2"
+
+
+def _codes(journal) -> dict[str, str]:
+    return {c.id: c.code for c in journal.list_clients()}
+
+
+def test_the_renamed_code_reaches_a_workstation_whose_clock_runs_ahead(team, monkeypatch):
+    """The lead stamped its rename with its own clock before taking in the bundle's stamps, so on a
+    laptop whose clock was 10 minutes fast the rename lost and the two stores kept different codes."""
+    import time as real_time
+
+    from app.sync import hlc
+
+    team.journals["laptop-1"].save_client(Client(code="HA-DUP-01", name="A"))
+    now = real_time.time_ns
+    monkeypatch.setattr(hlc.time, "time_ns", lambda: now() + 600 * 10**9)
+    fast = team.journals["laptop-2"].save_client(Client(code="HA-DUP-01", name="B"))
+    monkeypatch.setattr(hlc.time, "time_ns", now)
+    for name in ("laptop-1", "laptop-2"):
+        team.sync(name).export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-2").import_paths([team.sync_dir])
+    assert _codes(team.journals["lead"])[fast.id] == _codes(team.journals["laptop-2"])[fast.id]
+
+
+def test_a_collision_found_on_a_workstation_syncs_back_and_all_stores_agree(team):
+    """laptop-2 registered HA-FAM-07 offline while the lead shared laptop-1's HA-FAM-07 with it. The
+    rename laptop-2 made while merging was not logged, so the lead never heard of it and the same
+    code named different people on different stores."""
+    first = team.journals["laptop-1"].save_client(Client(code="HA-FAM-07", name="P."))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    own = team.journals["laptop-2"].save_client(Client(code="HA-FAM-07", name="Q."))
+    team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    for _round in range(3):
+        for name in ("laptop-1", "laptop-2"):
+            team.sync(name).export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        team.sync("lead").export_bundles()
+        for name in ("laptop-1", "laptop-2"):
+            team.sync(name).import_paths([team.sync_dir])
+    lead, one, two = (_codes(team.journals[n]) for n in ("lead", "laptop-1", "laptop-2"))
+    assert lead[first.id] == one[first.id] == two[first.id]
+    assert lead[own.id] == two[own.id]
+    assert lead[first.id] != lead[own.id]

@@ -495,6 +495,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 open_conflicts[(rid, name)].add(hlc)
 
     codes_in_use = _codes_in_use(conn, groups) if tbl == "clients" else {}
+    renamed_here: list[tuple] = []  # sync_log rows of codes this workstation changed while merging
     clock_rows, inserts, updates, conflicts, dismiss = [], [], [], [], []
     erase_targets: dict[str, tuple[str, list]] = {}
     fts_delete, fts_insert, links_reset = [], [], []
@@ -610,7 +611,13 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 incoming = clocks["code"]
                 original = row["code"]
                 row["code"] = _free_code(conn, original, codes_in_use)
-                clocks["code"] = [replica.clock.tick(), replica.device_id, incoming[0], 0]
+                # Stamped after every version this record brought (a sender's clock may run ahead of
+                # ours), or the renamed code lost against the sender's own and never reached it.
+                replica.clock.observe(top)
+                stamp = replica.clock.tick()
+                clocks["code"] = [stamp, replica.device_id, incoming[0], 0]
+                if replica.logging:  # a workstation's rename is its own change: the lead must hear of it
+                    renamed_here.append((tbl, rid, "code", row["code"], stamp, incoming[0]))
                 if record_conflicts:
                     field_conflicts.append(("code", original, incoming[0], incoming[1], "duplicate_code"))
             if old is not None and old.get("code") != row["code"] and codes_in_use.get(old.get("code")) == rid:
@@ -660,6 +667,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 links_reset.append((rid, json.loads(row.get("clients") or "[]")))
 
     _save_clocks(conn, clock_rows)
+    if renamed_here:
+        conn.exec_driver_sql("INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, ?, ?, ?)",
+                             renamed_here)
     # The reporting rows are not written here: as for a save, the triggers of migration 0008 note
     # each new entry and each entry whose reported columns change in `report_stale`, and the first
     # read of the reporting tables brings them up to date (reporting.catch_up).
@@ -755,6 +765,14 @@ def _write_rows(conn: Connection, tbl: str, inserts: list[dict], updates: list[t
     if tbl == "catalog_values":
         return _write_catalog(conn, inserts, [(rid, row) for rid, row, _cols in updates])
     raw = driver(conn)
+    if tbl == "clients":
+        # Codes are unique, and one merge may hand a code from one person to another (a rename to
+        # settle a collision, then the new person): written one by one, the first write could find
+        # its code still held. The records whose code changes give theirs up first (their id is
+        # unique and never a code), then inserts and updates put the new codes in place.
+        moving = [(rid,) for rid, _row, changed in updates if "code" in changed]
+        if moving:
+            raw.executemany("UPDATE clients SET code = id WHERE id = ?", moving)
     if inserts:
         raw.executemany(
             f'INSERT INTO {tbl} ("{spec.key}", {cols}) VALUES (?, {", ".join("?" * len(names))})',
