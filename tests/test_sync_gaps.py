@@ -62,3 +62,26 @@ def test_changes_that_never_arrived_are_reported_with_their_bundle(team, tmp_pat
     device = _device(team)
     assert device.missing_changes and device.missing_bundles
     assert device.last_bundle_seq not in device.missing_bundles
+
+
+def test_a_workstation_acknowledges_the_leads_changes_so_they_are_sent_once(team):
+    """The lead's first bundle to a workstation starts at the lead's change number of the day it
+    was provisioned; the workstation counted its coverage from 0, saw a hole below, acknowledged
+    0 for good, and the lead sent its catalog edit again in every bundle."""
+    from dataclasses import replace
+
+    lead = team.journals["lead"]
+    housing = next(v for v in lead.catalogs.values("topics") if v.code == "housing")
+    lead.put_catalog_value(replace(housing, labels={"de": "Wohnen und Miete"}))
+    for _round in range(2):
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        team.sync("lead").export_bundles()
+        team.sync("laptop-1").import_paths([team.sync_dir])
+    with lead.engine.connect() as conn:
+        lead_number = int(conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'sync.lseq'").scalar())
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert _device(team).acknowledged == lead_number
+    assert team.sync("lead").export_bundles() == []  # nothing new: nothing sent again
+    assert team.journals["laptop-1"].catalogs.label("topics", "housing", "de") == "Wohnen und Miete"

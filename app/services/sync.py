@@ -253,9 +253,9 @@ class _Payload:
         return out
 
 
-def _coverage(ranges: Iterable[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
-    """Contiguous high-water mark from 0 of (after, up_to] ranges, and the holes above it."""
-    high, holes = 0, []
+def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, list[tuple[int, int]]]:
+    """Contiguous high-water mark from `start` of (after, up_to] ranges, and the holes above it."""
+    high, holes = start, []
     for lo, hi in sorted(ranges):
         if lo > high:
             holes.append((high, lo))
@@ -537,8 +537,14 @@ class SyncService:
         }
 
     def _lead_coverage(self, conn, lead_id: str) -> int:
-        ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?", (lead_id,))
-        return _coverage(ranges)[0]
+        """How far this workstation has the lead's change stream. The lead numbers from its own
+        history: the first bundle to a new workstation starts at the lead's change number when it was
+        provisioned, never at 0, so coverage counts from the lowest start received. (Counted from 0,
+        it stayed 0 for good: the lead never saw an acknowledgement and sent its versions again in
+        every bundle.)"""
+        ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
+                                      (lead_id,)).fetchall()
+        return _coverage(ranges, start=min((first for first, _last in ranges), default=0))[0]
 
     def _export_to_device(self, folder: Path, device: DeviceInfo) -> ExportResult | None:
         with self.engine.connect() as conn:
