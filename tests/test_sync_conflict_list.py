@@ -79,3 +79,18 @@ def test_a_conflict_is_dated_when_the_import_found_it(team):
     found = dt.datetime.fromisoformat(conflict.detected_at.replace("Z", "+00:00"))
     assert found >= before.replace(microsecond=before.microsecond // 1000 * 1000)
     assert found >= dt.datetime.fromisoformat(conflict.current_time.replace("Z", "+00:00"))
+
+
+def test_a_workstations_own_value_it_replaced_in_the_same_bundle_is_no_conflict(team):
+    """laptop-1 wrote a typo, the lead wrote its note, laptop-1 corrected the typo; one bundle
+    carried both laptop edits. The typo was listed as a losing value against the laptop's own
+    correction; only the lead's note lost."""
+    entry = _shared_entry(team)
+    device, lead = team.journals["laptop-1"], team.journals["lead"]
+    device.save_entry(replace(device.get_entry(entry.id), notes="A1 (Tippfehler)"))
+    lead.save_entry(replace(lead.get_entry(entry.id), notes="Lead"))
+    device.save_entry(replace(device.get_entry(entry.id), notes="A2 korrigiert"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert [(c.field, c.loser_value) for c in team.sync("lead").list_conflicts()] == [("notes", "Lead")]
+    assert lead.get_entry(entry.id).notes == "A2 korrigiert"

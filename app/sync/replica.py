@@ -602,6 +602,10 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 field_conflicts.append((name, c.value, c.hlc, c.dev, "concurrent"))
             if record_conflicts and open_conflicts and c.base in open_conflicts.get((rid, name), ()):
                 dismiss.append((tbl, rid, name, c.base))
+            if field_conflicts and c.base:
+                # Its writer had seen that version (its own typo, corrected in the same bundle): a
+                # losing value it replaced knowingly is no conflict, as for one recorded before.
+                field_conflicts = [fc for fc in field_conflicts if not (fc[0] == name and fc[2] == c.base)]
         if tbl == "clients" and "code" in changed and row.get(DELETED) is None:
             taken_by = codes_in_use.get(row.get("code"))
             if taken_by is not None and taken_by != rid:
