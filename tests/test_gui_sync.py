@@ -326,13 +326,15 @@ def test_restoring_an_entry_deleted_elsewhere_says_first_what_comes_back(qtbot, 
     panel = view.conflicts
     assert panel.ui.take_loser.text() == "&Restore with this value"
     assert panel.ui.conflicts_list.item(0, 0).text() == "Consultation (deleted)"  # not just "Entry (deleted)"
-    asked = []
+    asked, warned = [], []
     monkeypatch.setattr(conflict_view, "confirm_restore", lambda _parent: asked.append(1) or len(asked) > 1)
+    monkeypatch.setattr(conflict_view.QMessageBox, "warning", lambda *args: warned.append(args[2]))
     click(qtbot, panel.ui.take_loser)  # No: the deletion stands, the conflict stays open
     assert window.journal.get_entry(entry_id) is None and panel.ui.conflicts_list.rowCount() == 1
-    click(qtbot, panel.ui.take_loser)
-    assert window.journal.get_entry(entry_id).notes == "Ergänzung der Leitung"
-    assert panel.ui.conflicts_list.rowCount() == 0 and len(asked) == 2
+    click(qtbot, panel.ui.take_loser)  # Yes, but only the note lost: the date is gone with the deletion
+    assert warned and "without its date" in warned[0]
+    assert window.journal.get_entry(entry_id) is None and panel.ui.conflicts_list.rowCount() == 1
+    assert len(asked) == 2
 
 
 def test_revoke_asks_and_then_refuses_that_devices_next_bundle(qtbot, data_dir, open_window, monkeypatch):

@@ -94,3 +94,29 @@ def test_a_workstations_own_value_it_replaced_in_the_same_bundle_is_no_conflict(
     team.sync("lead").import_paths([team.sync_dir])
     assert [(c.field, c.loser_value) for c in team.sync("lead").list_conflicts()] == [("notes", "Lead")]
     assert lead.get_entry(entry.id).notes == "A2 korrigiert"
+
+
+def test_taking_back_a_value_that_cannot_stand_is_refused_and_the_conflict_stays(team):
+    """Restoring an entry deleted elsewhere with only the note that lost would bring it back without
+    a date; taking back a client code the merge had to rename failed with a database error."""
+    import pytest
+
+    from app.domain.entries import Client
+    from app.services.sync import SyncError
+
+    entry = _shared_entry(team)
+    team.journals["laptop-1"].delete_entry(entry.id)
+    lead = team.journals["lead"]
+    lead.save_entry(replace(lead.get_entry(entry.id), notes="vom Team ergänzt"))
+    team.journals["lead"].save_client(Client(code="HA-DUP-01"))
+    team.journals["laptop-1"].save_client(Client(code="HA-DUP-01"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    by_kind = {c.kind: c for c in team.sync("lead").list_conflicts()}
+    assert set(by_kind) == {"deleted", "duplicate_code"}
+    with pytest.raises(SyncError, match="without its date"):
+        team.sync("lead").resolve_conflict(by_kind["deleted"].id, "take")
+    with pytest.raises(SyncError, match="belongs to another client"):
+        team.sync("lead").resolve_conflict(by_kind["duplicate_code"].id, "take")
+    assert {c.kind for c in team.sync("lead").list_conflicts()} == {"deleted", "duplicate_code"}
+    assert lead.get_entry(entry.id) is None

@@ -1050,6 +1050,12 @@ class SyncService:
                             "SELECT field, loser_value FROM sync_conflicts WHERE tbl = ? AND rid = ? AND "
                             "kind = 'deleted' ORDER BY loser_hlc", (tbl, rid)):
                         changes[other] = other_value
+                    if tbl == "entries" and not changes.get("start"):
+                        # The deletion cleared the date: such an entry could not be saved in the form,
+                        # and would make every export of the journal refused by the import.
+                        raise SyncError(_("The entry would come back without its date, which the deletion "
+                                          "cleared. Keep the deletion, or write the entry again from the "
+                                          "values shown."))
                     changes[replica.DELETED] = None
                     conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND kind = 'deleted'",
                                          (tbl, rid))
@@ -1113,6 +1119,12 @@ class SyncService:
                 raise SyncError(_("The record of this conflict no longer exists."))
             row = dict(row)
             row.update({k: v for k, v in changes.items() if k in spec.fields})
+            code = str(row.get("code") or "").strip().upper()
+            holder = conn.exec_driver_sql("SELECT id FROM clients WHERE code = ? AND id != ?", (code, rid)).first()
+            if holder is not None:  # taking back a code the merge had to rename: it is another person's
+                raise SyncError(_("The code {code} belongs to another client. Keep the new code, or write a code "
+                                  "nobody has.").format(code=code))
+            row["code"] = code
             repo.write_client(conn, repo.row_to_client(row))
         else:
             catalog, code = rid.split("/", 1)

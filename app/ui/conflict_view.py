@@ -113,8 +113,8 @@ def confirm_restore(parent: QWidget) -> bool:
     (the deletion cleared the rest, the date too): say so. A module function, so tests can answer."""
     answer = QMessageBox.question(
         parent, _("Restore the entry?"),
-        _("The entry comes back with the values edited after it was deleted; every other field stays empty, "
-          "the date too. Open it in the journal afterwards and complete it. Restore it?"),
+        _("The entry comes back with the values edited after it was deleted; every other field stays empty. "
+          "Open it in the journal afterwards and complete it. Restore it?"),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
 
