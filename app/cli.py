@@ -303,14 +303,18 @@ def cmd_sync_import(args) -> int:
 
 
 def cmd_sync_status(args) -> int:
+    from app.services.sync_client import pending_records
+
     with _open(args) as journal:
         state = _sync(journal).status()
+        records, unsent = pending_records(journal)  # records, as the desktop's status bar counts them
     if args.format == "json":
         value = dict(state.__dict__)
         value["devices"] = [d.as_dict() for d in state.devices]
+        value["unacknowledged_records"], value["unsent_records"] = records, unsent
         _print_json(value)
         return EXIT_OK
-    print(_("Changes not yet acknowledged: {count}").format(count=state.unacknowledged))
+    print(_("Changes not yet acknowledged: {count}").format(count=records))
     print(_("Last export: {time}").format(time=state.last_export_at or "-"))
     print(_("Last import: {time}").format(time=state.last_import_at or "-"))
     if state.role == "lead":

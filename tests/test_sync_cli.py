@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from helpers.factories import PASSPHRASE
+from helpers.factories import PASSPHRASE, consultation
 
 from app.cli import main
 
@@ -223,3 +223,22 @@ def test_sync_import_of_a_path_that_does_not_exist_is_bad_input(tmp_path, monkey
     assert run(capsys, "init", "--store", lead, "--role", "lead")[0] == 0
     code, _out, err = run(capsys, "sync", "import", "--store", lead, str(tmp_path / "nothere"))
     assert code == 1 and err == f"mediatorlog: There is no file or folder {tmp_path / 'nothere'}.\n"
+
+
+def test_sync_status_counts_records_as_the_status_bar_does(tmp_path, monkeypatch, capsys):
+    """One new consultation showed 'Changes not yet acknowledged: 33' (its field versions) on the
+    command line, while the desktop's status bar said 1."""
+    from helpers.sync_team import make_team, open_team
+
+    team = open_team(make_team(tmp_path / "t", 1), tmp_path / "run")
+    try:
+        team.journals["laptop-1"].save_entry(consultation())
+    finally:
+        team.close()
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    laptop = str(team.folder / "laptop-1.db")
+    code, out, _ = run(capsys, "sync", "status", "--store", laptop)
+    assert code == 0 and "Changes not yet acknowledged: 1\n" in out
+    code, out, _ = run(capsys, "sync", "status", "--store", laptop, "--format", "json")
+    status = json.loads(out)
+    assert (status["unacknowledged_records"], status["unsent_records"]) == (1, 1) and status["unacknowledged"] > 1
