@@ -296,3 +296,14 @@ def test_a_pdf_over_several_years_is_written(journal):
     report = report_for(journal, Period(dt.date(2020, 1, 1), dt.date(2025, 12, 31), CUSTOM), created=CREATED)
     data = write_pdf(report)
     assert data[:5] == b"%PDF-" and "2020-01" in pdf_text(data) and "2025-12" in pdf_text(data)
+
+
+def test_only_consultations_held_as_accompaniments_count_as_accompaniments(journal):
+    """An office consultation that also names an office (an import allows it) was counted as an
+    accompaniment, in the report and on the dashboard."""
+    for setting in ("accompaniment",) * 6 + ("office",) * 6:
+        journal.save_entry(consultation(setting=setting, accompanied_to="jobcentre",
+                                        start=dt.datetime(2025, 3, 10, 9), end=dt.datetime(2025, 3, 10, 10)))
+    report = report_for(journal, MARCH, created=CREATED, threshold=1)
+    services = table(report, "referrals_by_service")
+    assert cell(services, "Jobcentre (SGB II)", "Accompaniments") == "6"

@@ -17,6 +17,7 @@ from app.reports.queries import Facts
 from app.reports.suppression import DEFAULT_THRESHOLD, protect, with_totals
 
 # cube dims: 0 type, 1 month, 2 week, 3 setting, 4 accompanied_to, 5 district, 6 school, 7 format, 8 purpose
+ACCOMPANIMENT = "accompaniment"  # the setting code of an accompaniment to an office (catalog "settings")
 # list dims: 0 type, 1 setting, 2 district, 3 school, 4 column, 5 code
 MEASURE_ENTRIES, MEASURE_PUPILS, MEASURE_FAMILIES, MEASURE_ADULTS, MEASURE_CHILDREN = range(5)
 MULTI_NOTE = N_("An entry with several values counts once for each of them.")
@@ -103,7 +104,10 @@ def build_report(facts: Facts, catalogs: Catalogs, *, threshold: int = DEFAULT_T
         [_label(catalogs, "districts", c) for c in districts_c], settings, setting_labels, district_counts, t))
     services = {(k[0], "referral"): n for k, n in
                 facts.mentions("referrals", lambda d: (d[5],), where=is_c).items()}
-    for (service,), n in facts.count(lambda d: (d[4],), where=lambda d: is_c(d) and d[4]).items():
+    # An accompaniment is a consultation whose setting says so (docs/reports.md); an office
+    # consultation that also names an office (an import allows it) is not one.
+    accompanied = facts.count(lambda d: (d[4],), where=lambda d: is_c(d) and d[3] == ACCOMPANIMENT and d[4])
+    for (service,), n in accompanied.items():
         services[(service, "accompaniment")] = n
     service_codes = codes(catalogs, "services", {k[0] for k in services})
     mediation.tables.append(_table(

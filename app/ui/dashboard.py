@@ -75,7 +75,8 @@ def chart_data(key: str, facts: Facts, catalogs) -> tuple[list[str], Series]:
             (_(ENTRY_TYPE_LABELS[t]), [counts.get((c, t), 0) for c in found]) for t in types]
     if key == "referrals":
         referred = facts.mentions("referrals", lambda d: (d[5],))
-        accompanied = facts.count(lambda d: (d[4],), where=lambda d: d[0] == CONSULTATION and d[4])
+        accompanied = facts.count(lambda d: (d[4],),  # held as an accompaniment, as the report counts
+                                  where=lambda d: d[0] == CONSULTATION and d[3] == "accompaniment" and d[4])
         found = [c for c in codes(catalogs, "services", {k[0] for k in referred} | {k[0] for k in accompanied})
                  if referred.get((c,)) or accompanied.get((c,))]
         return [label("services", c) for c in found], [
