@@ -50,8 +50,12 @@ def test_the_renamed_code_reaches_a_workstation_whose_clock_runs_ahead(team, mon
     laptop whose clock was 10 minutes fast the rename lost and the two stores kept different codes."""
     import time as real_time
 
+    from app.domain import ids
     from app.sync import hlc
 
+    # uuid7 stays monotonic after the clock goes back: its memory must not outlive this test
+    monkeypatch.setattr(ids, "_last_ms", ids._last_ms)
+    monkeypatch.setattr(ids, "_last_rand", ids._last_rand)
     team.journals["laptop-1"].save_client(Client(code="HA-DUP-01", name="A"))
     now = real_time.time_ns
     monkeypatch.setattr(hlc.time, "time_ns", lambda: now() + 600 * 10**9)
