@@ -207,14 +207,15 @@ def cmd_report(args) -> int:
         try:
             days.append(parse_day(text))
         except ValueError:
-            raise CliError(_("{option}: not a date: {text}. Use YYYY-MM-DD.").format(option=name, text=text)) from None
+            raise CliError(_("{option}: not a date: {text}. Use YYYY-MM-DD or DD.MM.YYYY.").format(
+                option=name, text=text)) from None
         if not REPORT_DAYS[0] <= days[-1] <= REPORT_DAYS[1]:  # 0001-01-01 or 9999-12-31 as "all time"
             raise CliError(_("{option}: choose a day from {first} to {last}.").format(
                 option=name, first=REPORT_DAYS[0].isoformat(), last=REPORT_DAYS[1].isoformat()))
     if days[1] < days[0]:
         raise CliError(_("The period ends before it starts: --to is earlier than --from."))
-    if args.threshold < 1:
-        raise CliError(_("The threshold must be at least 1."))
+    if args.threshold < 2:  # 1 hides nothing, and its legend would read "a count from 1 to 0"
+        raise CliError(_("The threshold must be at least 2."))
     _not_over_the_store(args, args.out)
     messages = current_language()
     with _open(args) as journal:

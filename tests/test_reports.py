@@ -270,6 +270,9 @@ def test_cli_report_in_german_by_default_and_bad_dates(known, store_path, data_d
     assert done.returncode == 0 and (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
     # The report's --lang is the report's; messages stay in the command line's language.
     assert done.stderr.startswith("Wrote the report to "), done.stderr
+    done = run_cli(data_dir, "report", "--store", str(store_path), "--from", "2025-03-01", "--to", "2025-03-31",
+                   "--format", "csv", "--out", str(tmp_path / "t1.csv"), "--threshold", "1")
+    assert done.returncode == 1 and "at least 2" in done.stderr  # 1 would hide nothing at all
     done = run_cli(data_dir, "report", "--store", str(store_path), "--from", "2025-02-30", "--to", "2025-03-31",
                    "--format", "csv", "--out", str(tmp_path / "r2.csv"), "--lang", "bg")
     assert done.returncode == 1 and "not a date" in done.stderr
