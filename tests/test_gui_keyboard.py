@@ -242,10 +242,9 @@ def test_follow_ups_and_clients_are_left_with_tab_and_opened_with_enter(keyboard
 
     window, kb, client = keyboard_window
     ui = window.ui
-    today = dt.date.today()
-    saved = window.journal.save_entry(consultation(start=dt.datetime.combine(today, dt.time(9)),
-                                                   end=dt.datetime.combine(today, dt.time(10)),
-                                                   follow_up="Rückruf", follow_up_due=today))
+    start = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(hours=1)  # at any hour of the day
+    saved = window.journal.save_entry(consultation(start=start, end=start + dt.timedelta(minutes=30),
+                                                   follow_up="Rückruf", follow_up_due=dt.date.today()))
     window.refresh_follow_ups()
     kb.key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Tab: from Journal to the next tabs
     kb.key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
