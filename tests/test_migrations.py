@@ -393,4 +393,4 @@ def test_two_backups_in_one_second_are_both_kept_and_a_failed_copy_leaves_none(t
     monkeypatch.setattr(migrate.shutil, "copy2", full_disk)
     with pytest.raises(OSError):
         migrate.backup_store(store, "0013")
-    assert sorted(p.name for p in (tmp_path / "backups").iterdir() if "0013" in p.name) == []
+    assert [p.name for p in (tmp_path / "backups").iterdir() if "schema0013" in p.name] == []
