@@ -269,7 +269,8 @@ def cmd_devices(args) -> int:
 
     for d in devices:
         gaps = ", ".join(str(n) for n in d.missing_bundles)
-        print("\t".join([d.name, _(STATE_LABELS.get(d.state, d.state)), d.user, d.last_bundle_at or "-", d.last_import_at or "-",
+        print("\t".join([d.name, _(STATE_LABELS.get(d.state, d.state)), d.user, d.last_bundle_at or "-",
+                         d.last_import_at or "-",
                          _("missing bundles: {list}").format(list=gaps) if gaps else ""]).rstrip())
     return EXIT_OK
 

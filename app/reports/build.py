@@ -59,9 +59,8 @@ def build_report(facts: Facts, catalogs: Catalogs, *, threshold: int = DEFAULT_T
         labels={
             "period": _("Period"), "created": _("Created"), "page": _("Page {page} of {pages}"),
             "legend": _("<{threshold} = a count from 1 to {below} (hidden). x = hidden so that no small "
-                        "count can be worked out from the totals. – = table withheld: its small counts could not be hidden "
-                        "safely.").format(
-                threshold=t, below=t - 1),
+                        "count can be worked out from the totals. – = table withheld: its small counts could "
+                        "not be hidden safely.").format(threshold=t, below=t - 1),
             "privacy": _("Counts only: no names, client codes or notes."),
             "entries": _("Entries in the period"), "section": _("Section"), "table": _("Table"),
         },

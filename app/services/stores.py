@@ -207,12 +207,21 @@ def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None
     """Rewrap the store key under a new passphrase; the database is not touched."""
     path = Path(path)
     check_new_passphrase(new)
+    seen = _key_file_bytes(path)
     key = unlock_key(path, old)
     with _key_change_lock(path, key):
         slots = _load_slots(path)  # again, under the lock: another change may have come first
-        slots.unlock_with_passphrase(old)  # WrongPassphrase if so: two changes never both "succeed"
+        if _key_file_bytes(path) != seen:
+            slots.unlock_with_passphrase(old)  # WrongPassphrase if so: two changes never both "succeed"
         slots.with_passphrase(key, new, kdf).save(keyslot_path(path))
         _rewrap_backups(path, key, new, kdf)
+
+
+def _key_file_bytes(path: Path) -> bytes | None:
+    try:
+        return keyslot_path(path).read_bytes()
+    except OSError:
+        return None
 
 
 @contextmanager

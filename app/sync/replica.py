@@ -237,6 +237,10 @@ def _origin_for(tbl: str, replica: Replica) -> str:
     return STAR if tbl == "catalog_values" else replica.device_id
 
 
+# A workstation's own field change, kept until the lead acknowledges it: (tbl, rid, field, value, hlc, base)
+_LOG_CHANGE = "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, ?, ?, ?)"
+
+
 def track(conn: Connection, tbl: str, pairs: Iterable[tuple[str, dict | None, dict]]) -> int:
     """Record local writes: `pairs` of (rid, row before or None, row after) with the synced
     columns. A field whose value is unchanged is no change. Returns the number of field changes."""
@@ -285,9 +289,7 @@ def track(conn: Connection, tbl: str, pairs: Iterable[tuple[str, dict | None, di
         total += len(changed)
     _save_clocks(conn, clock_rows)
     if log_rows:
-        conn.exec_driver_sql(
-            "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, ?, ?, ?)", log_rows
-        )
+        conn.exec_driver_sql(_LOG_CHANGE, log_rows)
     replica.save(conn)
     return total
 
@@ -672,8 +674,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
 
     _save_clocks(conn, clock_rows)
     if renamed_here:
-        conn.exec_driver_sql("INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, ?, ?, ?)",
-                             renamed_here)
+        conn.exec_driver_sql(_LOG_CHANGE, renamed_here)
     # The reporting rows are not written here: as for a save, the triggers of migration 0008 note
     # each new entry and each entry whose reported columns change in `report_stale`, and the first
     # read of the reporting tables brings them up to date (reporting.catch_up).
