@@ -105,7 +105,7 @@ def test_known_numbers_in_the_report_model(known):
     assert cell(languages, "Romani", "Consultation") == "<5"  # three consultations
     # the three phone consultations are a small count; their cells and enough others are hidden
     places = table(report, "consultations_by_month")
-    assert cell(places, "2025-03", "Phone") == "<5"
+    assert cell(places, "March 2025", "Phone") == "<5"
     for t in report.tables():
         assert t.grid.withheld or audit(t.grid, t.threshold) == [], t.key
 
@@ -131,7 +131,7 @@ def test_xlsx_has_a_sheet_per_section_and_the_same_cells(known):
                     assert row[c + 1] == (value if value is not None else t.text(r, c))
     months = book[report.sections[0].title]
     numbers = [c for c in months.iter_rows(min_row=5, max_row=5, values_only=True)][0]
-    assert numbers[:5] == ("2025-03", 19, 18, 13, 50)
+    assert numbers[:5] == ("March 2025", 19, 18, 13, 50)
     number_cell = months.cell(row=5, column=2)
     assert number_cell.data_type == "n" and number_cell.number_format == "#,##0"
 
@@ -145,7 +145,7 @@ def test_csv_reads_back_with_the_same_cells(known):
         assert rows[start + 1] == [t.row_title, *t.column_labels()]
         for r, label in enumerate(t.row_labels()):
             assert rows[start + 2 + r] == [label, *(t.text(r, c) for c in range(len(t.columns) + 1))]
-    assert ["2025-03", "19", "18", "13", "50"] in rows
+    assert ["March 2025", "19", "18", "13", "50"] in rows
     assert text.count("\r\n") >= len(rows)
 
 
@@ -159,13 +159,13 @@ def test_pdf_has_numbers_period_creation_date_and_page_numbers(known, tmp_path):
     report = report_for(known, MARCH, created=CREATED)
     data = write_pdf(report)
     text = pdf_text(data)
-    assert "2025-03-01 – 2025-03-31" in text and "2025-04-02 09:15" in text
+    assert "01/03/2025 – 31/03/2025" in text and "02/04/2025, 09:15" in text
     from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(data)).pages)
     assert pages >= 4 and f"Page {pages} of {pages}" in text
     assert "Primary school 1 6 5 11" in text.replace("\n", " ")
-    assert "2025-03 19 18 13 50" in text.replace("\n", " ")
+    assert "March 2025 19 18 13 50" in text.replace("\n", " ")
     if shutil.which("pdftoppm"):  # CI installs poppler-utils: the PDF really renders
         (tmp_path / "r.pdf").write_bytes(data)
         subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"),
@@ -257,7 +257,9 @@ def test_cli_report_in_german_by_default_and_bad_dates(known, store_path, data_d
                    "--format", "csv", "--out", str(out))
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8-sig")
-    assert "Beratung" in text and "2025-03,19,18,13,50" in text
+    assert "Beratung" in text and "März 2025,19,18,13,50" in text
+    # a German report names months and dates the German way
+    assert "Zeitraum,März 2025 (01.03.2025 – 31.03.2025)" in text
     for bad in (["--from", "2025-02-30", "--to", "2025-03-31"], ["--from", "2025-03-31", "--to", "2025-03-01"],
                 ["--from", "yesterday", "--to", "2025-03-01"],
                 ["--from", "0001-01-01", "--to", "2025-03-31"], ["--from", "2025-03-01", "--to", "9999-12-31"]):
@@ -298,7 +300,7 @@ def test_a_pdf_over_several_years_is_written(journal):
                                                 end=dt.datetime(year, month, day, 10)))
     report = report_for(journal, Period(dt.date(2020, 1, 1), dt.date(2025, 12, 31), CUSTOM), created=CREATED)
     data = write_pdf(report)
-    assert data[:5] == b"%PDF-" and "2020-01" in pdf_text(data) and "2025-12" in pdf_text(data)
+    assert data[:5] == b"%PDF-" and "January 2020" in pdf_text(data) and "December 2025" in pdf_text(data)
 
 
 def test_only_consultations_held_as_accompaniments_count_as_accompaniments(journal):

@@ -117,6 +117,17 @@ def month_name(month: int, language: str | None = None) -> str:
     return _locale(language).months["stand-alone"]["wide"][month]
 
 
+def format_month(year: int, month: int, language: str | None = None) -> str:
+    """A calendar month with its year, as a heading or table row names it: "November 2026",
+    "ноември 2026 г."; in Romani the Romani month name and the year."""
+    from babel.dates import format_skeleton
+
+    language = language or i18n.current_language()
+    if language == "rom":
+        return f"{ROMANI_MONTHS[month - 1]} {year}"
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=_locale(language))
+
+
 def weekday_name(weekday: int, language: str | None = None) -> str:
     """The weekday name, Monday = 0 (as datetime.weekday())."""
     language = language or i18n.current_language()

@@ -11,6 +11,7 @@ import datetime as dt
 from app.domain.catalogs import Catalogs
 from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, ENTRY_TYPES, FORMAT_LABELS, OUTREACH_VISIT, TANDEM_SESSION
 from app.i18n import N_, _, current_language
+from app.i18n.formats import format_month
 from app.reports.model import Report, Section, Table
 from app.reports.periods import Period, months_in
 from app.reports.queries import Facts
@@ -68,6 +69,7 @@ def build_report(facts: Facts, catalogs: Catalogs, *, threshold: int = DEFAULT_T
     types = list(ENTRY_TYPES)
     type_labels = [_(ENTRY_TYPE_LABELS[x]) for x in types]
     months = months_in(period)
+    month_labels = [format_month(int(m[:4]), int(m[5:])) for m in months]
     is_c = lambda d: d[0] == CONSULTATION  # noqa: E731
     is_t = lambda d: d[0] == TANDEM_SESSION  # noqa: E731
     is_o = lambda d: d[0] == OUTREACH_VISIT  # noqa: E731
@@ -75,7 +77,7 @@ def build_report(facts: Facts, catalogs: Catalogs, *, threshold: int = DEFAULT_T
     # -- overview
     overview = Section("overview", _("Overview"))
     overview.tables.append(_table(
-        "entries_by_month", _("Entries per month by type"), _("Month"), months, months, types, type_labels,
+        "entries_by_month", _("Entries per month by type"), _("Month"), months, month_labels, types, type_labels,
         facts.count(lambda d: (d[1], d[0])), t, keep_empty_rows=True))
     lang_counts = facts.mentions("languages", lambda d: (d[5], d[0]))
     lang_codes = codes(catalogs, "languages", {k[0] for k in lang_counts})
@@ -89,7 +91,7 @@ def build_report(facts: Facts, catalogs: Catalogs, *, threshold: int = DEFAULT_T
     settings = codes(catalogs, "settings", {d[3] for d in facts.cube if is_c(d)})
     setting_labels = [_label(catalogs, "settings", c) for c in settings]
     mediation.tables.append(_table(
-        "consultations_by_month", _("Consultations per month by place"), _("Month"), months, months,
+        "consultations_by_month", _("Consultations per month by place"), _("Month"), months, month_labels,
         settings, setting_labels, facts.count(lambda d: (d[1], d[3]), where=is_c), t, keep_empty_rows=True))
     topic_counts = facts.mentions("topics", lambda d: (d[5], d[1]), where=is_c)
     topic_codes = codes(catalogs, "topics", {k[0] for k in topic_counts})

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from app.i18n import N_, _
+from app.i18n.formats import format_date, format_month
 
 WEEK, MONTH, QUARTER, SCHOOL_YEAR, YEAR, CUSTOM = "week", "month", "quarter", "school_year", "year", "custom"
 PERIOD_KINDS = (WEEK, MONTH, QUARTER, SCHOOL_YEAR, YEAR, CUSTOM)
@@ -43,7 +44,7 @@ class Period:
         return self.first <= day <= self.last
 
     def label(self) -> str:
-        """A short human name: "2025/26", "Q1 2025", "2025-03", "W11 2025" or a date range."""
+        """A short human name: "2025/26", "Q1 2025", "March 2025", "Week 11 of 2025" or a date range, in the current language."""
         if self.kind == SCHOOL_YEAR:
             return _("School year {years}").format(years=f"{self.first.year}/{str(self.last.year)[2:]}")
         if self.kind == YEAR:
@@ -51,11 +52,11 @@ class Period:
         if self.kind == QUARTER:
             return _("Q{quarter} {year}").format(quarter=(self.first.month - 1) // 3 + 1, year=self.first.year)
         if self.kind == MONTH:
-            return f"{self.first.year}-{self.first.month:02d}"
+            return format_month(self.first.year, self.first.month)
         if self.kind == WEEK:
             year, week, _day = self.first.isocalendar()
             return _("Week {week} of {year}").format(week=week, year=year)
-        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+        return f"{format_date(self.first)} – {format_date(self.last)}"
 
     def shifted(self, steps: int) -> Period:
         """The period `steps` periods later (earlier if negative), of the same kind."""

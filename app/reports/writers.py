@@ -11,6 +11,7 @@ import io
 import re
 from functools import lru_cache
 
+from app.i18n.formats import format_date, format_datetime
 from app.paths import resources_dir
 from app.reports.model import Report, Table
 
@@ -29,10 +30,10 @@ def render(report: Report, fmt: str) -> bytes:
 
 def _header_lines(report: Report) -> list[tuple[str, str]]:
     entries = str(report.entries) if report.entries == 0 or report.entries >= report.threshold else f"<{report.threshold}"
-    span = f"{report.first.isoformat()} – {report.last.isoformat()}"
+    span = f"{format_date(report.first, report.language)} – {format_date(report.last, report.language)}"
     return [
         (report.labels["period"], span if report.period_label == span else f"{report.period_label} ({span})"),
-        (report.labels["created"], report.created.strftime("%Y-%m-%d %H:%M")),
+        (report.labels["created"], format_datetime(report.created, report.language)),
         (report.labels["entries"], entries),
     ]
 
