@@ -241,20 +241,36 @@ def _print_json(value) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def _warn(message: str) -> None:
+    print(f"mediatorlog: {message}", file=sys.stderr)
+
+
 def cmd_provision(args) -> int:
     recovery = _read_file(args.recovery_key).decode("ascii", "replace") if args.recovery_key else ""
     with _open(args) as journal:
         out = _sync(journal).provision(args.workstation, Path(args.out), user=args.user or "",
                                        language=args.language or "", sync_dir=args.sync_dir or "",
                                        recovery_public_pem=recovery)
+        carries_recovery = _sync(journal).profiles_carry_recovery_key()
+    if not carries_recovery:
+        _warn(_("The profile carries no organisation recovery key: if the workstation's passphrase is "
+                "forgotten, its journal cannot be opened again. Give --recovery-key PUBLIC_FILE."))
     print(_("Wrote the profile for {name} to {path}. Its enrollment secret works once: hand the file over "
             "safely and delete it after `init --profile`.").format(name=args.workstation, path=out))
     return EXIT_OK
 
 
+def _lead_sync(journal):
+    """The sync service of a team lead's journal; a mediator's has no workstations or shares."""
+    sync = _sync(journal)
+    if not sync.is_lead:
+        raise CliError(_("Only a team lead's journal can do this."))
+    return sync
+
+
 def cmd_devices(args) -> int:
     with _open(args) as journal:
-        sync = _sync(journal)
+        sync = _lead_sync(journal)
         if args.revoke:
             sync.revoke(args.revoke)
             print(_("Revoked {name}: its bundles are refused from now on.").format(name=args.revoke))
@@ -330,6 +346,8 @@ def cmd_conflicts(args) -> int:
         if args.resolve is not None:
             if args.choice is None:
                 raise CliError(_("Say how to resolve it: --choice keep, take or edit (with --value)."))
+            if args.choice == "edit" and args.value is None:
+                raise CliError(_("Give the new value with --value (--value \"\" empties the field)."))
             sync.resolve_conflict(args.resolve, args.choice, args.value)
             print(_("Conflict {id} resolved.").format(id=args.resolve))
             return EXIT_OK
@@ -362,7 +380,7 @@ def cmd_erase_client(args) -> int:
 
 def cmd_share(args) -> int:
     with _open(args) as journal:
-        sync = _sync(journal)
+        sync = _lead_sync(journal)
         if args.list:
             shares = sync.shares(args.workstation)
             if args.format == "json":
@@ -447,7 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("--user", metavar="NAME", help=_("the mediator who will use it"))
     prov.add_argument("--language", choices=LANGUAGES)
     prov.add_argument("--sync-dir", metavar="DIR", help=_("the team's sync folder as seen from the workstation"))
-    prov.add_argument("--recovery-key", metavar="PUBLIC_FILE", help=_("organisation recovery public key (PEM)"))
+    prov.add_argument("--recovery-key", metavar="PUBLIC_FILE",
+                      help=_("organisation recovery public key (PEM); by default the one this journal was made "
+                             "with or last given here"))
     prov.add_argument("--out", required=True, metavar="FILE")
 
     dev = add("devices", _("team lead: list enrolled workstations, or revoke one"), cmd_devices)
@@ -491,8 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     share.add_argument("--format", choices=("text", "json"), default="text")
 
     rep = add("report", _("team lead: figures for a period as XLSX, CSV or PDF, small counts hidden"), cmd_report)
-    rep.add_argument("--from", dest="date_from", required=True, metavar="DATE", help=_("first day, YYYY-MM-DD"))
-    rep.add_argument("--to", dest="date_to", required=True, metavar="DATE", help=_("last day, YYYY-MM-DD"))
+    rep.add_argument("--from", dest="date_from", required=True, metavar="DATE", help=_("first day, YYYY-MM-DD or DD.MM.YYYY"))
+    rep.add_argument("--to", dest="date_to", required=True, metavar="DATE", help=_("last day, YYYY-MM-DD or DD.MM.YYYY"))
     rep.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True)
     rep.add_argument("--out", required=True, metavar="FILE", help=_("file to write (replaced as a whole)"))
     rep.add_argument("--lang", dest="report_lang", choices=LANGUAGES, default="de",

@@ -165,6 +165,9 @@ def test_a_conflict_resolved_with_a_typed_value_is_checked_like_an_import(tmp_pa
         assert (code, out) == (1, "") and err.count("\n") == 1 and "Traceback" not in err, err
     code, out, err = resolve("--resolve", str(ids["district"]))  # no --choice: nothing is decided for the user
     assert code == 1 and "--choice" in err
+    # edit without --value wrote an empty district and reported the conflict resolved
+    code, out, err = resolve("--resolve", str(ids["district"]), "--choice", "edit")
+    assert (code, out) == (1, "") and "--value" in err
     code, out, _ = resolve("--format", "json")
     assert {c["field"] for c in json.loads(out)} == {"district", "adults_reached"}  # both still open
 
@@ -242,3 +245,48 @@ def test_sync_status_counts_records_as_the_status_bar_does(tmp_path, monkeypatch
     code, out, _ = run(capsys, "sync", "status", "--store", laptop, "--format", "json")
     status = json.loads(out)
     assert (status["unacknowledged_records"], status["unsent_records"]) == (1, 1) and status["unacknowledged"] > 1
+
+
+def test_lead_commands_on_a_mediator_journal_are_refused(tmp_path, monkeypatch, capsys):
+    """`devices` and `share --list` answered "no workstations" on a mediator's journal, as if it
+    were a lead's without any: `provision` already refused."""
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    mine = str(tmp_path / "mine.db")
+    assert run(capsys, "init", "--store", mine)[0] == 0
+    for argv in (["devices"], ["devices", "--format", "json"], ["share", "--list"]):
+        code, out, err = run(capsys, *argv, "--store", mine)
+        assert (code, out) == (1, "") and err == "mediatorlog: Only a team lead's journal can do this.\n", argv
+
+
+def test_profiles_carry_the_recovery_key_the_lead_was_made_with(tmp_path, monkeypatch, capsys):
+    """A lead made with --recovery-key wrote profiles without it: workstations set up as the docs
+    say could never be recovered."""
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    keys, lead = tmp_path / "keys", str(tmp_path / "lead.db")
+    assert run(capsys, "recovery-keygen", "--out", str(keys))[0] == 0
+    assert run(capsys, "init", "--store", lead, "--role", "lead", "--recovery-key",
+               str(keys / "recovery-public.pem"))[0] == 0
+    code, _out, err = run(capsys, "provision", "--store", lead, "--workstation", "w1", "--out", str(tmp_path / "w1"))
+    assert code == 0 and err == ""
+    laptop = str(tmp_path / "w1.db")
+    assert run(capsys, "init", "--store", laptop, "--profile", str(tmp_path / "w1"))[0] == 0
+    monkeypatch.setenv("MEDIATORLOG_NEW_PASSPHRASE", "a new passphrase for w1")
+    assert run(capsys, "recover", "--store", laptop, "--recovery-key", str(keys / "recovery-private.pem"))[0] == 0
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", "a new passphrase for w1")
+    assert run(capsys, "export", "--store", laptop)[0] == 0
+
+    # a lead without one warns, and a key that is not a recovery key is refused
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    bare = str(tmp_path / "bare.db")
+    assert run(capsys, "init", "--store", bare, "--role", "lead")[0] == 0
+    code, _out, err = run(capsys, "provision", "--store", bare, "--workstation", "w2", "--out", str(tmp_path / "w2"))
+    assert code == 0 and "no organisation recovery key" in err and "--recovery-key" in err
+    code, _out, err = run(capsys, "provision", "--store", bare, "--workstation", "w3", "--out", str(tmp_path / "w3"),
+                          "--recovery-key", str(keys / "recovery-private.pem"))
+    assert code == 1 and "not a Mediator Log recovery public key" in err and not (tmp_path / "w3").exists()
+    # given once, it goes into the later profiles too
+    code, _out, err = run(capsys, "provision", "--store", bare, "--workstation", "w4", "--out", str(tmp_path / "w4"),
+                          "--recovery-key", str(keys / "recovery-public.pem"))
+    assert code == 0 and err == ""
+    code, _out, err = run(capsys, "provision", "--store", bare, "--workstation", "w5", "--out", str(tmp_path / "w5"))
+    assert code == 0 and err == ""

@@ -51,6 +51,10 @@ def check_new_passphrase(passphrase: str) -> None:
         )
 
 
+# The organisation recovery public key (PEM) the journal was made with; not a secret.
+RECOVERY_PUBLIC_META = "sync.recovery_public_pem"
+
+
 def create_store(
     path: Path,
     passphrase: str,
@@ -92,6 +96,8 @@ def create_store(
             repo.set_meta(conn, "user_name", name.strip())
             repo.set_meta(conn, "role", role)
             repo.set_meta(conn, "created_at", now)
+            if recovery_public_pem is not None:  # a lead passes it on in the profiles it writes
+                repo.set_meta(conn, RECOVERY_PUBLIC_META, recovery_public_pem.decode("ascii"))
             for value in seed_values():
                 repo.put_catalog_value(conn, value, now)
     finally:

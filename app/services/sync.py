@@ -37,9 +37,11 @@ from typing import Any
 from app import __version__
 from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
+from app.services.stores import RECOVERY_PUBLIC_META
 from app.store import repository as repo
 from app.store.atomic import atomic_write
 from app.store.engine import writing
+from app.store.keyslots import KeySlotError, load_recovery_public_key
 from app.store.migrate import head_revision, known_revisions
 from app.sync import bundle as fmt
 from app.sync import crypto, replica
@@ -323,6 +325,11 @@ class SyncService:
         workstation = workstation.strip()
         if not workstation:
             raise SyncError(_("Give the workstation a name."))
+        if recovery_public_pem:
+            try:
+                load_recovery_public_key(recovery_public_pem.encode("ascii", "replace"))
+            except KeySlotError:
+                raise SyncError(_("The recovery key file is not a Mediator Log recovery public key.")) from None
         team_id = self.ensure_team()
         secret = crypto.new_enrollment_secret()
         now = utc_now()
@@ -340,7 +347,9 @@ class SyncService:
                 "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
                 (workstation, user.strip(), language, crypto.enrollment_verifier(secret), now, lseq))
             keys = self._keys(conn)
-            recovery = recovery_public_pem or _meta(conn, "sync.recovery_public_pem")
+            if recovery_public_pem:  # the key given last goes into every later profile, also the GUI's
+                repo.set_meta(conn, RECOVERY_PUBLIC_META, recovery_public_pem)
+            recovery = recovery_public_pem or _meta(conn, RECOVERY_PUBLIC_META)
             catalogs = self._catalog_payload(conn)
             profile = Profile(
                 team_id=team_id, lead_id=self.journal.device_id, team_sign_public=keys.sign_public,
@@ -351,6 +360,11 @@ class SyncService:
             # Written inside the transaction: if the file cannot be written, no pending record stays.
             atomic_write(Path(out), profile.to_bytes(keys), overwrite=False)
         return Path(out)
+
+    def profiles_carry_recovery_key(self) -> bool:
+        """Whether the profiles this lead writes let IT restore access to the workstation."""
+        with self.engine.connect() as conn:
+            return bool(_meta(conn, RECOVERY_PUBLIC_META))
 
     def _catalog_payload(self, conn) -> dict:
         payload = _Payload()
@@ -943,7 +957,8 @@ class SyncService:
         repo.set_meta(conn, "sync.last_import_at", now)
         result = FileResult(path, "imported", sender=sender_name, seq=seq, changes=applied.changes,
                             applied=applied.applied, conflicts=applied.conflicts, erased=applied.erased)
-        result.message = _("{file}: {changes} changes from {sender}, {applied} applied, {conflicts} conflicts.").format(
+        result.message = _("{file}: changes from {sender}: {changes}, applied: {applied}, conflicts: "
+                             "{conflicts}.").format(
             file=name, changes=applied.changes, sender=sender_name, applied=applied.applied,
             conflicts=applied.conflicts)
         if applied.max_hlc and millis(applied.max_hlc) - wall_ms() > MAX_DRIFT_MS:
@@ -1035,6 +1050,8 @@ class SyncService:
         edit: `value` becomes current. A new value is an ordinary change and syncs."""
         if choice not in ("keep", "take", "edit"):
             raise SyncError(_("Choose keep, take or edit."))
+        if choice == "edit" and value is None:  # not "cleared": nothing was given, and both values would go
+            raise SyncError(_("Give the new value to write (on the command line: --value)."))
         with writing(self.engine) as conn:
             found = conn.exec_driver_sql(
                 "SELECT tbl, rid, field, kind, loser_value FROM sync_conflicts WHERE id = ?", (conflict_id,)).fetchone()

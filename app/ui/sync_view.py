@@ -461,9 +461,17 @@ class SyncView(QWidget):
         except OSError as exc:
             self.say(lambda exc=exc: _failure_text(exc))
             return
-        self.say(lambda: _("Profile for {name} written to {file}. Set up the laptop with it (Mediator Log: "
-                                  "init with profile); it works once.").format(name=values["workstation"],
-                                                                              file=path))
+        carries_recovery = service.profiles_carry_recovery_key()
+
+        def written() -> str:
+            text = _("Profile for {name} written to {file}. Set up the laptop with it (Mediator Log: init with "
+                     "profile); it works once.").format(name=values["workstation"], file=path)
+            if not carries_recovery:
+                text += " " + _("It carries no organisation recovery key: ask IT to provision workstations "
+                                "on the command line with --recovery-key.")
+            return text
+
+        self.say(written)
         self.refresh()
 
     def revoke(self) -> None:
