@@ -298,3 +298,47 @@ def test_the_client_dialog_starts_at_the_kind_and_the_consent_date_follows_its_b
     kb.key(Qt.Key.Key_Tab)
     assert kb.has_focus(dialog.ui.consent_date)
     dialog.reject()
+
+
+def in_sight(widget: QWidget, window) -> bool:
+    """The field lies inside the part of the form the scroll area shows."""
+    from PySide6.QtCore import QPoint, QRect
+
+    viewport = window.ui.form_scroll.viewport()
+    return widget.isVisible() and viewport.rect().contains(QRect(widget.mapTo(viewport, QPoint(0, 0)), widget.size()))
+
+
+def test_tab_goes_from_the_note_to_save_and_the_cursor_stays_in_sight(keyboard_window, qtbot):
+    """Tab from the note went through the journal's filters and table (15 stops) and an empty
+    stop on the form's scroll area before Save. After Ctrl+S the cursor went back to the date at
+    the top while the form stayed scrolled to the bottom; a refused save put it into a field out
+    of sight too."""
+    window, kb, _client = keyboard_window
+    window.resize(window.width(), 520)  # a short window: the form scrolls
+    qtbot.waitUntil(lambda: window.ui.form_scroll.verticalScrollBar().maximum() > 0 or window.current_form is None)
+    kb.key(Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    ui = window.current_form.ui
+    qtbot.waitUntil(lambda: window.ui.form_scroll.verticalScrollBar().maximum() > 0)
+    kb.choose(ui.district, "eckesey")
+    kb.choose(ui.place_type, "street")
+    kb.choose(ui.purpose, "contact")
+    kb.text(ui.notes, "Infostand am Markt")
+    assert not in_sight(ui.start, window)  # scrolled down to the note
+    kb.key(Qt.Key.Key_Tab)
+    assert kb.has_focus(window.ui.save)
+    kb.key(Qt.Key.Key_Tab)
+    assert kb.has_focus(window.ui.cancel)
+    kb.key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    kb.key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert kb.has_focus(ui.notes)
+
+    save_by_keyboard(kb, window)
+    assert journal_notes(window) == ["Infostand am Markt"]
+    sb = window.ui.form_scroll.verticalScrollBar()
+    assert kb.has_focus(ui.start) and in_sight(ui.start, window)
+
+    kb.tab_to(ui.notes)  # scrolled down again; then the mediator's name is emptied and saved
+    ui.mediator.clear()
+    kb.key(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert window.ui.form_message.text() != ""
+    assert kb.has_focus(ui.mediator) and in_sight(ui.mediator, window)

@@ -110,3 +110,75 @@ def test_a_team_leads_sync_view_and_dashboard_fit_a_1280_by_720_screen(tmp_path,
     shown = json.loads(done.stdout.strip().splitlines()[-1])
     for name, (x, y, w, h) in shown.items():
         assert x >= 0 and y >= 0 and x + w <= 1280 and y + h <= 720, (name, shown)
+
+
+SCALED_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from PySide6.QtWidgets import QApplication
+from gui_fixtures import GUI_PASSPHRASE, make_store
+from app.paths import user_data_dir
+from app.ui.dialogs import CatalogEditor, ClientDialog
+from app.ui.main import create_window, make_settings
+make_settings().setValue("language", sys.argv[2])
+store = make_store(user_data_dir() / "journal.db")
+app, window = create_window(store)
+window.show()
+window.unlock_form.passphrase.setText(GUI_PASSPHRASE)
+window.try_unlock()
+deadline = time.time() + 20
+while window.journal is None and time.time() < deadline:
+    app.processEvents()
+def settle():
+    for _ in range(30):
+        app.processEvents()
+def frame(w):
+    settle()
+    g = w.frameGeometry()
+    return [g.x(), g.y(), g.width(), g.height()]
+area = window.screen().availableGeometry()
+shown = {"screen": [area.width(), area.height()]}
+for kind in ("consultation", "tandem_session", "outreach_visit"):
+    window.new_entry(kind)
+    shown["form " + kind] = frame(window)
+    shown["form " + kind + " visible"] = [window.ui.save.isVisible(), window.ui.discard.isVisible()]
+window.close_form()
+shown["journal again"] = frame(window)
+shown["journal shown"] = window.ui.journal_view.isVisible()
+window.open_dashboard()
+shown["dashboard"] = frame(window.dashboard)
+window.dashboard.close()
+for name, dialog in (("client", ClientDialog(window.journal, parent=window)),
+                     ("reference lists", CatalogEditor(window.journal, parent=window))):
+    dialog.show()
+    shown[name] = frame(dialog)
+    dialog.close()
+print(json.dumps(shown))
+window.close()
+"""
+
+
+@pytest.mark.parametrize("language", ["bg", "de"])
+def test_at_150_percent_on_a_1366_by_768_laptop_forms_dashboard_and_dialogs_stay_on_the_screen(
+        tmp_path, data_dir, language):
+    """Windows scales a 1366 x 768 laptop to 150 %: 911 x 512 pixels for Qt. With a form open the
+    window grew to about 1,170 pixels, and the form's right side, the dashboard's Export and
+    the client dialog's Save lay beyond the screen's edges."""
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = subprocess_env(data_dir, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR="1.5")
+    done = subprocess.run([sys.executable, "-c", SCALED_CHILD, str(Path(__file__).parent), language], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = json.loads(done.stdout.strip().splitlines()[-1])
+    width, height = shown.pop("screen")
+    assert (width, height) in ((910, 512), (911, 512))
+    assert shown.pop("journal shown") is True  # the journal comes back when the form closes
+    for name, value in shown.items():
+        if name.endswith("visible"):
+            assert value == [True, True], (name, shown)
+            continue
+        x, y, w, h = value
+        # one pixel of rounding at 150 %
+        assert x >= 0 and y >= 0 and x + w <= width + 1 and y + h <= height + 1, (name, shown)

@@ -18,8 +18,8 @@ from PySide6.QtCharts import (QBarCategoryAxis, QBarSet, QChart, QChartView, QHo
                               QStackedBarSeries, QValueAxis)
 from PySide6.QtCore import QDate, QEvent, QMargins, Qt
 from PySide6.QtGui import QGuiApplication, QPainter
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QFrame, QGridLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QStackedWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QComboBox, QDateEdit, QDialog, QFileDialog, QFrame,
+                               QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, ENTRY_TYPES, FORMAT_LABELS, OUTREACH_VISIT, TANDEM_SESSION
@@ -30,6 +30,7 @@ from app.reports.queries import Facts, ReportFilter, start_query_threads
 from app.services.journal import Journal
 from app.services.reports import DashboardData, dashboard_facts, list_team_members, make_report
 from app.ui.tasks import TaskRunner
+from app.ui.widgets import WINDOW_FRAME_ALLOWANCE
 
 COLORS = ["#3b6ea5", "#e08a2c", "#4f9a5b", "#b8504a", "#7a5ea8", "#8c6d46", "#c45d9c", "#6f7f8f"]
 
@@ -230,8 +231,10 @@ class Dashboard(QDialog):
         self._generation = 0
         screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen is not None else None
-        # 1200 x 860, or less on a small laptop screen (its charts scroll): never below the screen's edge
+        # 1200 x 860, or the whole of a small laptop's screen (its charts scroll): never past its edge
         self.resize(min(1200, area.width()) if area else 1200, min(860, area.height() - 40) if area else 860)
+        if area is not None and (area.width() < 1200 + WINDOW_FRAME_ALLOWANCE or area.height() < 860 + 40):
+            self.setWindowState(Qt.WindowState.WindowMaximized)
 
         self.period_kind = QComboBox(self)
         self.previous = QPushButton("◀", self)
@@ -244,13 +247,19 @@ class Dashboard(QDialog):
         self.status = QLabel(self)
         self.status.setWordWrap(True)  # a long message wraps instead of widening the window
         self.labels = {name: QLabel(self) for name in ("period", "from", "to", "member", "type")}
-        bar = QHBoxLayout()
+        # Which days, and whose entries: side by side, or one above the other on a narrow screen
+        self.when_row, self.who_row = QHBoxLayout(), QHBoxLayout()
         for widget in (self.labels["period"], self.period_kind, self.previous, self.next, self.labels["from"],
-                       self.first_day, self.labels["to"], self.last_day, self.labels["member"], self.member,
-                       self.labels["type"], self.entry_type):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.export)
+                       self.first_day, self.labels["to"], self.last_day):
+            self.when_row.addWidget(widget)
+        self.when_row.addStretch(1)
+        for widget in (self.labels["member"], self.member, self.labels["type"], self.entry_type):
+            self.who_row.addWidget(widget)
+        self.who_row.addStretch(1)
+        self.who_row.addWidget(self.export)
+        bar = self.bar = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        bar.addLayout(self.when_row)
+        bar.addLayout(self.who_row, 1)
 
         self.cards = {key: ChartCard(key, kind, self) for key, _title, kind in CHARTS}
         grid_host = QWidget(self)
@@ -458,4 +467,19 @@ class Dashboard(QDialog):
         self.follow_up_title.setText(_("Open follow-ups per team member"))
         for key, title, _kind in CHARTS:
             self.cards[key].retranslate(_(title))
+        self._arrange_bar()
         self._render()
+
+    def _arrange_bar(self) -> None:
+        """The controls in one row where the screen is wide enough, in two where it is not: in
+        one row they need 1,140-1,180 pixels, and on a laptop at 125 % or 150 % the window grew past
+        the screen's edge, with Export and the charts' right half beyond it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        frame = margins.left() + margins.right() if margins is not None else 0
+        one_row = (self.when_row.sizeHint().width() + self.bar.spacing() + self.who_row.minimumSize().width()
+                   + frame + WINDOW_FRAME_ALLOWANCE)
+        wide = one_row <= screen.availableGeometry().width()
+        self.bar.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)

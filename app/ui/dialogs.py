@@ -17,7 +17,7 @@ from app.i18n import _, current_language, formats
 from app.ui.forms.ui_catalog_editor import Ui_CatalogEditor
 from app.ui.forms.ui_client_dialog import Ui_ClientDialog
 from app.ui.forms.ui_preferences import Ui_Preferences
-from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo
+from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo, fit_dialog_to_screen
 
 if TYPE_CHECKING:  # the store's modules load after the first window is up
     from app.services.journal import Journal
@@ -32,6 +32,7 @@ class ClientDialog(QDialog):
         self.client = client or journal.new_client()
         self.saved: Client | None = None
         self._keeping_draft = False
+        fit_dialog_to_screen(self, self.ui.form)  # first: moving the fields resets their Tab order
         self.ui.consent_date.setEnabled(False)
         self.ui.has_consent.toggled.connect(self.ui.consent_date.setEnabled)
         # The box that enables the consent date comes before it, as it is read; the code the program
@@ -143,7 +144,7 @@ class CatalogEditor(QDialog):
         self.journal = journal
         self.ui = Ui_CatalogEditor()
         self.ui.setupUi(self)
-        self.resize(720, 520)
+        fit_dialog_to_screen(self, size=(720, 520))
         self.ui.catalog.currentIndexChanged.connect(self.show_values)
         self.ui.add.clicked.connect(self.add_value)
         self.ui.retire.clicked.connect(self.toggle_retired)

@@ -35,7 +35,7 @@ from app.i18n import _
 from app.ui.forms.ui_consultation_form import Ui_ConsultationForm
 from app.ui.forms.ui_outreach_form import Ui_OutreachForm
 from app.ui.forms.ui_tandem_form import Ui_TandemForm
-from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo
+from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo, focus_in_view
 
 if TYPE_CHECKING:  # the store's modules load after the first window is up
     from app.services.journal import Journal
@@ -258,7 +258,7 @@ class EntryForm(QWidget):
             first = problems[0].field
             widget = getattr(self.ui, {"end": "duration"}.get(first, first), None)
             if isinstance(widget, QWidget):
-                widget.setFocus()
+                focus_in_view(widget)
 
 
 class ConsultationForm(EntryForm):

@@ -39,7 +39,7 @@ from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN,
 from app.ui.sync_view import SyncUi, confirm
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
-from app.ui.widgets import RESIZE_PRECISION_ROWS, combo_code, fill_combo, fill_table, short_date
+from app.ui.widgets import RESIZE_PRECISION_ROWS, WINDOW_FRAME_ALLOWANCE, combo_code, fill_combo, fill_table, focus_in_view, short_date
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
@@ -51,7 +51,6 @@ MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry 
 MIN_TOPICS_WIDTH = 120  # px: one short topic, when the table is narrow
 PREFERRED_WINDOW_SIZE = (1280, 800)
 UNDO_SECONDS = 15  # how long a deletion can be undone
-WINDOW_FRAME_ALLOWANCE = 40  # px: title bar and frame, which a window's own size leaves out
 NOTE_MIN_WIDTH = 160  # px: the note preview is kept at least this wide while other columns can give way
 # Columns that give way, in this order, when the table is still too narrow with the topics narrowed
 # (an entry form beside it): the form shows them for its entry, and the follow-ups have a tab of their own.
@@ -240,7 +239,9 @@ class MainWindow(QMainWindow):
         for combo in (ui.type_filter, ui.place_filter, ui.client_filter):
             combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToContents)
         ui.form_panel.setMinimumWidth(460)
+        ui.form_panel.installEventFilter(self)  # shown or hidden: side by side with the journal, or in its place
         ui.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        ui.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed no focus anywhere
         ui.splitter.setStretchFactor(0, 3)
         ui.splitter.setStretchFactor(1, 2)
         ui.splitter.setChildrenCollapsible(False)
@@ -248,6 +249,8 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Resize and obj is self.ui.journal_view.viewport():
             self._fit_journal_columns()
+        if obj is self.ui.form_panel and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._arrange_form()
         if obj is self.ui.journal_view and event.type() == QEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Delete:
                 self.delete_selected()
@@ -465,6 +468,10 @@ class MainWindow(QMainWindow):
                 form.changed.connect(self.draft_timer.start)
                 self.forms[entry_type] = form
                 self.ui.forms.addWidget(form)
+                # From the note straight to the form's buttons, not through the journal's filters
+                QWidget.setTabOrder(form.ui.notes, self.ui.save)
+            QWidget.setTabOrder(self.ui.save, self.ui.cancel)
+            QWidget.setTabOrder(self.ui.cancel, self.ui.discard)
             self.model = JournalModel(journal, self)
             self.ui.journal_view.setModel(self.model)
             header = self.ui.journal_view.horizontalHeader()
@@ -656,7 +663,7 @@ class MainWindow(QMainWindow):
         else:
             form.load(self.journal.new_entry(entry_type))
         self._update_form_title()
-        form.ui.start.setFocus()
+        focus_in_view(form.ui.start)
 
     def open_entry(self, entry_id: str | None) -> None:
         if self.journal is None or not entry_id:
@@ -673,7 +680,7 @@ class MainWindow(QMainWindow):
         else:
             form.load(entry)
         self._update_form_title()
-        form.ui.start.setFocus()
+        focus_in_view(form.ui.start)
 
     def _draft_key_for(self, entry_type: str, entry_id: str | None) -> str:
         return f"edit:{entry_id}" if entry_id else f"new:{entry_type}"
@@ -745,7 +752,7 @@ class MainWindow(QMainWindow):
         form.load(self.journal.new_entry(form.entry_type))  # ready for the next one
         self._form_say(None)
         self._update_form_title()
-        form.ui.start.setFocus()
+        focus_in_view(form.ui.start)
 
     def _add_typed_clients(self, form: EntryForm) -> bool:
         """A client code typed that is not in the register (one from an old spreadsheet, say):
@@ -801,7 +808,7 @@ class MainWindow(QMainWindow):
         form.load(stored if stored is not None else self.journal.new_entry(form.entry_type))
         self._form_say(lambda: _("What you typed was discarded."))
         self._update_form_title()
-        form.ui.start.setFocus()
+        focus_in_view(form.ui.start)
 
     def close_form(self) -> None:
         if self.current_form is None:
@@ -1141,6 +1148,22 @@ class MainWindow(QMainWindow):
         for page in (self.ui.setup_page, self.ui.unlock_page):
             page.layout().setContentsMargins(side, 24, side, 24)
         super().resizeEvent(event)
+
+    def _arrange_form(self) -> None:
+        """The open form beside the journal where the screen is wide enough for both, in the
+        journal's place where it is not: a 1366 x 768 laptop at 150 % is 911 pixels wide, and the
+        window grew past the screen's edge, with the form's fields and buttons beyond it."""
+        ui = self.ui
+        if ui.form_panel.isHidden():
+            ui.tabs.show()
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        frame = max(0, self.width() - ui.splitter.width())  # the window's margins around the splitter
+        needed = (ui.tabs.minimumSizeHint().width() + max(ui.form_panel.minimumWidth(),
+                  ui.form_panel.minimumSizeHint().width()) + ui.splitter.handleWidth() + frame)
+        ui.tabs.setVisible(needed <= screen.availableGeometry().width())
 
     def _place_on_screen(self) -> None:
         """Where the window was last closed, if that is still on a screen; otherwise 1280 x 800,

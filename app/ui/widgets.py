@@ -3,9 +3,59 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QListWidget, QListWidgetItem
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QFrame, QLayout, QListWidget, QListWidgetItem, QScrollArea, QWidget
 
 from app.domain.catalogs import Catalogs
+
+
+WINDOW_FRAME_ALLOWANCE = 40  # px: title bar and frame, which a window's own size leaves out
+
+
+def focus_in_view(widget: QWidget) -> None:
+    """Focus a field and scroll every scroll area around it so that it shows. A scroll area
+    follows focus moved by Tab, not focus set by code: after a save or a refused save the
+    cursor sat in a field scrolled out of sight."""
+    widget.setFocus()
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget, 0, 40)
+        parent = parent.parentWidget()
+
+
+def fit_dialog_to_screen(dialog: QWidget, body: QLayout | None = None, size: tuple[int, int] | None = None) -> None:
+    """Keep a dialog within its screen: `body`, a layout inside the dialog's own box layout, moves
+    into a scroll area, and the dialog opens no larger than the screen. A 1280 x 720 laptop at
+    150 % has 480 pixels of height, and dialogs put their Save and Close buttons below its edge."""
+    outer = dialog.layout()
+    if body is not None and isinstance(outer, QBoxLayout):
+        index = next(i for i in range(outer.count()) if outer.itemAt(i).layout() is body)
+        outer.takeAt(index)
+        body.setParent(None)
+        host = QWidget()
+        host.setLayout(body)
+        scroll = QScrollArea(dialog)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, not to the frame
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(host)
+        outer.insertWidget(index, scroll, 1)
+        wanted = outer.sizeHint()
+        wanted.setHeight(wanted.height() - scroll.sizeHint().height() + host.sizeHint().height())
+        wanted.setWidth(max(wanted.width(), host.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()))
+    else:
+        wanted = dialog.sizeHint()
+    if size is not None:
+        wanted.setWidth(size[0])
+        wanted.setHeight(size[1])
+    screen = dialog.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        wanted.setWidth(min(wanted.width(), area.width()))
+        wanted.setHeight(min(wanted.height(), area.height() - WINDOW_FRAME_ALLOWANCE))
+    dialog.resize(wanted)
 
 
 def fill_combo(combo: QComboBox, items: list[tuple[str | None, str]], current: str | None) -> None:
