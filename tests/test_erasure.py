@@ -60,3 +60,53 @@ def test_an_erasure_that_arrives_by_sync_purges_the_lead_too(team):
     assert lead.get_client(person.id) is None and lead.get_entry(entry.id) is None
     assert not index_holds(lead, MARK)
     assert f"edit:{entry.id}" not in lead.draft_keys()
+
+
+def test_an_erased_entry_or_client_held_in_a_form_is_never_written_again(team):
+    """A form or client window left open across an erasure saved the person back with the same id
+    (and its draft timer kept their words); the laptop then kept them for good."""
+    import pytest
+
+    from app.services.journal import RecordErased
+
+    ana = team.journals["laptop-1"]
+    person = ana.save_client(Client(code="HA-ERASE-3", name="Quentin Q", contact="5550199"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes=f"Notiz {MARK}", client_ids=[person.id]), now=NOW)
+    held_entry, held_client = ana.get_entry(entry.id), ana.get_client(person.id)
+
+    team.sync("laptop-1").erase_client(person.id)
+    assert ana.is_erased("entries", entry.id) and ana.is_erased("clients", person.id)
+    with pytest.raises(RecordErased):
+        ana.save_entry(dataclasses.replace(held_entry, notes=f"Notiz {MARK}, ergänzt", client_ids=[]), now=NOW)
+    with pytest.raises(RecordErased):
+        ana.save_client(dataclasses.replace(held_client, contact="5550100"), today=NOW.date())
+    ana.save_draft(f"edit:{entry.id}", {"record": {"notes": f"Entwurf {MARK}"}})
+    ana.save_draft(f"client:{person.id}", {"client": {"name": "Quentin Q"}})
+    assert ana.draft_keys() == []
+    assert ana.get_entry(entry.id) is None and ana.get_client(person.id) is None
+    assert ana.client_by_code("HA-ERASE-3") is None and not index_holds(ana, MARK)
+    # a deletion is not an erasure: Undo brings a deleted entry back
+    other = ana.save_entry(consultation(notes="gelöscht, dann zurück"), now=NOW)
+    ana.delete_entry(other.id)
+    assert not ana.is_erased("entries", other.id)
+    ana.restore_entry(other)
+    assert ana.get_entry(other.id) is not None
+
+
+def test_an_export_from_before_an_erasure_cannot_bring_the_person_back(team):
+    """Re-importing an old export told the user to empty the id to add the entry as new: advice
+    that brings erased data back."""
+    import pytest
+
+    from app.services.transfer import ImportError_, export_records, import_records
+
+    ana = team.journals["laptop-1"]
+    person = ana.save_client(Client(code="HA-ERASE-4"), today=NOW.date())
+    ana.save_entry(consultation(notes="Notiz", client_ids=[person.id]), now=NOW)
+    before = export_records(ana)
+    team.sync("laptop-1").erase_client(person.id)
+    with pytest.raises(ImportError_) as refused:
+        import_records(ana, [(1, before[0], "")], now=NOW)
+    text = str(refused.value)
+    assert "erased on a data-protection request" in text and "empty its id" not in text
+    assert ana.all_entries() == []

@@ -396,3 +396,107 @@ def test_saving_while_another_program_holds_the_journal_says_so_and_keeps_the_te
     assert form.ui.notes.toPlainText() == "bleibt im Formular" and window.journal.list_entries() == []
     window.save_entry()
     assert [row.notes_preview for row in window.journal.list_entries()] == ["bleibt im Formular"]
+
+
+def test_an_entry_erased_while_open_in_the_form_is_closed_and_not_saved_back(qtbot, open_window, monkeypatch):
+    """Saving a form whose entry had been erased (on the command line, or by a sync) wrote the
+    person's entry back with the same id, after offering to add their code to the register again."""
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+    from app.ui import main_window
+
+    asked = []
+    monkeypatch.setattr(main_window, "confirm", lambda *_args: asked.append(_args) or True)
+    window = open_window()
+    journal = window.journal
+    person = journal.save_client(Client(code="ER-ASE-1", name="Wanda W"))
+    window.new_entry(CONSULTATION)
+    form = window.current_form
+    fill_consultation(qtbot, form)
+    form.ui.clients.setText("ER-ASE-1")
+    type_text(form.ui.notes, "Wanda Notiz")
+    window.save_entry()
+    [row] = journal.list_entries()
+    window.open_entry(row.id)
+    type_text(window.current_form.ui.notes, ", ergänzt")
+    window.save_draft()
+
+    SyncService(journal).erase_client(person.id)
+    window.current_form.ui.notes.insertPlainText(" noch mehr")
+    window.save_draft()  # the draft timer fires after the erasure: nothing of the person is kept
+    assert journal.draft_keys() == []
+    window.save_entry()
+    assert asked == []  # not offered to register the erased code again
+    assert window.current_form is None and not window.ui.form_panel.isVisible()
+    assert "erased on a data-protection request" in window.ui.statusbar.currentMessage()
+    assert journal.get_entry(row.id) is None and journal.client_by_code("ER-ASE-1") is None
+    assert journal.list_entries() == [] and journal.draft_keys() == []
+
+    # an erasure that a sync brings closes the open form at once
+    other = journal.save_client(Client(code="ER-ASE-2"))
+    window.new_entry(CONSULTATION)
+    fill_consultation(qtbot, window.current_form)
+    window.current_form.ui.clients.setText("ER-ASE-2")
+    window.save_entry()
+    [row] = journal.list_entries()
+    window.open_entry(row.id)
+    SyncService(journal).erase_client(other.id)
+    window.sync_ui.after_merge()
+    assert window.current_form is None and journal.list_entries() == []
+
+
+def test_a_client_erased_while_its_window_is_open_is_not_saved_back(qtbot, open_window):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+    from app.ui.dialogs import ClientDialog
+
+    window = open_window()
+    journal = window.journal
+    person = journal.save_client(Client(code="ER-ASE-3", name="Quentin Q", contact="5550199"))
+    dialog = ClientDialog(journal, journal.get_client(person.id), parent=window)
+    dialog.show()
+    SyncService(journal).erase_client(person.id)
+    dialog.ui.contact.setText("5550100")
+    dialog.save()
+    assert "erased on a data-protection request" in dialog.ui.error.text()
+    assert not dialog.ui.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+    assert dialog.ui.name.text() == "" and dialog.ui.contact.text() == ""
+    assert journal.get_client(person.id) is None and journal.client_by_code("ER-ASE-3") is None
+    dialog.reject()
+    assert journal.draft_keys() == []
+
+
+def test_a_mistyped_client_code_is_not_added_as_a_new_person(qtbot, open_window, monkeypatch):
+    """A code of ours with a wrong check character was offered as a new client: the person's
+    entries were split between two codes, which an access request or an erasure then misses."""
+    from app.ui import main_window
+
+    asked = []
+    monkeypatch.setattr(main_window, "confirm", lambda *_args: asked.append(_args) or True)
+    window = open_window()
+    real = window.journal.save_client(window.journal.new_client())
+    wrong = real.code[:-1] + ("A" if real.code[-1] != "A" else "B")
+    window.new_entry(CONSULTATION)
+    fill_consultation(qtbot, window.current_form)
+    window.current_form.ui.clients.setText(wrong.lower())
+    window.save_entry()
+    assert asked == [] and window.journal.client_by_code(wrong) is None
+    assert f"The client code {wrong} has a typo" in " ".join(widget_texts(window))
+    assert window.journal.list_entries() == []
+
+
+def test_a_teachers_full_name_is_refused_with_the_reason_not_cut_off(qtbot, open_window):
+    """The field took 24 characters and silently cut the rest, so a full name was stored cut
+    short and the rule "a role or initials, not a full name" never showed."""
+    window = open_window()
+    window.new_entry(TANDEM_SESSION)
+    form = window.current_form
+    fill_tandem(qtbot, form)
+    form.ui.teacher.clear()
+    type_text(form.ui.teacher, "Frau Annegret Müller-Lüdenscheid")
+    assert form.ui.teacher.text() == "Frau Annegret Müller-Lüdenscheid"
+    window.save_entry()
+    assert "Use a role or initials here, not a full name." in " ".join(widget_texts(window))
+    assert window.journal.list_entries() == []

@@ -28,6 +28,16 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class RecordErased(Exception):
+    """The entry or client was erased on a data-protection request while a form or window still
+    held it (here, or on another journal and brought by a sync). It is never written again, and
+    what was typed into it is not kept."""
+
+    def __init__(self):
+        super().__init__(_("This record was erased on a data-protection request and cannot be saved again. "
+                           "What was typed into it is not kept."))
+
+
 class Journal:
     def __init__(self, path: Path, engine: Engine):
         self.path = Path(path)
@@ -74,8 +84,13 @@ class Journal:
     # -- drafts -----------------------------------------------------------------------
 
     def save_draft(self, key: str, fields: dict) -> None:
-        """Keep a half-typed form (JSON-serialisable fields) until it is saved or discarded."""
+        """Keep a half-typed form (JSON-serialisable fields) until it is saved or discarded. Not
+        for a record erased meanwhile: a form left open would keep the person's words."""
         with writing(self.engine) as conn:
+            kind, _sep, rid = key.partition(":")
+            tbl = {"edit": "entries", "client": "clients"}.get(kind)
+            if tbl and rid and repo.record_erased(conn, tbl, rid):
+                return
             repo.put_draft(conn, key, json.dumps(fields, ensure_ascii=False, sort_keys=True), utc_now())
 
     def load_draft(self, key: str) -> dict | None:
@@ -150,6 +165,8 @@ class Journal:
         equal to the stored one is not written. Returns what is stored."""
         entry = normalized(replace(entry, meta=replace(entry.meta)))
         stored = repo.get_entry(conn, entry.id) if entry.id else None
+        if stored is None and entry.id and repo.record_erased(conn, "entries", entry.id):
+            raise RecordErased()
         if stored is not None:
             if _same_content(stored, entry):
                 return stored
@@ -168,6 +185,11 @@ class Journal:
         """The type of an entry, also of a deleted one (its tombstone keeps the type)."""
         with self.engine.connect() as conn:
             return repo.entry_type_of(conn, entry_id)
+
+    def is_erased(self, tbl: str, rid: str) -> bool:
+        """tbl "entries" or "clients": erased on a data-protection request (see RecordErased)."""
+        with self.engine.connect() as conn:
+            return repo.record_erased(conn, tbl, rid)
 
     def entry_is_deleted(self, entry_id: str) -> bool:
         """Deleted (a tombstone remains): such an id must never come back to life by an import."""
@@ -234,6 +256,8 @@ class Journal:
         stamp = utc_now()
         with writing(self.engine) as conn:
             stored = repo.get_client(conn, client.id) if client.id else None
+            if stored is None and client.id and repo.record_erased(conn, "clients", client.id):
+                raise RecordErased()
             if stored is None:
                 holder = repo.client_by_code(conn, client.code)
                 if holder is not None:

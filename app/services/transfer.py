@@ -161,6 +161,10 @@ def import_records(journal: Journal, rows, *, now: dt.datetime | None = None) ->
             failures.append((line, "id", _("This id appears twice in the file.")))
             continue
         seen_ids.add(entry.id)
+        if entry.id and journal.is_erased("entries", entry.id):
+            failures.append((line, "id", _("This entry was erased on a data-protection request and must not come "
+                                           "back. Remove this line.")))
+            continue
         if entry.id and journal.entry_is_deleted(entry.id):
             failures.append((line, "id", _("This entry was deleted in this journal and cannot be brought back by "
                                            "an import. Remove this line, or empty its id to add it as a new entry.")))

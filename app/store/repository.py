@@ -161,6 +161,12 @@ def entry_is_tombstone(conn: Connection, entry_id: str) -> bool:
     return deleted is not None
 
 
+def record_erased(conn: Connection, tbl: str, rid: str) -> bool:
+    """Erased on a data-protection request, here or on a journal this one synced with."""
+    row = driver(conn).execute("SELECT erased FROM sync_clock WHERE tbl = ? AND rid = ?", (tbl, rid)).fetchone()
+    return bool(row and row[0])
+
+
 def entry_type_of(conn: Connection, entry_id: str) -> str | None:
     """The type of an entry, deleted or not (a tombstone keeps its type)."""
     row = driver(conn).execute("SELECT type FROM entries WHERE id = ?", (entry_id,)).fetchone()

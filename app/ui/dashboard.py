@@ -30,7 +30,7 @@ from app.reports.queries import Facts, ReportFilter, start_query_threads
 from app.services.journal import Journal
 from app.services.reports import DashboardData, dashboard_facts, list_team_members, make_report
 from app.ui.tasks import TaskRunner
-from app.ui.widgets import WINDOW_FRAME_ALLOWANCE
+from app.ui.widgets import WINDOW_FRAME_ALLOWANCE, forget_file_dialog_history
 
 COLORS = ["#3b6ea5", "#e08a2c", "#4f9a5b", "#b8504a", "#7a5ea8", "#8c6d46", "#c45d9c", "#6f7f8f"]
 
@@ -408,8 +408,11 @@ class Dashboard(QDialog):
         """Write the report for the shown period (whole team, all types) as XLSX, CSV or PDF,
         in the interface language."""
         if not path:
-            path, _filter = QFileDialog.getSaveFileName(self, _("Export report"), "",
-                                                        "PDF (*.pdf);;Excel (*.xlsx);;CSV (*.csv)")
+            try:
+                path, _filter = QFileDialog.getSaveFileName(self, _("Export report"), "",
+                                                            "PDF (*.pdf);;Excel (*.xlsx);;CSV (*.csv)")
+            finally:
+                forget_file_dialog_history()
             if not path:
                 return
         from app.services.stores import belongs_to_store

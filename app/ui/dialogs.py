@@ -101,8 +101,15 @@ class ClientDialog(QDialog):
         )
 
     def save(self) -> None:
+        from app.services.journal import RecordErased
+
         try:
             self.saved = self.journal.save_client(self.read())
+        except RecordErased as exc:
+            self.ui.error.setText(str(exc))
+            self.ui.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            self.load(Client(code=""))  # nothing of the person stays in the window
+            return
         except ValidationError as exc:
             self.ui.error.setText(" ".join(p.message for p in exc.problems))
             return

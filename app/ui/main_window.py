@@ -724,11 +724,18 @@ class MainWindow(QMainWindow):
         form = self.current_form
         if form is None or self.journal is None or not self.ui.form_panel.isVisible():
             return
+        from app.services.journal import RecordErased
+
+        if self.drop_erased_form():  # before offering to add its client codes to the register again
+            return
         if not self._add_typed_clients(form):
             return
         entry = form.read()
         try:
             saved = self.journal.save_entry(entry)
+        except RecordErased:
+            self.drop_erased_form()
+            return
         except ValidationError as exc:
             form.show_problems(exc.problems)
             self._form_say(lambda: _("Not saved yet: please check the marked fields."))
@@ -761,12 +768,20 @@ class MainWindow(QMainWindow):
         if not unknown:
             return True
         from app.domain.entries import Client
+        from app.domain.ids import is_client_code, looks_like_our_code
         from app.domain.records import CLIENT_CODE_PATTERN
         from app.domain.validation import Problem
 
         codes = ", ".join(unknown)
         if any(not CLIENT_CODE_PATTERN.match(code) for code in unknown):
             return True  # validation names what is wrong with the code
+        mistyped = [code for code in unknown if looks_like_our_code(code) and not is_client_code(code)]
+        if mistyped:  # not a new person: a second code would split their entries between two
+            form.show_problems([Problem("clients", _("The client code {code} has a typo: its last character does "
+                                                     "not match. Check the code on the client's card.").format(
+                                                         code=mistyped[0]))])
+            self._form_say(lambda: _("Not saved yet: please check the marked fields."))
+            return False
         if not confirm(self, _("Add to the client register?"), ngettext(
                 "The client code {codes} is not in the client register. Add it as a new client and save the entry?",
                 "The client codes {codes} are not in the client register. Add them as new clients and save the entry?",
@@ -809,6 +824,22 @@ class MainWindow(QMainWindow):
         self._form_say(lambda: _("What you typed was discarded."))
         self._update_form_title()
         focus_in_view(form.ui.start)
+
+    def drop_erased_form(self) -> bool:
+        """Close the open form if its entry was erased on a data-protection request meanwhile (by
+        a sync, or on the command line), throwing away what was typed into it. True if it did."""
+        form = self.current_form
+        entry_id = form.entry.id if form is not None else ""
+        if not entry_id or self.journal is None or not self.journal.is_erased("entries", entry_id):
+            return False
+        self.draft_timer.stop()
+        self.journal.discard_draft(self._draft_key_for(form.entry_type, entry_id))
+        form.load(self.journal.new_entry(form.entry_type))  # nothing of the person stays in the widgets
+        self.ui.form_panel.hide()
+        self.current_form = None
+        self.ui.statusbar.showMessage(_("The entry you had open was erased on a data-protection request. It was "
+                                        "closed, and what was typed into it is not kept."), 30000)
+        return True
 
     def close_form(self) -> None:
         if self.current_form is None:

@@ -29,7 +29,7 @@ from app.i18n import LANGUAGES, NATIVE_NAMES, N_, _, current_language, ngettext
 from app.ui.conflict_view import ConflictView, when_text
 from app.ui.forms.ui_enroll_dialog import Ui_EnrollDialog
 from app.ui.forms.ui_sync_view import Ui_SyncView
-from app.ui.widgets import combo_code, fill_combo, fill_table
+from app.ui.widgets import combo_code, fill_combo, fill_table, forget_file_dialog_history
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
@@ -43,12 +43,18 @@ STATUS_REFRESH_MS = 30_000
 # -- dialogs (module functions, so tests can answer them) --------------------------------------
 
 def ask_folder(parent: QWidget, title: str, start: str = "") -> str:
-    return QFileDialog.getExistingDirectory(parent, title, start)
+    try:
+        return QFileDialog.getExistingDirectory(parent, title, start)
+    finally:
+        forget_file_dialog_history()
 
 
 def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
-    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested,
-                                                _("Workstation profiles (*.mlprofile);;All files (*)"))
+    try:
+        path, _filter = QFileDialog.getSaveFileName(parent, title, suggested,
+                                                    _("Workstation profiles (*.mlprofile);;All files (*)"))
+    finally:
+        forget_file_dialog_history()
     return path
 
 
@@ -809,6 +815,7 @@ class SyncUi(QObject):
         if window.journal is None:
             return
         window.journal._catalogs = None  # reference lists may have come with the bundle
+        window.drop_erased_form()  # an erasure that came with the bundle closes the entry it erased
         window._fill_filters()
         window.model.reload()
         window.refresh_clients()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QBoxLayout, QComboBox, QFrame, QLayout, QListWidget, QListWidgetItem, QScrollArea, QWidget
 
@@ -10,6 +10,13 @@ from app.domain.catalogs import Catalogs
 
 
 WINDOW_FRAME_ALLOWANCE = 40  # px: title bar and frame, which a window's own size leaves out
+
+
+def forget_file_dialog_history() -> None:
+    """Qt's own file dialog keeps the folders it visited in QtProject.conf (~/.config on Linux),
+    outside the encrypted journal, and a folder's name can name a person. Called after every
+    file dialog, once Qt has written them. (Windows' own dialog keeps its own recent list.)"""
+    QSettings(QSettings.Scope.UserScope, "QtProject").remove("FileDialog")
 
 
 def focus_in_view(widget: QWidget) -> None:
