@@ -315,3 +315,38 @@ def test_an_import_that_erases_says_so(team):
     assert result.erased == 1 and result.applied == 0  # the person (their entries follow on the lead)
     assert "1 record was erased (a person's data-protection request)." in result.warnings
     assert team.journals["lead"].get_client(client.id) is None
+
+
+def test_a_shared_entry_that_also_names_an_unshared_person_can_be_edited_and_marked_done(team, qtbot):
+    """On laptop-2 such an entry could not be marked done (an uncaught ValidationError) nor
+    saved, and its form showed the unshared person's raw id among the codes."""
+    from app.ui.entry_forms import ConsultationForm
+
+    ana = team.journals["laptop-1"]
+    shared = ana.save_client(Client(code="HA-FAM-07"), today=NOW.date())
+    private = ana.save_client(Client(code="HA-PRIV-1"), today=NOW.date())
+    both = ana.save_entry(consultation(notes="Beide", client_ids=[shared.id, private.id], follow_up="anrufen",
+                                       follow_up_due=NOW.date()), now=NOW)
+    roundtrip(team, "laptop-1")
+    team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    roundtrip(team)
+    boris = team.journals["laptop-2"]
+
+    boris.set_follow_up_done(both.id)
+    assert boris.get_entry(both.id).follow_up_done and boris.get_entry(both.id).client_ids == [shared.id, private.id]
+
+    form = ConsultationForm(boris)
+    qtbot.addWidget(form)
+    form.load(boris.get_entry(both.id))
+    assert form.ui.clients.text() == "HA-FAM-07"
+    assert "1 person who is not shared" in form.ui.clients.toolTip()
+    form.ui.notes.setPlainText("Beide, ergänzt")
+    boris.save_entry(form.read(), now=NOW)
+    assert boris.get_entry(both.id).client_ids == [shared.id, private.id]
+    form.ui.clients.setText("")  # taking the shared person off keeps the other's link
+    assert form.read().client_ids == [private.id]
+    # a person this journal does not hold cannot be put on another entry by their id
+    other = boris.save_entry(consultation(notes="Boris allein"), now=NOW)
+    assert boris.validate(dataclasses.replace(boris.get_entry(other.id), client_ids=[private.id]))
+    roundtrip(team, "laptop-2")
+    assert ana.get_entry(both.id).notes == "Beide, ergänzt" and ana.get_entry(both.id).follow_up_done

@@ -144,7 +144,10 @@ class Journal:
         if entry.client_ids:
             with self.engine.connect() as conn:
                 wanted = set(entry.client_ids)
-                if not wanted <= repo.live_client_ids(conn, wanted):
+                # A person linked already whom this journal does not hold: on an entry the lead
+                # shared that also names someone not shared with this workstation. The link stays.
+                linked_before = set(previous.client_ids) if previous is not None else set()
+                if not wanted <= repo.live_client_ids(conn, wanted) | linked_before:
                     problems.append(Problem("clients", _("A client on this entry is not in the register.")))
         return problems
 

@@ -31,7 +31,7 @@ from app.domain.entries import (
     TandemSession,
 )
 from app.domain.validation import Problem
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.ui.forms.ui_consultation_form import Ui_ConsultationForm
 from app.ui.forms.ui_outreach_form import Ui_OutreachForm
 from app.ui.forms.ui_tandem_form import Ui_TandemForm
@@ -77,6 +77,7 @@ class EntryForm(QWidget):
         self.ui = self.ui_class()
         self.ui.setupUi(self)
         self.entry: Entry = journal.new_entry(self.entry_type)
+        self.hidden_client_ids: list[str] = []
         self.dirty = False  # changed by the user since the last load(): only then is a draft worth keeping
         self.showing_problems = False
         self.changed.connect(self._mark_dirty)
@@ -182,7 +183,11 @@ class EntryForm(QWidget):
             getattr(ui, name).setValue(value or 0)
         if hasattr(ui, "clients"):
             codes = self.journal.client_codes()
-            ui.clients.setText(", ".join(codes.get(c, c) for c in entry.client_ids))
+            ui.clients.setText(", ".join(codes[c] for c in entry.client_ids if c in codes))
+            # People on an entry shared with this workstation who are not shared with it themselves:
+            # not shown (this journal does not hold them), but their link is kept when saving.
+            self.hidden_client_ids = [c for c in entry.client_ids if c not in codes]
+            self._say_hidden_clients()
         ui.follow_up.setText(entry.follow_up)
         ui.has_follow_up_due.setChecked(entry.follow_up_due is not None)
         ui.follow_up_due.setDate(to_qdate(entry.follow_up_due or (entry.start or dt.datetime.now()).date()
@@ -213,7 +218,8 @@ class EntryForm(QWidget):
         for name in self.counts:
             setattr(entry, name, getattr(ui, name).value())
         if hasattr(ui, "clients"):
-            entry.client_ids = self._client_ids(ui.clients.text())
+            typed = self._client_ids(ui.clients.text())
+            entry.client_ids = typed + [c for c in self.hidden_client_ids if c not in typed]
         entry.follow_up = ui.follow_up.text().strip()
         entry.follow_up_due = from_qdate(ui.follow_up_due.date()) if ui.has_follow_up_due.isChecked() else None
         entry.follow_up_done = ui.follow_up_done.isChecked()
@@ -230,6 +236,13 @@ class EntryForm(QWidget):
             return []
         codes = dict.fromkeys(c.strip().upper() for c in self.ui.clients.text().replace(";", ",").split(","))
         return [code for code in codes if code and self.journal.client_by_code(code) is None]
+
+    def _say_hidden_clients(self) -> None:
+        count = len(self.hidden_client_ids)
+        self.ui.clients.setToolTip(ngettext(
+            "This entry also names {count} person who is not shared with this computer; that link is kept.",
+            "This entry also names {count} people who are not shared with this computer; their links are kept.",
+            count).format(count=count) if count else "")
 
     def _client_ids(self, text: str) -> list[str]:
         ids = []

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.entries import CONSULTATION, ENTRY_TYPE_LABELS, OUTREACH_VISIT, TANDEM_SESSION, Entry
 from app.domain.filters import JournalFilter
-from app.domain.records import entry_to_record, record_to_entry
+from app.domain.records import entry_to_record, is_client_ref, record_to_entry
 from app.domain.validation import ValidationError
 from app.i18n import LANGUAGES, NATIVE_NAMES, _, current_language, ngettext, pgettext
 from app.i18n.formats import format_time
@@ -695,6 +695,7 @@ class MainWindow(QMainWindow):
         record = entry_to_record(entry, self.journal.client_codes())
         if "clients" in record and hasattr(form.ui, "clients"):
             record["clients"] = [c.strip() for c in form.ui.clients.text().split(",") if c.strip()]
+            record["clients"] += [c for c in form.hidden_client_ids if c in entry.client_ids]
         try:
             self.journal.save_draft(self._draft_key_for(entry.type, entry.id), {"record": record})
         except OSError as exc:  # a full disk: the form keeps the text; say so where the user looks
@@ -718,7 +719,9 @@ class MainWindow(QMainWindow):
         entry.client_ids = []
         form.load(entry)
         if hasattr(form.ui, "clients"):
-            form.ui.clients.setText(", ".join(codes))
+            form.ui.clients.setText(", ".join(c for c in codes if not is_client_ref(c)))
+            form.hidden_client_ids = [c for c in codes if is_client_ref(c)]  # not shared here: kept, not shown
+            form._say_hidden_clients()
 
     def save_entry(self) -> None:
         form = self.current_form
@@ -1051,7 +1054,12 @@ class MainWindow(QMainWindow):
         entry_id = self._selected_follow_up()
         if self.journal is None or not entry_id:
             return
-        self.journal.set_follow_up_done(entry_id)
+        try:
+            self.journal.set_follow_up_done(entry_id)
+        except ValidationError as exc:  # e.g. a list value retired since: the entry must be corrected first
+            self.ui.statusbar.showMessage(_("Not marked as done: {problem} Open the entry to correct it.").format(
+                problem=exc.problems[0].message), 15000)
+            return
         self.refresh_follow_ups()
         self.model.reload()
 
