@@ -371,11 +371,32 @@ def cmd_erase_client(args) -> int:
         client = journal.client_by_code(args.code)
         if client is None:
             raise CliError(_("There is no client with the code {code}.").format(code=args.code))
-        entries = _sync(journal).erase_client(client.id)
-    print(ngettext("Erased the client and {count} entry. The erasure reaches the other computers with the "
-                   "next sync.", "Erased the client and {count} entries. The erasure reaches the other "
-                   "computers with the next sync.", entries).format(count=entries))
+        from app.services.sync import erasure_notes
+
+        sync = _sync(journal)
+        preview = sync.erasure_preview(client.id)
+        if not args.yes:
+            for line in erasure_notes(preview):
+                print(line)
+            _print_mentions(journal, preview.mentions)
+            raise CliError(_("Nothing was erased. Run the command again with --yes to erase."))
+        entries = sync.erase_client(client.id)
+        print(ngettext("Erased the client and {count} entry. The erasure reaches the other computers with the "
+                       "next sync.", "Erased the client and {count} entries. The erasure reaches the other "
+                       "computers with the next sync.", entries).format(count=entries))
+        for line in erasure_notes(preview, done=True):
+            print(line)
+        _print_mentions(journal, preview.mentions)
     return EXIT_OK
+
+
+def _print_mentions(journal, entry_ids: list[str]) -> None:
+    from app.i18n.formats import format_date
+
+    for entry_id in entry_ids:
+        entry = journal.get_entry(entry_id)
+        if entry is not None:
+            print(f"  {entry.id}\t{format_date(entry.start)}\t{entry.type}")
 
 
 def cmd_share(args) -> int:
@@ -501,6 +522,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     erase = add("erase-client", _("erase a person and their entries on every synced computer"), cmd_erase_client)
     erase.add_argument("--code", required=True)
+    erase.add_argument("--yes", action="store_true",
+                       help=_("erase; without it, only say what would be erased (it cannot be undone)"))
 
     share = add("share", _("team lead: share a client and their entries with another workstation, or stop"),
                 cmd_share)

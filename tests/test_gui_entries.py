@@ -500,3 +500,50 @@ def test_a_teachers_full_name_is_refused_with_the_reason_not_cut_off(qtbot, open
     window.save_entry()
     assert "Use a role or initials here, not a full name." in " ".join(widget_texts(window))
     assert window.journal.list_entries() == []
+
+
+def test_a_person_is_erased_from_the_client_register_after_typing_their_code(qtbot, open_window, monkeypatch):
+    """There was no way to erase a person in the desktop client: a mediator with a data-protection
+    request had to ask IT for the command line."""
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from app.domain.entries import Client
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, title, text: shown.append(text))
+    window = open_window()
+    journal = window.journal
+    anna = journal.save_client(Client(code="HA-ANNA-2", name="Anna Ionescu"))
+    family = journal.save_client(Client(code="HA-FAM-10"))
+    journal.save_entry(consultation_for([anna.id], "nur Anna"))
+    journal.save_entry(consultation_for([anna.id, family.id], "Anna und Familie"))
+    journal.save_entry(consultation_for([family.id], "Frau Ionescu kam mit"))
+    window.refresh_clients()
+    window.ui.tabs.setCurrentWidget(window.ui.clients_tab)
+    table = window.ui.clients_view
+    table.selectRow(next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "HA-ANNA-2"))
+
+    window.ui.erase_client.click()
+    dialog = window.findChild(QInputDialog, "erase_client_dialog")
+    label = dialog.labelText()
+    assert "HA-ANNA-2 and 2 entries" in label and "1 of these entries also names other people" in label
+    assert "1 other entry mentions the code or the name" in label and "cannot be undone" in label
+    dialog.setTextValue("HA-ANNA-X")  # a wrong code erases nothing
+    dialog.accept()
+    assert "nothing was erased" in window.ui.statusbar.currentMessage()
+    assert journal.client_by_code("HA-ANNA-2") is not None and len(journal.all_entries()) == 3
+
+    window.ui.erase_client.click()
+    dialog = window.findChild(QInputDialog, "erase_client_dialog")
+    dialog.setTextValue("ha-anna-2")
+    dialog.accept()
+    assert shown and "Erased the client and 2 entries" in shown[0] and "Search the journal" in shown[0]
+    assert journal.client_by_code("HA-ANNA-2") is None
+    assert [e.notes for e in journal.all_entries()] == ["Frau Ionescu kam mit"]
+    assert "HA-ANNA-2" not in [table.item(r, 0).text() for r in range(table.rowCount())]
+
+
+def consultation_for(client_ids, notes):
+    from helpers.factories import consultation
+
+    return consultation(notes=notes, client_ids=client_ids)

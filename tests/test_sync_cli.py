@@ -196,7 +196,9 @@ def test_erase_client_and_share_take_a_code_in_any_case(tmp_path, monkeypatch, c
     lead = str(team.folder / "lead.db")
     code, out, err = run(capsys, "share", "--store", lead, "--client", "ha-fam-08", "--workstation", "laptop-2")
     assert (code, err) == (0, "") and "HA-FAM-08" in out
-    code, out, err = run(capsys, "erase-client", "--store", lead, "--code", " ha-fam-07 ")
+    code, out, err = run(capsys, "erase-client", "--store", lead, "--code", " ha-fam-07 ")  # not without --yes
+    assert code == 1 and "--yes" in err and "HA-FAM-07 and 0 entries" in out and "cannot be undone" in out
+    code, out, err = run(capsys, "erase-client", "--store", lead, "--code", " ha-fam-07 ", "--yes")
     assert (code, err) == (0, "") and "Erased the client" in out
     from app.services.stores import open_store
 
@@ -290,3 +292,33 @@ def test_profiles_carry_the_recovery_key_the_lead_was_made_with(tmp_path, monkey
     assert code == 0 and err == ""
     code, _out, err = run(capsys, "provision", "--store", bare, "--workstation", "w5", "--out", str(tmp_path / "w5"))
     assert code == 0 and err == ""
+
+
+def test_erase_client_says_first_what_goes_and_what_stays(tmp_path, monkeypatch, capsys):
+    """Erasing one person took whole consultations of a household with them, and left mentions
+    of the person in other entries' notes, without a word; it also ran at once."""
+    from app.domain.entries import Client
+    from app.services.stores import open_store
+
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    store = tmp_path / "mine.db"
+    assert run(capsys, "init", "--store", str(store))[0] == 0
+    with open_store(store, PASSPHRASE) as journal:
+        anna = journal.save_client(Client(code="HA-ANNA-1", name="Anna Ionescu"))
+        family = journal.save_client(Client(code="HA-FAM-09"))
+        journal.save_entry(consultation(notes="nur Anna", client_ids=[anna.id]))
+        journal.save_entry(consultation(notes="Anna und Familie", client_ids=[anna.id, family.id]))
+        mention = journal.save_entry(consultation(notes="Frau Ionescu kam mit", client_ids=[family.id]))
+        journal.save_entry(consultation(notes="50%_ nichts"))
+
+    code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-1")
+    assert code == 1 and err == "mediatorlog: Nothing was erased. Run the command again with --yes to erase.\n"
+    assert "HA-ANNA-1 and 2 entries" in out and "1 of these entries also names other people" in out
+    assert "1 other entry mentions the code or the name" in out and mention.id in out
+    with open_store(store, PASSPHRASE) as journal:
+        assert len(journal.all_entries()) == 4 and journal.client_by_code("HA-ANNA-1") is not None
+
+    code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-1", "--yes")
+    assert (code, err) == (0, "") and "Erased the client and 2 entries" in out and mention.id in out
+    with open_store(store, PASSPHRASE) as journal:
+        assert sorted(e.notes for e in journal.all_entries()) == ["50%_ nichts", "Frau Ionescu kam mit"]

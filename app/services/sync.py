@@ -171,6 +171,41 @@ class ShareResult:
 
 
 @dataclass
+class ErasurePreview:
+    """What erasing a person takes with them, to show before anyone confirms it."""
+    code: str
+    entries: int  # entries linked to the person: all of them are erased
+    with_others: int  # of these, entries that also name someone else (erased too)
+    mentions: list[str]  # ids of other entries whose notes name the person's code or name: not erased
+
+
+def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
+    """What to tell the user about an erasure, before it (done=False) or after it."""
+    lines = []
+    if not done:
+        lines.append(ngettext(
+            "The client {code} and {count} entry linked to them will be erased on every synced computer. "
+            "This cannot be undone.",
+            "The client {code} and {count} entries linked to them will be erased on every synced computer. "
+            "This cannot be undone.", preview.entries).format(code=preview.code, count=preview.entries))
+        if preview.with_others:
+            lines.append(ngettext(
+                "{count} of these entries also names other people; it is erased too. Note first what concerns "
+                "the others.",
+                "{count} of these entries also name other people; they are erased too. Note first what concerns "
+                "the others.", preview.with_others).format(count=preview.with_others))
+    if preview.mentions:
+        lines.append(ngettext(
+            "{count} other entry mentions the code or the name in its notes and is not erased: check it and "
+            "remove the mention.",
+            "{count} other entries mention the code or the name in their notes and are not erased: check them "
+            "and remove the mentions.", len(preview.mentions)).format(count=len(preview.mentions)))
+    lines.append(_("Sync bundles still in the sync folder and the journal's backups keep an encrypted copy "
+                   "until they are deleted."))
+    return lines
+
+
+@dataclass
 class ShareInfo:
     workstation: str
     client_id: str
@@ -264,6 +299,10 @@ def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, l
         high = max(high, hi)
     contiguous = holes[0][0] if holes else high
     return contiguous, holes
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _meta(conn, key: str, default: str = "") -> str:
@@ -1004,6 +1043,26 @@ class SyncService:
         raise BundleError("unknown_sender")
 
     # -- erasure --------------------------------------------------------------------------
+
+    def erasure_preview(self, client_id: str) -> ErasurePreview:
+        with self.engine.connect() as conn:
+            client = repo.get_client(conn, client_id)
+            if client is None:
+                raise SyncError(_("There is no such client."))
+            linked = [rid for (rid,) in conn.exec_driver_sql(
+                "SELECT e.id FROM entry_clients ec JOIN entries e ON e.id = ec.entry_id "
+                "WHERE ec.client_id = ? AND e.deleted_at IS NULL", (client_id,))]
+            marks = ",".join("?" * len(linked))
+            with_others = conn.exec_driver_sql(
+                f"SELECT count(DISTINCT entry_id) FROM entry_clients WHERE entry_id IN ({marks}) AND client_id != ?",
+                (*linked, client_id)).scalar() if linked else 0
+            # each part of the name on its own: a note says "Frau Ionescu", not "Anna Ionescu"
+            words = [w for w in (client.code, *client.name.replace(",", " ").split()) if len(w) >= 3]
+            mentions = [rid for (rid,) in conn.exec_driver_sql(
+                "SELECT id FROM entries WHERE deleted_at IS NULL AND ("
+                + " OR ".join(["notes LIKE ? ESCAPE '\\'"] * len(words)) + ") ORDER BY start",
+                tuple(f"%{_like_escaped(w)}%" for w in words))] if words else []
+        return ErasurePreview(client.code, len(linked), with_others, [m for m in mentions if m not in set(linked)])
 
     def erase_client(self, client_id: str) -> int:
         """Data-protection erasure of a person: the client and every entry linked to them are

@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         ui.clients_view.activated.connect(lambda index: self.edit_client(index.data(Qt.ItemDataRole.UserRole)))
         ui.show_client_entries.clicked.connect(self.show_client_entries)
         ui.share_client.clicked.connect(self.share_client)
+        ui.erase_client.clicked.connect(self.erase_client)
         ui.follow_up_done.clicked.connect(self.mark_follow_up_done)
         ui.open_follow_up.clicked.connect(self.open_follow_up)
         ui.follow_ups_view.activated.connect(lambda index: self.open_entry(index.data(Qt.ItemDataRole.UserRole)))
@@ -1000,6 +1001,54 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.textValueSelected.connect(lambda name: self._share_client_with(sync, client_id, name))
         dialog.open()  # window-modal; a lock rejects it like every other dialog
+
+    def erase_client(self) -> None:
+        """Data-protection erasure of the selected person: says first what goes (their entries, also
+        those naming others) and what stays (mentions in other notes, bundles, backups), then asks
+        for the code to be typed, since it cannot be undone."""
+        if self.journal is None:
+            return
+        client_id = self._selected_client_id()
+        if not client_id:
+            self.ui.statusbar.showMessage(_("Select a client first."), 5000)
+            return
+        from app.services.sync import SyncService, erasure_notes
+
+        sync = SyncService(self.journal)
+        preview = sync.erasure_preview(client_id)
+        dialog = QInputDialog(self)
+        dialog.setObjectName("erase_client_dialog")
+        dialog.setWindowTitle(_("Erase on a data-protection request"))
+        dialog.setLabelText("\n\n".join([*erasure_notes(preview), _("To erase, type the client code {code}:").format(
+            code=preview.code)]))
+        dialog.setOkButtonText(_("Erase"))
+        dialog.setCancelButtonText(_("Cancel"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda typed: self._erase_client_confirmed(sync, client_id, preview, typed))
+        dialog.open()  # window-modal; a lock rejects it like every other dialog
+
+    def _erase_client_confirmed(self, sync, client_id: str, preview, typed: str) -> None:
+        journal = self.journal
+        if journal is None or sync.journal is not journal:
+            return
+        if typed.strip().upper() != preview.code.upper():
+            self.ui.statusbar.showMessage(_("The code did not match; nothing was erased."), 10000)
+            return
+        from app.services.sync import erasure_notes
+
+        entries = sync.erase_client(client_id)
+        self.drop_erased_form()
+        self.refresh_clients()
+        self.model.reload()
+        self.refresh_follow_ups()
+        notes = erasure_notes(preview, done=True)
+        if preview.mentions:
+            notes.insert(1, _("Search the journal for the code or the name to find them."))
+        text = " ".join([ngettext("Erased the client and {count} entry. The erasure reaches the other computers "
+                                  "with the next sync.", "Erased the client and {count} entries. The erasure "
+                                  "reaches the other computers with the next sync.", entries).format(count=entries),
+                         *notes])
+        QMessageBox.information(self, _("Erase on a data-protection request"), text)
 
     def _share_client_with(self, sync, client_id: str, workstation: str) -> None:
         journal = self.journal
