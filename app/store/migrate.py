@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from app.store.atomic import fsync_dir
+from app.store.atomic import fsync_dir, keep_owner
 from app.store.engine import LEGACY_PAGE_HMAC, PAGE_HMAC, StorageFull, is_disk_full, page_hmac, writing
 
 from app.i18n import _
@@ -71,7 +71,9 @@ def backup_store(store_path: Path, revision: str) -> Path:
     """Copy the (still encrypted) database and its key slots into `backups/` beside it."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = store_path.parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        keep_owner(folder, store_path.parent)
     target = folder / f"{store_path.stem}-schema{revision}-{stamp}{store_path.suffix}"
     n = 2
     while target.exists() or Path(f"{target}.keys").exists():  # a second try in the same second kept
@@ -80,8 +82,10 @@ def backup_store(store_path: Path, revision: str) -> Path:
     keys = Path(str(store_path) + ".keys")
     try:
         shutil.copy2(store_path, target)
+        keep_owner(target, store_path)
         if keys.exists():
             shutil.copy2(keys, Path(str(target) + ".keys"))
+            keep_owner(Path(str(target) + ".keys"), keys)
     except OSError:  # a full disk: no half copy may stay there looking like a backup
         target.unlink(missing_ok=True)
         Path(f"{target}.keys").unlink(missing_ok=True)
@@ -156,6 +160,7 @@ def reencrypt(engine: Engine, store_path: Path) -> bool:
             raise ReencryptError()
         with open(target, "rb+") as handle:
             os.fsync(handle.fileno())
+        keep_owner(target, store_path)
         os.replace(target, store_path)
     except BaseException as exc:
         _remove_leftovers(target)
