@@ -307,3 +307,28 @@ def test_a_retired_district_can_still_be_filtered_by(qtbot, open_window, seeded_
     assert index >= 0 and window.ui.place_filter.itemText(index) == "Haspe (retired)"
     window.ui.place_filter.setCurrentIndex(index)
     assert window.current_filter().district == "haspe"
+
+
+def test_follow_ups_name_the_client_and_move_on_at_midnight(qtbot, open_window, monkeypatch):
+    """The list did not say whom to call back, and it still said "today" the next morning in a
+    window left open overnight."""
+    from app.domain.entries import Client
+
+    window = open_window()
+    journal = window.journal
+    family = journal.save_client(Client(code="HA-RUF-01"))
+    from helpers.factories import consultation
+
+    journal.save_entry(consultation(notes="x", client_ids=[family.id], follow_up="zurückrufen",
+                                    follow_up_due=dt.date.today()))
+    window.refresh_follow_ups()
+    table = window.ui.follow_ups_view
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:3] == ["Due", "Follow-up", "Clients"]
+    assert [table.item(0, c).text() for c in range(3)] == ["today", "zurückrufen", "HA-RUF-01"]
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    monkeypatch.setattr(window, "today", lambda: tomorrow)
+    window._day_changed()  # what the minute timer runs
+    assert table.item(0, 0).text().endswith("(overdue)")
+    assert window.ui.follow_ups_summary.text().endswith("1 overdue")

@@ -189,7 +189,8 @@ def validate_client(client: Client, catalogs: Catalogs, *, today: dt.date) -> li
             Problem("birth_year", _("The birth year must be between 1900 and {year}.").format(year=today.year))
         )
     if client.consent_scopes and client.consent_date is None:
-        problems.append(Problem("consent_date", _("Enter the date consent was given.")))
+        problems.append(Problem("consent_date", _("What the consent covers is ticked, but no consent is recorded: "
+                                                  "tick “Consent was given” and enter its date.")))
     if client.consent_date is not None and client.consent_date > today:
         problems.append(Problem("consent_date", _("The consent date is in the future. Check the date.")))
     for code in client.languages:

@@ -51,6 +51,7 @@ MAX_TOPICS_WIDTH = 300  # px: about three topics; the rest is elided (the entry 
 MIN_TOPICS_WIDTH = 120  # px: one short topic, when the table is narrow
 PREFERRED_WINDOW_SIZE = (1280, 800)
 UNDO_SECONDS = 15  # how long a deletion can be undone
+DAY_CHECK_MS = 60_000  # how often the follow-ups look whether the day has changed
 NOTE_MIN_WIDTH = 160  # px: the note preview is kept at least this wide while other columns can give way
 # Columns that give way, in this order, when the table is still too narrow with the topics narrowed
 # (an entry form beside it): the form shows them for its entry, and the follow-ups have a tab of their own.
@@ -128,6 +129,11 @@ class MainWindow(QMainWindow):
         self.undo_timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000)
         self.undo_timer.timeout.connect(self._undo_expired)
         self.ui.statusbar.addPermanentWidget(self.undo_button)
+        # "today" and "overdue" move at midnight, also in a window nobody touches (the idle lock may be off)
+        self._follow_ups_day: dt.date | None = None
+        self.day_timer = QTimer(self, interval=DAY_CHECK_MS)
+        self.day_timer.timeout.connect(self._day_changed)
+        self.day_timer.start()
 
         self._build_actions()
         self.sync_ui = SyncUi(self)  # Sync menu, status bar, the lead's sync view
@@ -1079,22 +1085,33 @@ class MainWindow(QMainWindow):
     def refresh_follow_ups(self) -> None:
         if self.journal is None:
             return
-        today = dt.date.today()
+        today = self.today()
         due = self.journal.follow_ups(today)
         overdue = sum(1 for e in due if e.follow_up_due < today)
         table = self.ui.follow_ups_view
+        codes = self.journal.client_codes() if due else {}
         rows = []
         for entry in due:
             d = entry.follow_up_due
             due_text = _("today") if d == today else _("{date} (overdue)").format(date=short_date(d))
-            rows.append((entry.id, [due_text, entry.follow_up or _("(no text)"),
+            clients = ", ".join(codes[c] for c in entry.client_ids if c in codes)  # whom to call back
+            rows.append((entry.id, [due_text, entry.follow_up or _("(no text)"), clients,
                                     f"{_(ENTRY_TYPE_LABELS[entry.type])}, {short_date(entry.start)}", entry.mediator]))
-        fill_table(table, [_("Due"), _("Follow-up"), _("Entry"), _("Mediator")], rows)
+        fill_table(table, [_("Due"), _("Follow-up"), _("Clients"), _("Entry"), _("Mediator")], rows)
+        self._follow_ups_day = today
         self.ui.follow_ups_summary.setText(
             ngettext("{count} follow-up due today or overdue", "{count} follow-ups due today or overdue", len(due))
             .format(count=len(due))
             + " · " + ngettext("{count} overdue", "{count} overdue", overdue).format(count=overdue))
         self.ui.tabs.setTabText(2, _("&Follow-ups ({count})").format(count=len(due)))
+
+    @staticmethod
+    def today() -> dt.date:
+        return dt.date.today()
+
+    def _day_changed(self) -> None:
+        if self.journal is not None and self._follow_ups_day not in (None, self.today()):
+            self.refresh_follow_ups()
 
     def _selected_follow_up(self) -> str | None:
         return _row_id(self.ui.follow_ups_view)
