@@ -73,12 +73,20 @@ def cmd_init(args) -> int:
     if args.recovery_key:
         recovery = _read_file(args.recovery_key)
     path = _store_path(args)
-    if args.profile:
+    profile = args.profile
+    if not profile and args.role != "lead" and not args.recovery_key:
+        from app.paths import installed_profile
+
+        carried = installed_profile()  # as the desktop's first start does: a per-workstation install
+        if carried is not None:
+            profile = str(carried)
+            _warn(_("Using the workstation profile installed on this computer: {path}").format(path=carried))
+    if profile:
         from app.services.provision import create_store_from_profile
 
         if args.role == "lead" or args.recovery_key:
             raise CliError(_("With --profile the role and the recovery key come from the profile."))
-        journal = create_store_from_profile(path, _passphrase(confirm=True), _read_file(args.profile),
+        journal = create_store_from_profile(path, _passphrase(confirm=True), _read_file(profile),
                                             name=args.name)
         journal.close()
         print(_("Created a new encrypted journal: {path}").format(path=path))

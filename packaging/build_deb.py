@@ -374,11 +374,10 @@ mediatorlog \\- encrypted offline field log for mediators
 .SH DESCRIPTION
 Without a command, or with
 .BR gui ,
-starts the desktop client. The other commands are for IT and team leads:
-.BR init ", " demo ", " import ", " export ", " passwd ", " recovery\\-keygen ", " recover .
-Run
+starts the desktop client. The other commands are for IT and team leads; run
 .B mediatorlog COMMAND \\-\\-help
 for the options of each.
+{commands_section()}
 .PP
 .B mediatorlog gui \\-\\-smoke\\-test
 shows the window, closes it after a moment and exits 0: a check that an installation works.
@@ -386,6 +385,13 @@ shows the window, closes it after a moment and exits 0: a check that an installa
 .TP
 .B MEDIATORLOG_PASSPHRASE
 the passphrase for the command line, else it is asked for.
+.TP
+.B MEDIATORLOG_NEW_PASSPHRASE
+the new passphrase for
+.B passwd
+and
+.BR recover ,
+else it is asked for.
 .TP
 .B MEDIATORLOG_DATA_DIR
 use this folder instead of the user's data folder.
@@ -402,8 +408,25 @@ kept when the package is removed or purged.
 .I /opt/mediatorlog/profile/{PROFILE_NAME}
 the workstation profile, if the package was built with one.
 .SH EXIT STATUS
-0 success; 1 bad input or usage; 2 wrong passphrase.
+0 success; 1 bad input or usage (one line on standard error); 2 wrong passphrase; 3 a sync bundle was
+refused (the others of the same call were imported).
 """
+
+
+def commands_section() -> str:
+    """Every command with its one-line help, from the command line's own parser (in English), so
+    the manual page cannot fall behind it again."""
+    from app.cli import build_parser
+    from app.i18n import set_language
+
+    set_language("en")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    helps = {choice.dest: choice.help for choice in sub._choices_actions}  # noqa: SLF001
+    lines = [".SH COMMANDS"]
+    for name in sub.choices:
+        lines += [".TP", f".B {name}", (helps.get(name) or "").replace("-", "\\-")]
+    return "\n".join(lines)
 
 
 def changelog(version: str, maintainer: str, when: dt.datetime, commit: str) -> str:

@@ -257,3 +257,4 @@ def test_man_page_and_changelog_are_readable(debs, tmp_path):
     assert "--smoke-test" in man.replace("\\-", "-")
     changelog = gzip.decompress((extracted / "usr/share/doc/mediatorlog/changelog.Debian.gz").read_bytes()).decode()
     assert changelog.startswith("mediatorlog (") and "-2)" in changelog.splitlines()[0]
+

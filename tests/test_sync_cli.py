@@ -322,3 +322,24 @@ def test_erase_client_says_first_what_goes_and_what_stays(tmp_path, monkeypatch,
     assert (code, err) == (0, "") and "Erased the client and 2 entries" in out and mention.id in out
     with open_store(store, PASSPHRASE) as journal:
         assert sorted(e.notes for e in journal.all_entries()) == ["50%_ nichts", "Frau Ionescu kam mit"]
+
+
+def test_init_on_a_workstation_install_uses_the_installed_profile(tmp_path, monkeypatch, capsys):
+    """`init` without --profile on a per-workstation install made a journal outside the team,
+    which could neither sync nor be recovered; the desktop's first start uses the profile."""
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    keys, lead = tmp_path / "keys", str(tmp_path / "lead.db")
+    assert run(capsys, "recovery-keygen", "--out", str(keys))[0] == 0
+    assert run(capsys, "init", "--store", lead, "--role", "lead", "--recovery-key",
+               str(keys / "recovery-public.pem"))[0] == 0
+    profile = tmp_path / "w1.profile"
+    assert run(capsys, "provision", "--store", lead, "--workstation", "w1", "--out", str(profile))[0] == 0
+    monkeypatch.setenv("MEDIATORLOG_PROFILE", str(profile))  # where an installer puts it
+    laptop = str(tmp_path / "w1.db")
+    code, out, err = run(capsys, "init", "--store", laptop)
+    assert code == 0 and f"Using the workstation profile installed on this computer: {profile}" in err
+    (tmp_path / "sync").mkdir()
+    code, out, err = run(capsys, "sync", "export", "--store", laptop, "--to", str(tmp_path / "sync"))
+    assert code == 0, err  # in the team: a mediator's own journal says it is not part of one
+    monkeypatch.setenv("MEDIATORLOG_NEW_PASSPHRASE", "a new passphrase for w1")
+    assert run(capsys, "recover", "--store", laptop, "--recovery-key", str(keys / "recovery-private.pem"))[0] == 0

@@ -91,6 +91,10 @@ def _smoke_test(app, window, screenshot: Path | None) -> int:
         page = window.ui.pages.currentWidget().objectName()
         outcome["code"] = 0 if shown and saved else 1
         carried = getattr(window, "carried", None)
+        if carried is None:  # only the first-run page looks for it; IT checks an installation here
+            from app.ui import carried_profile
+
+            carried = carried_profile.find()
         profile = "found" if carried and carried.profile else ("unusable" if carried and carried.problem else "none")
         print(f"mediatorlog: smoke test {'passed' if outcome['code'] == 0 else 'failed'} "
               f"(page {page}, platform {app.platformName()}, installed profile {profile})")
