@@ -110,3 +110,25 @@ def test_an_export_from_before_an_erasure_cannot_bring_the_person_back(team):
     text = str(refused.value)
     assert "erased on a data-protection request" in text and "empty its id" not in text
     assert ana.all_entries() == []
+
+
+def test_an_erasure_reaches_an_entry_the_lead_deleted_meanwhile_and_its_conflicts(team):
+    """The lead had deleted the person's entry (so it no longer linked them) when the erasure
+    arrived: the lead kept it as a plain deletion, and a value that lost against the deletion,
+    the person's notes among them, stayed in a conflict record that could restore it."""
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    person = ana.save_client(Client(code="HA-ERASE-5"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="Notiz", client_ids=[person.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), notes=f"Notiz {MARK}"))  # while the lead
+    lead.delete_entry(entry.id)  # deletes it: the edit loses and is kept in a conflict record
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert any(c.record_id == entry.id for c in team.sync("lead").list_conflicts())
+
+    team.sync("laptop-1").erase_client(person.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert lead.is_erased("entries", entry.id) and lead.is_erased("clients", person.id)
+    assert [c for c in team.sync("lead").list_conflicts() if c.record_id == entry.id] == []

@@ -70,6 +70,9 @@ def erased_ids(journal):
 @example(devices=2, ops=[  # laptop-1's client is shared with laptop-2, which edits the entry and erases the person
     ("create", 1, True), ("export", 1), ("deliver", 0, False), ("share", 2, 0), ("export", 0), ("deliver", 2, False),
     ("edit", 2, 0, "notes"), ("export", 2), ("deliver", 3, False), ("erase", 2, 0)])
+@example(devices=2, ops=[  # the lead deletes an entry whose person laptop-1 erases: the link is gone there
+    ("create", 1, True), ("export", 1), ("create", 5, True), ("deliver", 210, True), ("erase", 4, 510),
+    ("deliver", 68, False), ("erase", 4, 100), ("delete", 3, 1000), ("deliver", 697, True)])
 def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devices, ops):
     team = open_team(template, tmp_path_factory.mktemp("run"))
     names = ["lead"] + [f"laptop-{i}" for i in range(1, devices + 1)]

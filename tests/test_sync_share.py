@@ -312,8 +312,8 @@ def test_an_import_that_erases_says_so(team):
     team.sync("laptop-1").export_bundles()
     results = team.sync("lead").import_paths([team.sync_dir]).results
     [result] = [r for r in results if r.sender == "laptop-1" and r.status == "imported"]
-    assert result.erased == 1 and result.applied == 0  # the person (their entries follow on the lead)
-    assert "1 record was erased (a person's data-protection request)." in result.warnings
+    assert result.erased == 3 and result.applied == 0  # the person and the two entries that follow them
+    assert "3 records were erased (a person's data-protection request)." in result.warnings
     assert team.journals["lead"].get_client(client.id) is None
 
 

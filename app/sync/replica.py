@@ -308,19 +308,22 @@ def erase_client(conn: Connection, client_id: str) -> int:
     stamp = replica.clock.tick()
     clock = [stamp, replica.device_id, 0, replica.next_lseq()]
     origin = _load_clocks(conn, "clients", [client_id]).get(client_id, (replica.device_id, {}, 0))[0]
-    erased = _erase(conn, "clients", {client_id: (origin, clock)}, replica)
+    entries = _erase(conn, "clients", {client_id: (origin, clock)}, replica)
     if replica.logging:
+        # The entries too, not only the person: a replica where an entry was deleted meanwhile no
+        # longer links it to them, and could not derive its erasure (nor drop its conflict records).
         conn.exec_driver_sql(
-            "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES ('clients', ?, ?, 1, ?, 0)",
-            (client_id, ERASED, stamp),
+            "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, 1, ?, 0)",
+            [("clients", client_id, ERASED, stamp), *(("entries", rid, ERASED, stamp) for rid in entries)],
         )
     replica.save(conn)
-    return erased
+    return len(entries)
 
 
-def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> int:
+def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> list[str]:
     """Erase records (rid -> (origin, erasure clock)); linked entries of erased clients follow,
-    with the client's erasure clock, so every replica derives the same. Returns entries erased.
+    with the client's erasure clock, so every replica derives the same. Returns the ids of the
+    entries erased.
 
     Nothing of the person may stay readable to whoever unlocks the journal later: SQLite's
     secure_delete zeroes the space the cleared values and freed pages leave, the full-text index
@@ -352,7 +355,7 @@ def _erase_drafts(conn: Connection, entry_ids: Iterable[str], client_ids: Iterab
     driver(conn).executemany("DELETE FROM drafts WHERE key = ?", [(key,) for key in doomed])
 
 
-def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> int:
+def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> list[str]:
     entry_targets: dict[str, tuple[str, list]] = {}
     codes: set[str] = set()
     if tbl == "clients":
@@ -368,6 +371,13 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
             for entry_id, client_id in conn.exec_driver_sql(
                 f"SELECT entry_id, client_id FROM entry_clients WHERE client_id IN ({marks})", tuple(chunk)
             ):
+                entry_targets.setdefault(entry_id, targets[client_id])
+        # An entry deleted here no longer links the person, but a value of it that lost against the
+        # deletion may still name them (and hold their notes) in a conflict record.
+        for client_id in rids:
+            for (entry_id,) in conn.exec_driver_sql(
+                    "SELECT DISTINCT rid FROM sync_conflicts WHERE tbl = 'entries' AND field = 'clients' "
+                    "AND instr(loser_value, ?) > 0", (client_id,)):
                 entry_targets.setdefault(entry_id, targets[client_id])
         now = to_iso(replica.clock.last)
         conn.exec_driver_sql(
@@ -405,7 +415,7 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                 f"DELETE FROM sync_log WHERE tbl = ? AND field != ? AND rid IN ({','.join('?' * len(chunk))})",
                 (t, ERASED, *chunk))
     _erase_drafts(conn, by_table.get("entries", []), by_table.get("clients", []), codes)
-    return len(entry_targets)
+    return list(entry_targets)
 
 
 def _tombstone_entries(conn: Connection, ids: list[str], now: str) -> None:
@@ -705,8 +715,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         conn.exec_driver_sql(
             "DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND field = ? AND loser_hlc = ?", dismiss)
     if erase_targets:
-        result.erased += len(erase_targets)
-        _erase(conn, tbl, erase_targets, replica)
+        # a person counts with the entries their erasure takes along ("3 records", not "1 record")
+        linked = _erase(conn, tbl, erase_targets, replica)
+        result.erased += len(linked) + (len(erase_targets) if tbl == "clients" else 0)
 
 
 def _compact(clocks: dict, fields: Sequence[str]) -> dict:
