@@ -238,6 +238,11 @@ def main() -> None:
         if share is not None:
             shoot("share-with-workstation", share)
             share.reject()
+        window.erase_client()  # a data-protection erasure: what goes and what stays, then the code
+        erase = window.findChild(QInputDialog, "erase_client_dialog")
+        if erase is not None:
+            shoot("erase-client", erase)
+            erase.reject()
         window.open_dashboard()  # the team lead's dashboard on the merged demo entries
         board = window.dashboard
         wait_until(app, lambda b=board: b.data is not None and not b.runner.busy())

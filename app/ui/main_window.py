@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -1027,6 +1028,9 @@ class MainWindow(QMainWindow):
         dialog.setWindowTitle(_("Erase on a data-protection request"))
         dialog.setLabelText("\n\n".join([*erasure_notes(preview), _("To erase, type the client code {code}:").format(
             code=preview.code)]))
+        for label in dialog.findChildren(QLabel):  # several sentences: wrapped, not one screen-wide line
+            label.setWordWrap(True)
+        dialog.setMinimumWidth(min(560, self.width()))
         dialog.setOkButtonText(_("Erase"))
         dialog.setCancelButtonText(_("Cancel"))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
