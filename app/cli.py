@@ -398,6 +398,25 @@ def cmd_erase_client(args) -> int:
     return EXIT_OK
 
 
+def cmd_client_data(args) -> int:
+    from app.services.access import client_data_json
+    from app.store.atomic import atomic_write
+
+    _not_over_the_store(args, args.out)
+    with _open(args) as journal:
+        client = journal.client_by_code(args.code)
+        if client is None:
+            raise CliError(_("There is no client with the code {code}.").format(code=args.code))
+        data = client_data_json(journal, client.id)
+    if args.out:
+        atomic_write(Path(args.out), data)
+        print(_("Wrote everything about {code} to {path}. The file is not encrypted: hand it over and delete "
+                "it.").format(code=client.code, path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return EXIT_OK
+
+
 def _print_mentions(journal, entry_ids: list[str]) -> None:
     from app.i18n.formats import format_date
 
@@ -527,6 +546,11 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("--choice", choices=("keep", "take", "edit"),
                       help=_("keep the current value, take the other one, or edit (with --value)"))
     conf.add_argument("--value", help=_("the new value for --choice edit"))
+
+    data = add("client-data", _("everything the journal holds about one client, as JSON (an access request)"),
+               cmd_client_data)
+    data.add_argument("--code", required=True)
+    data.add_argument("--out", help=_("file to write (default: standard output)"))
 
     erase = add("erase-client", _("erase a person and their entries on every synced computer"), cmd_erase_client)
     erase.add_argument("--code", required=True)

@@ -547,3 +547,29 @@ def consultation_for(client_ids, notes):
     from helpers.factories import consultation
 
     return consultation(notes=notes, client_ids=client_ids)
+
+
+def test_everything_about_a_client_is_exported_from_their_window(qtbot, open_window, monkeypatch, tmp_path):
+    import json
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.domain.entries import Client
+    from app.ui.dialogs import ClientDialog
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: shown.append(text))
+    window = open_window()
+    journal = window.journal
+    anna = journal.save_client(Client(code="HA-ANNA-4", name="Anna I.", contact="0176 555"))
+    journal.save_entry(consultation_for([anna.id], "Mietvertrag"))
+    assert ClientDialog(journal, parent=window).export_button is None  # a new client has nothing yet
+    dialog = ClientDialog(journal, journal.get_client(anna.id), parent=window)
+    assert dialog.export_button.text() == "E&xport all data…"
+    dialog.export_data(str(tmp_path / "anna.json"))
+    data = json.loads((tmp_path / "anna.json").read_text(encoding="utf-8"))
+    assert data["client"]["contact"] == "0176 555" and [e["notes"] for e in data["entries"]] == ["Mietvertrag"]
+    assert "not encrypted" in shown[0]
+    dialog.export_data(str(journal.path))  # never over the journal itself
+    assert "file of the journal itself" in dialog.ui.error.text() and journal.get_client(anna.id) is not None
+    dialog.reject()

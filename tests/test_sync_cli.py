@@ -343,3 +343,38 @@ def test_init_on_a_workstation_install_uses_the_installed_profile(tmp_path, monk
     assert code == 0, err  # in the team: a mediator's own journal says it is not part of one
     monkeypatch.setenv("MEDIATORLOG_NEW_PASSPHRASE", "a new passphrase for w1")
     assert run(capsys, "recover", "--store", laptop, "--recovery-key", str(keys / "recovery-private.pem"))[0] == 0
+
+
+def test_client_data_answers_an_access_request_with_everything_about_the_person(tmp_path, monkeypatch, capsys):
+    """There was no way to give a person everything stored about them (GDPR Art. 15): the export
+    holds entries only, without the register's name, contact, languages and consent."""
+    import datetime as dt
+    import os
+
+    from app.domain.entries import Client
+    from app.services.stores import open_store
+
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    store = tmp_path / "mine.db"
+    assert run(capsys, "init", "--store", str(store))[0] == 0
+    with open_store(store, PASSPHRASE) as journal:
+        anna = journal.save_client(Client(code="HA-ANNA-3", name="Anna Ionescu", contact="0176 555", birth_year=1980,
+                                          languages=["ro"], consent_date=dt.date(2026, 1, 5),
+                                          consent_scopes=["documentation"]))
+        other = journal.save_client(Client(code="HA-FAM-11"))
+        mine = journal.save_entry(consultation(notes="Anna: Mietvertrag", client_ids=[anna.id]))
+        journal.save_entry(consultation(notes="Frau Ionescu kam mit", client_ids=[other.id]))
+        journal.save_entry(consultation(notes="jemand anderes", client_ids=[other.id]))
+
+    out = tmp_path / "anna.json"
+    code, _out, err = run(capsys, "client-data", "--store", str(store), "--code", "ha-anna-3", "--out", str(out))
+    assert code == 0 and "not encrypted" in err and os.stat(out).st_mode & 0o777 == 0o600
+    data = json.loads(out.read_text(encoding="utf-8"))
+    person = data["client"]
+    assert (person["code"], person["name"], person["contact"], person["birth_year"]) == (
+        "HA-ANNA-3", "Anna Ionescu", "0176 555", 1980)
+    assert person["languages"] == [{"code": "ro", "label": "Romanian"}] and person["consent_date"] == "2026-01-05"
+    assert [e["id"] for e in data["entries"]] == [mine.id] and data["entries"][0]["clients"] == ["HA-ANNA-3"]
+    assert [e["notes"] for e in data["entries_mentioning"]] == ["Frau Ionescu kam mit"]
+    code, _out, err = run(capsys, "client-data", "--store", str(store), "--code", "HA-NOBODY")
+    assert code == 1 and "no client with the code HA-NOBODY" in err

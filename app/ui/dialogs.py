@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QDate, QEvent, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog, QTableWidgetItem, QWidget
@@ -44,12 +45,54 @@ class ClientDialog(QDialog):
         self.ui.kind.setFocus()
         self.ui.buttons.accepted.connect(self.save)
         self.ui.buttons.rejected.connect(self.reject)
+        self.export_button = None
+        if self.client.id:  # an access request: everything about the person, as a file to hand over
+            self.export_button = self.ui.buttons.addButton("", QDialogButtonBox.ButtonRole.ActionRole)
+            self.export_button.clicked.connect(lambda: self.export_data())
+        self.retranslate()
         self.load(self.client)
         self._loaded = self.read()
         draft = journal.load_draft(self.draft_key)
         if draft and "client" in draft:
             self.load(_client_from_draft(self.client, draft["client"]))
             self.ui.error.setText(_("Restored what you had typed before the journal was locked."))
+
+    def retranslate(self) -> None:
+        if self.export_button is not None:
+            self.export_button.setText(_("E&xport all data…"))
+            self.export_button.setToolTip(_("For an access request: everything this journal holds about the "
+                                            "client, as a file to hand over"))
+
+    def export_data(self, path: str | None = None) -> None:
+        """Write everything about the client (JSON, not encrypted) to a file the user chooses."""
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from app.services.access import client_data_json
+        from app.services.stores import belongs_to_store
+        from app.store.atomic import atomic_write
+        from app.ui.widgets import forget_file_dialog_history
+
+        if not path:
+            try:
+                path, _filter = QFileDialog.getSaveFileName(self, _("Export all data"), f"{self.client.code}.json",
+                                                            "JSON (*.json)")
+            finally:
+                forget_file_dialog_history()
+            if not path:
+                return
+        if belongs_to_store(self.journal.path, Path(path)):
+            self.ui.error.setText(_("{path} is a file of the journal itself; writing there would destroy the "
+                                    "journal. Choose another file.").format(path=path))
+            return
+        try:
+            atomic_write(Path(path), client_data_json(self.journal, self.client.id))
+        except OSError as exc:
+            self.ui.error.setText(_("Could not write the file ({reason}).").format(
+                reason=exc.strerror or type(exc).__name__))
+            return
+        QMessageBox.information(self, _("Export all data"), _(
+            "Wrote everything about {code} to {path}. The file is not encrypted: hand it over and delete it.")
+            .format(code=self.client.code, path=path))
 
     @property
     def draft_key(self) -> str:
@@ -108,6 +151,8 @@ class ClientDialog(QDialog):
         except RecordErased as exc:
             self.ui.error.setText(str(exc))
             self.ui.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            if self.export_button is not None:
+                self.export_button.setEnabled(False)
             self.load(Client(code=""))  # nothing of the person stays in the window
             return
         except ValidationError as exc:
@@ -124,6 +169,7 @@ class ClientDialog(QDialog):
         if event.type() == QEvent.Type.LanguageChange:
             snapshot = self.read()
             self.ui.retranslateUi(self)
+            self.retranslate()
             self.load(snapshot)
         super().changeEvent(event)
 

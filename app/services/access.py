@@ -1,0 +1,78 @@
+"""Everything this journal holds about one person, for a data subject's access request
+(GDPR Art. 15): the register record with its consent, every entry linked to them (as the
+export writes it), other entries whose notes mention their code or a part of their name, and,
+on a team lead's journal, the workstations they are shared with.
+
+The result is JSON in the person's favour: codes and labels in the interface language side by
+side, dates as ISO text. The file it is written to is NOT encrypted; whoever makes it hands it
+over and deletes it (the command line and the desktop say so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from app import __version__
+from app.domain.entries import CLIENT_KIND_LABELS
+from app.domain.records import entry_to_record
+from app.i18n import _, current_language
+from app.services.journal import Journal
+from app.services.sync import SyncService
+
+
+class AccessError(Exception):
+    pass
+
+
+def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    client = journal.get_client(client_id)
+    if client is None:
+        raise AccessError(_("There is no such client."))
+    catalogs = journal.catalogs
+    codes = journal.client_codes()
+    sync = SyncService(journal)
+    preview = sync.erasure_preview(client_id)  # the same search for linked entries and mentions
+
+    def labelled(catalog: str, values: list[str]) -> list[dict[str, str]]:
+        return [{"code": v, "label": catalogs.label(catalog, v)} for v in values]
+
+    with journal.engine.connect() as conn:
+        linked = [rid for (rid,) in conn.exec_driver_sql(
+            "SELECT e.id FROM entry_clients ec JOIN entries e ON e.id = ec.entry_id "
+            "WHERE ec.client_id = ? AND e.deleted_at IS NULL ORDER BY e.start", (client_id,))]
+        shared_with = [name for (name,) in conn.exec_driver_sql(
+            "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
+            "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
+    entries = [entry_to_record(e, codes) for e in (journal.get_entry(rid) for rid in linked) if e is not None]
+    mentions = [entry_to_record(e, codes) for e in (journal.get_entry(rid) for rid in preview.mentions)
+                if e is not None]
+    return {
+        "about": _("Everything this journal holds about the client {code}, for their access request. The "
+                   "file is not encrypted: hand it over and delete it.").format(code=client.code),
+        "made_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
+        "made_by": journal.user_name,
+        "application": f"Mediator Log {__version__}",
+        "language": current_language(),
+        "client": {
+            "code": client.code,
+            "kind": {"code": client.kind, "label": _(CLIENT_KIND_LABELS.get(client.kind, client.kind))},
+            "name": client.name,
+            "birth_year": client.birth_year,
+            "contact": client.contact,
+            "languages": labelled("languages", client.languages),
+            "consent_date": client.consent_date.isoformat() if client.consent_date else None,
+            "consent_scopes": labelled("consent_scopes", client.consent_scopes),
+            "notes": client.notes,
+            "created_at": client.meta.created_at,
+            "updated_at": client.meta.updated_at,
+        },
+        "entries": entries,
+        "entries_mentioning": mentions,
+        "shared_with_workstations": shared_with,
+    }
+
+
+def client_data_json(journal: Journal, client_id: str, *, now: dt.datetime | None = None) -> bytes:
+    return (json.dumps(client_data(journal, client_id, now=now), ensure_ascii=False, indent=2) + "\n").encode()
