@@ -564,10 +564,22 @@ def main(argv: list[str] | None = None) -> int:
         return _build(args, profile, label)
 
 
+def upstream_version() -> str:
+    """The application's version and the commit it is built from ("0.1.0+git253.1ebffd9"): a build
+    of a later commit sorts above an earlier one, so dpkg tells IT an upgrade from a downgrade, and
+    `dpkg -l mediatorlog` says which build a workstation runs. Outside a git checkout, the version."""
+    def git(*argv: str) -> str:
+        done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    count, commit = git("rev-list", "--count", "HEAD"), git("rev-parse", "--short", "HEAD")
+    return f"{__version__}+git{count}.{commit}" if count and commit else __version__
+
+
 def _build(args, profile: bytes | None, label: str) -> int:
     build_bundle(args.rebuild)
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
-    version = f"{__version__}-{args.revision}"
+    version = f"{upstream_version()}-{args.revision}"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = f"{PACKAGE}-{label}_{version}_{arch}.deb" if label else f"{PACKAGE}_{version}_{arch}.deb"

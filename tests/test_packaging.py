@@ -22,6 +22,10 @@ from app import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_DEB = REPO / "packaging" / "build-deb"
+sys.path.insert(0, str(REPO / "packaging"))
+from build_deb import upstream_version  # noqa: E402
+
+UPSTREAM = upstream_version()  # "0.1.0+git253.1ebffd9": the package version says which commit it holds
 INSTALLED = Path("/usr/bin/mediatorlog")
 PREFIX = Path("/opt/mediatorlog")
 APP_ID = "org.mediatorlog.MediatorLog"
@@ -146,7 +150,7 @@ def test_install_start_upgrade_and_remove_keeps_user_data(debs, clean_machine, t
     data = home / ".local/share/MediatorLog"
 
     run("dpkg", "-i", first)
-    assert installed_version() == f"{__version__}-1"
+    assert installed_version() == f"{UPSTREAM}-1"
     assert run(INSTALLED, "--version", env=env).stdout.strip() == f"mediatorlog {__version__}"
 
     # First start: the setup page, and nothing is written into the install folder.
@@ -179,7 +183,7 @@ def test_install_start_upgrade_and_remove_keeps_user_data(debs, clean_machine, t
 
     # A newer build installed over it keeps every entry.
     run("dpkg", "-i", second)
-    assert installed_version() == f"{__version__}-2"
+    assert installed_version() == f"{UPSTREAM}-2"
     assert run(INSTALLED, "export", env=env).stdout == before
 
     # Nothing of the user's lands in the install folder.
@@ -218,7 +222,7 @@ def test_package_with_a_workstation_profile(debs, clean_machine, tmp_path):
     finally:
         lead.close()
     deb = build(tmp_path / "debs", "--profile", profile)
-    assert deb.name == f"mediatorlog-laptop-07_{__version__}-1_{deb.name.rsplit('_', 1)[1]}"
+    assert deb.name == f"mediatorlog-laptop-07_{UPSTREAM}-1_{deb.name.rsplit('_', 1)[1]}"
     assert deb.stat().st_mode & 0o777 == 0o600, "a package with a profile is as private as the profile"
     assert "./opt/mediatorlog/profile/workstation-profile.json" in run("dpkg-deb", "-c", deb).stdout
     lint = run("lintian", "--fail-on", "error,warning", "--tag-display-limit", "0", deb, check=False, timeout=900)
