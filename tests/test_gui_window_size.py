@@ -66,14 +66,16 @@ def test_the_size_the_user_left_the_window_at_comes_back(qtbot, open_window, gui
     assert not gui_settings.value("geometry").isEmpty()  # a size only, nothing of the content
 
 
-LEAD_CHILD = """
+# A child process with its own screen: a team lead's window, unlocked, in the language of argv[2].
+UNLOCKED_LEAD = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from gui_fixtures import GUI_PASSPHRASE, make_store
 from app.paths import user_data_dir
-from app.ui.main import create_window
+from app.ui.main import create_window, make_settings
+make_settings().setValue("language", sys.argv[2] if len(sys.argv) > 2 else "en")
 store = make_store(user_data_dir() / "journal.db")
 app, window = create_window(store)
 window.show()
@@ -82,6 +84,9 @@ window.try_unlock()
 deadline = time.time() + 20
 while window.journal is None and time.time() < deadline:
     app.processEvents()
+"""
+
+LEAD_CHILD = UNLOCKED_LEAD + """
 view = window.sync_ui.view
 window.ui.tabs.setCurrentWidget(view)
 view.ui.sections.setCurrentWidget(view.ui.conflicts_tab)
@@ -112,23 +117,8 @@ def test_a_team_leads_sync_view_and_dashboard_fit_a_1280_by_720_screen(tmp_path,
         assert x >= 0 and y >= 0 and x + w <= 1280 and y + h <= 720, (name, shown)
 
 
-SCALED_CHILD = """
-import json, sys, time
-sys.path.insert(0, sys.argv[1])
-from PySide6.QtWidgets import QApplication
-from gui_fixtures import GUI_PASSPHRASE, make_store
-from app.paths import user_data_dir
+SCALED_CHILD = UNLOCKED_LEAD + """
 from app.ui.dialogs import CatalogEditor, ClientDialog
-from app.ui.main import create_window, make_settings
-make_settings().setValue("language", sys.argv[2])
-store = make_store(user_data_dir() / "journal.db")
-app, window = create_window(store)
-window.show()
-window.unlock_form.passphrase.setText(GUI_PASSPHRASE)
-window.try_unlock()
-deadline = time.time() + 20
-while window.journal is None and time.time() < deadline:
-    app.processEvents()
 def settle():
     for _ in range(30):
         app.processEvents()

@@ -109,7 +109,8 @@ def user_env(home: Path) -> dict:
 
 def test_package_contents_and_lintian(debs, tmp_path):
     deb = debs[0]
-    assert re.fullmatch(r"mediatorlog_\d+\.\d+\.\d+-1_[a-z0-9]+\.deb", deb.name), deb.name
+    assert re.fullmatch(rf"mediatorlog_{re.escape(UPSTREAM)}-1_[a-z0-9]+\.deb", deb.name), deb.name
+    assert re.fullmatch(r"\d+\.\d+\.\d+\+git\d+\.[0-9a-f]+", UPSTREAM), UPSTREAM
     fields = run("dpkg-deb", "-f", deb, "Package", "Version", "Depends").stdout
     assert "Package: mediatorlog" in fields and "libc6 (>=" in fields
 

@@ -996,18 +996,25 @@ class MainWindow(QMainWindow):
                 "No workstation has enrolled yet. Provision one in the sync view and import its first bundle, "
                 "then share."))
             return
-        dialog = QInputDialog(self)
-        dialog.setObjectName("share_client_dialog")
-        dialog.setWindowTitle(_("Share with workstation"))
-        dialog.setLabelText(_("The client and their entries, now and later, also go to this workstation with "
-                              "the next sync:"))
+        dialog = self._question("share_client_dialog", _("Share with workstation"), _(
+            "The client and their entries, now and later, also go to this workstation with the next sync:"),
+            _("Share"), lambda name: self._share_client_with(sync, client_id, name))
         dialog.setComboBoxItems(names)
         dialog.setComboBoxEditable(False)
-        dialog.setOkButtonText(_("Share"))
+        dialog.open()  # window-modal; a lock rejects it like every other dialog
+
+    def _question(self, name: str, title: str, text: str, ok: str, answered: Callable[[str], None]) -> QInputDialog:
+        """A window-modal question about the selected client, deleted when closed; `answered` gets
+        the text or choice when OK is pressed. The caller adds what is particular and opens it."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName(name)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(text)
+        dialog.setOkButtonText(ok)
         dialog.setCancelButtonText(_("Cancel"))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.textValueSelected.connect(lambda name: self._share_client_with(sync, client_id, name))
-        dialog.open()  # window-modal; a lock rejects it like every other dialog
+        dialog.textValueSelected.connect(answered)
+        return dialog
 
     def erase_client(self) -> None:
         """Data-protection erasure of the selected person: says first what goes (their entries, also
@@ -1023,18 +1030,13 @@ class MainWindow(QMainWindow):
 
         sync = SyncService(self.journal)
         preview = sync.erasure_preview(client_id)
-        dialog = QInputDialog(self)
-        dialog.setObjectName("erase_client_dialog")
-        dialog.setWindowTitle(_("Erase on a data-protection request"))
-        dialog.setLabelText("\n\n".join([*erasure_notes(preview), _("To erase, type the client code {code}:").format(
-            code=preview.code)]))
+        text = "\n\n".join([*erasure_notes(preview), _("To erase, type the client code {code}:").format(
+            code=preview.code)])
+        dialog = self._question("erase_client_dialog", _("Erase on a data-protection request"), text, _("Erase"),
+                                lambda typed: self._erase_client_confirmed(sync, client_id, preview, typed))
         for label in dialog.findChildren(QLabel):  # several sentences: wrapped, not one screen-wide line
             label.setWordWrap(True)
         dialog.setMinimumWidth(min(560, self.width()))
-        dialog.setOkButtonText(_("Erase"))
-        dialog.setCancelButtonText(_("Cancel"))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.textValueSelected.connect(lambda typed: self._erase_client_confirmed(sync, client_id, preview, typed))
         dialog.open()  # window-modal; a lock rejects it like every other dialog
 
     def _erase_client_confirmed(self, sync, client_id: str, preview, typed: str) -> None:
