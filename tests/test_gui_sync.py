@@ -526,3 +526,50 @@ def test_locking_during_an_import_stops_it_cleanly_and_clears_the_view(qtbot, da
     wait_idle(qtbot, window)
     states = {row[2] for row in table_rows(view.ui.devices_view)}
     assert states in ({"enrolled"}, {"waiting for its first bundle"})  # all of the run, or none of it
+
+
+def test_after_resolving_a_conflict_the_next_one_is_selected_and_the_list_keeps_its_room(
+        qtbot, data_dir, open_window):
+    """With dozens of conflicts, resolving one selected the first row again, so the next key
+    press resolved a conflict the lead had not looked at; and at laptop sizes the list showed one
+    row, the values below took the rest."""
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",), entries=4)
+    folder, ids = team["folder"], team["devices"]["laptop-ana"]["ids"]
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    for entry_id in ids:
+        entry = lead.get_entry(entry_id)
+        entry.notes = f"lead {entry_id[-4:]}"
+        lead.save_entry(entry)
+    lead.close()
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    for entry_id in ids:
+        entry = device.get_entry(entry_id)
+        entry.notes = f"ana {entry_id[-4:]}"
+        device.save_entry(entry)
+    SyncService(device).export_bundles(folder)
+    device.close()
+
+    window = open_window()
+    window.resize(1280, 720)
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    window.ui.tabs.setCurrentWidget(view)
+    view.ui.sections.setCurrentWidget(view.ui.conflicts_tab)
+    panel = view.conflicts
+    table = panel.ui.conflicts_list
+    assert table.rowCount() == 4
+    qtbot.waitUntil(lambda: sum(panel.ui.splitter.sizes()) > 0
+                    and panel.ui.splitter.sizes()[0] >= sum(panel.ui.splitter.sizes()) // 3)
+
+    table.selectRow(1)
+    second, third = panel.conflicts[1].id, panel.conflicts[2].id
+    click(qtbot, panel.ui.keep_current)
+    assert table.rowCount() == 3 and panel.selected().id == third
+    assert second not in [c.id for c in SyncService(window.journal).list_conflicts()]
+    table.selectRow(2)  # the last row: the one before it moves up into view
+    last = panel.conflicts[2].id
+    click(qtbot, panel.ui.keep_current)
+    assert panel.selected().id == panel.conflicts[1].id and last not in [c.id for c in panel.conflicts]

@@ -85,3 +85,40 @@ def test_a_workstation_acknowledges_the_leads_changes_so_they_are_sent_once(team
     assert _device(team).acknowledged == lead_number
     assert team.sync("lead").export_bundles() == []  # nothing new: nothing sent again
     assert team.journals["laptop-1"].catalogs.label("topics", "housing", "de") == "Wohnen und Miete"
+
+
+def test_a_workstations_later_edit_is_no_conflict_with_its_own_earlier_value(team, tmp_path):
+    """A lead restored from a backup received only a laptop's later bundle: the laptop's new
+    notes were recorded as "changed on two computers" against the laptop's own older notes,
+    though one computer's writes come one after the other."""
+    import dataclasses
+
+    lead_path = team.folder / "lead.db"
+    laptop = team.journals["laptop-1"]
+    entry = laptop.save_entry(consultation(notes="erste Fassung"))
+
+    def round_trip():
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        team.sync("lead").export_bundles()
+        team.sync("laptop-1").import_paths([team.sync_dir])
+        for f in team.sync_dir.iterdir():
+            f.unlink()
+
+    round_trip()
+    team.journals["lead"].close()
+    backup = tmp_path / "lead-before.db"  # the lead as it was with the first version
+    shutil.copy2(lead_path, backup)
+    shutil.copy2(keyslot_path(lead_path), keyslot_path(backup))
+    team.journals["lead"] = open_store(lead_path, PASSPHRASE)
+    laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="zweite Fassung"))
+    round_trip()
+    laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="dritte Fassung"))
+    team.sync("laptop-1").export_bundles()
+
+    team.journals["lead"].close()
+    shutil.copy2(backup, lead_path)  # restored: the second version never reached this journal
+    team.journals["lead"] = lead = open_store(lead_path, PASSPHRASE)
+    team.sync("lead").import_paths([team.sync_dir])
+    assert lead.get_entry(entry.id).notes == "dritte Fassung"
+    assert team.sync("lead").list_conflicts() == []

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHeaderView, QMessageBox, QScrollArea, QWidget
 
 from app.domain.entries import ENTRY_TYPE_LABELS
@@ -152,7 +152,24 @@ class ConflictView(QWidget):
         splitter.insertWidget(splitter.indexOf(detail), scroll)
         scroll.setWidget(detail)
         self._prefilled = ""  # what _show_selected put in the edit box: anything else was typed
+        self._split_by_user = False
+        splitter.splitterMoved.connect(lambda *_args: setattr(self, "_split_by_user", True))
+        splitter.installEventFilter(self)
         self._fill([])
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.ui.splitter and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            QTimer.singleShot(0, self._share_height)  # after the splitter has shared it out itself
+        return super().eventFilter(obj, event)
+
+    def _share_height(self) -> None:
+        """The list gets two fifths of the height until the lead moves the divider: left to their
+        size hints, the values took all but one row of it on a 1280 x 720 or 1366 x 768 screen."""
+        sizes = self.ui.splitter.sizes()
+        if not self._split_by_user and len(sizes) == 2 and sum(sizes) > 0:
+            first = sum(sizes) * 2 // 5
+            if sizes[0] != first:
+                self.ui.splitter.setSizes([first, sum(sizes) - first])
 
     # -- data -------------------------------------------------------------------------
 
@@ -172,6 +189,7 @@ class ConflictView(QWidget):
 
     def _fill(self, conflicts: list[ConflictInfo]) -> None:
         selected = self.selected()
+        selected_row = self.conflicts.index(selected) if selected is not None else 0
         # A refresh (another import, Check again, a failed resolve) keeps a new value being typed
         # for the conflict that stays selected; it used to be reset to the current value.
         typed = self.ui.edit_value.toPlainText()
@@ -191,8 +209,12 @@ class ConflictView(QWidget):
                      count).format(count=count) if count else _("No conflicts to review."))
         ids = [c.id for c in self.conflicts]
         if ids:
-            row = ids.index(selected.id) if selected is not None and selected.id in ids else 0
+            # The conflict just resolved is gone: the next one moves up into its row and is selected,
+            # so that the next key press acts on a conflict the lead has in front of them, not the first.
+            row = ids.index(selected.id) if selected is not None and selected.id in ids else min(selected_row,
+                                                                                                  len(ids) - 1)
             table.selectRow(row)
+            table.scrollTo(table.model().index(row, 0))
         self._show_selected()
         now = self.selected()
         if kept is not None and now is not None and now.id == selected.id and self.ui.edit_value.isEnabled():
