@@ -305,8 +305,9 @@ def cmd_sync_export(args) -> int:
     if not results:
         print(_("Nothing new to send."))
     for r in results:
-        print(_("Wrote {path} for {recipient}: {count} changes.").format(path=r.path, recipient=r.recipient,
-                                                                        count=r.changes))
+        # records, as `sync status` and the status bar count them; the field changes in brackets
+        print(_("Wrote {path} for {recipient}: changed records: {records} (field changes: {count}).").format(
+            path=r.path, recipient=r.recipient, records=r.records, count=r.changes))
     return EXIT_OK
 
 

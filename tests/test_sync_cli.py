@@ -40,6 +40,8 @@ def test_team_workflow_on_the_command_line(tmp_path, monkeypatch, capsys):
     assert run(capsys, "import", "--store", str(laptop), str(records))[0] == 0
     code, out, _ = run(capsys, "sync", "export", "--store", str(laptop))
     assert code == 0 and ".mlsync" in out
+    # records, as `sync status` counts them (it said "16 changes" where the status said 8)
+    assert "changed records: 1 (field changes: " in out
     code, out, _ = run(capsys, "sync", "import", "--store", str(lead), str(sync_dir))
     assert code == 0 and "laptop-7" in out
 

@@ -94,6 +94,7 @@ class ExportResult:
     seq: int
     changes: int
     size: int
+    records: int = 0  # the records those field changes belong to (what the status bar counts)
 
 
 @dataclass
@@ -576,7 +577,7 @@ class SyncService:
             repo.set_meta(conn, "sync.ack_sent", str(coverage))
             repo.set_meta(conn, "sync.sent_upto", str(last))  # what is in a bundle, waiting for the lead
             repo.set_meta(conn, "sync.last_export_at", utc_now())
-        return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size)
+        return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size, len(payload.rows))
 
     def _enrollment(self, conn, keys: crypto.KeyPairs) -> dict:
         secret = crypto.unb64(_meta(conn, "sync.enroll_secret"))
@@ -633,7 +634,8 @@ class SyncService:
             repo.set_meta(conn, "sync.last_export_at", utc_now())
             conn.exec_driver_sql("UPDATE sync_peers SET ack_sent = ? WHERE device_id = ?",
                                  (coverage, device.device_id))
-        return ExportResult(path, device.name, header["seq"], payload.count, path.stat().st_size)
+        return ExportResult(path, device.name, header["seq"], payload.count, path.stat().st_size,
+                            len(payload.rows))
 
     def _add_current(self, conn, payload: _Payload, tbl: str, rid: str, origin: str, clocks: dict,
                      after: int | None, skip_dev: str | None, shared: bool = False) -> None:
