@@ -122,3 +122,25 @@ def test_a_workstations_later_edit_is_no_conflict_with_its_own_earlier_value(tea
     team.sync("lead").import_paths([team.sync_dir])
     assert lead.get_entry(entry.id).notes == "dritte Fassung"
     assert team.sync("lead").list_conflicts() == []
+
+
+def test_the_lead_writes_no_second_reply_that_says_nothing_new(team):
+    """Every 'Write replies' wrote another bundle for each workstation that had not answered yet,
+    the same as the last: with fifteen laptops, fifteen files a click."""
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="neu"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    [reply] = team.sync("lead").export_bundles()
+    assert team.sync("lead").export_bundles() == []  # the same reply is still waiting in the folder
+    team.journals["lead"].save_entry(consultation(notes="von der Teamleitung"))  # the lead's own entry:
+    assert team.sync("lead").export_bundles() == []  # nothing the workstation holds or is shared
+    reply.path.unlink()  # the reply went missing: written again
+    [again] = team.sync("lead").export_bundles()
+    assert again.path.exists() and again.records == reply.records
+
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    laptop.save_entry(consultation(notes="noch eins"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert len(team.sync("lead").export_bundles()) == 1  # new acknowledgements: a new reply

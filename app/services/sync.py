@@ -27,6 +27,7 @@ Formats, trust model and merge rules: docs/sync-format.md.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -623,13 +624,24 @@ class SyncService:
             ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
                                           (device.device_id,))
             coverage = _coverage(ranges)[0]
-            if payload.count == 0 and coverage == ack_sent:
+            content = payload.as_dict(ack=coverage)
+            # The same reply again while the last one still waits in the folder: with fifteen
+            # laptops, every 'Write replies' added fifteen bundles that said nothing new. A reply
+            # that vanished (a lost stick, another folder) is written again, also one that only
+            # acknowledged: without it the workstation sent the same changes for ever.
+            digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+            last_digest, _sep, last_name = _meta(conn, f"sync.reply.{device.device_id}").partition(":")
+            last_waits = bool(last_name) and (folder / last_name).exists()
+            if payload.count == 0 and coverage == ack_sent and (last_waits or not last_name):
+                return None
+            if last_digest == digest and last_waits:
                 return None
             seq = self._next_seq(conn)
             header = self._header(conn, recipient=device.device_id, recipient_enc=enc_public, seq=seq, first=ack,
                                   last=lseq, count=payload.count, keys=keys)
-        path = self._write_bundle(folder, header, payload.as_dict(ack=coverage), keys, enc_public)
+        path = self._write_bundle(folder, header, content, keys, enc_public)
         with writing(self.engine) as conn:
+            repo.set_meta(conn, f"sync.reply.{device.device_id}", f"{digest}:{path.name}")
             repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
             repo.set_meta(conn, "sync.last_export_at", utc_now())
             conn.exec_driver_sql("UPDATE sync_peers SET ack_sent = ? WHERE device_id = ?",
