@@ -573,3 +573,92 @@ def test_everything_about_a_client_is_exported_from_their_window(qtbot, open_win
     dialog.export_data(str(journal.path))  # never over the journal itself
     assert "file of the journal itself" in dialog.ui.error.text() and journal.get_client(anna.id) is not None
     dialog.reject()
+
+
+def test_a_new_entry_naming_a_person_erased_meanwhile_is_closed_and_the_code_not_registered_again(
+        qtbot, open_window, monkeypatch):
+    """A new entry left open with the person's code survived the erasure, and saving it offered to
+    add the erased code to the register again: the person came back on every laptop."""
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+    from app.ui import main_window
+
+    asked = []
+    monkeypatch.setattr(main_window, "confirm", lambda *_args: asked.append(_args) or True)
+    monkeypatch.setattr(QMessageBox, "information", lambda *_args: None)
+    window = open_window()
+    journal = window.journal
+    for code in ("HA-ION-1", "HA-ION-2"):
+        journal.save_client(Client(code=code, name="Ion Popescu"))
+    window.refresh_clients()
+
+    # erased here, from the client register
+    window.new_entry(CONSULTATION)
+    window.current_form.ui.clients.setText("HA-ION-1")
+    type_text(window.current_form.ui.notes, "Herr Popescu rief an")
+    window.save_draft()
+    window.ui.tabs.setCurrentWidget(window.ui.clients_tab)
+    table = window.ui.clients_view
+    table.selectRow(next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "HA-ION-1"))
+    window.erase_client()
+    dialog = window.findChild(QInputDialog, "erase_client_dialog")
+    dialog.setTextValue("HA-ION-1")
+    dialog.accept()
+    assert window.current_form is None and journal.draft_keys() == []
+
+    # erased on another computer: the sync brings it (the draft naming the code goes with it)
+    window.new_entry(CONSULTATION)
+    window.current_form.ui.clients.setText("HA-ION-2")
+    type_text(window.current_form.ui.notes, "Herr Popescu rief wieder an")
+    window.save_draft()
+    SyncService(journal).erase_client(journal.client_by_code("HA-ION-2").id)
+    window.sync_ui.after_merge()
+    assert window.current_form is None and "names a person erased" in window.ui.statusbar.currentMessage()
+    window.save_entry()  # nothing open: nothing to save, nothing to register
+    assert asked == [] and journal.client_by_code("HA-ION-1") is None and journal.client_by_code("HA-ION-2") is None
+
+    # a code typed for a new person, not an erased one, is left alone by a sync
+    window.new_entry(CONSULTATION)
+    window.current_form.ui.clients.setText("HA-NEU-9")
+    type_text(window.current_form.ui.notes, "neue Familie")
+    window.save_draft()
+    window.sync_ui.after_merge()
+    assert window.current_form is not None and window.current_form.ui.clients.text() == "HA-NEU-9"
+
+
+def test_marking_a_follow_up_done_while_its_entry_is_open_is_not_undone_by_saving_the_form(qtbot, open_window):
+    window = open_window()
+    journal = window.journal
+    from helpers.factories import consultation
+
+    entry = journal.save_entry(consultation(notes="Popescu zurückrufen", follow_up="anrufen",
+                                            follow_up_due=dt.date.today()))
+    window.open_entry(entry.id)
+    type_text(window.current_form.ui.notes, " Nachtrag.")
+    window.refresh_follow_ups()
+    window.ui.follow_ups_view.selectRow(0)
+    window.mark_follow_up_done()
+    assert window.current_form.ui.follow_up_done.isChecked()
+    window.save_entry()
+    saved = journal.get_entry(entry.id)
+    assert saved.follow_up_done and "Nachtrag." in saved.notes  # what was typed is saved too
+    assert window.ui.follow_ups_view.rowCount() == 0
+
+
+def test_exporting_a_client_erased_while_the_window_was_open_says_so(qtbot, open_window, tmp_path):
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+    from app.ui.dialogs import ClientDialog
+
+    window = open_window()
+    journal = window.journal
+    person = journal.save_client(Client(code="HA-ERASE-9", name="Ştefan M.", contact="0176"))
+    dialog = ClientDialog(journal, journal.get_client(person.id), parent=window)
+    SyncService(journal).erase_client(person.id)
+    dialog.export_data(str(tmp_path / "x.json"))
+    assert "erased on a data-protection request" in dialog.ui.error.text()
+    assert not (tmp_path / "x.json").exists() and dialog.ui.name.text() == "" and dialog.ui.contact.text() == ""
+    assert not dialog.export_button.isEnabled()
+    dialog.reject()

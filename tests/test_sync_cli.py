@@ -367,6 +367,8 @@ def test_client_data_answers_an_access_request_with_everything_about_the_person(
         mine = journal.save_entry(consultation(notes="Anna: Mietvertrag", client_ids=[anna.id]))
         journal.save_entry(consultation(notes="Frau Ionescu kam mit", client_ids=[other.id]))
         journal.save_entry(consultation(notes="jemand anderes", client_ids=[other.id]))
+        journal.save_entry(consultation(notes="Information zur Situation", client_ids=[other.id]))  # no "Ion"
+        later = journal.save_entry(consultation(notes="Rückruf", follow_up="Frau IONESCU anrufen"))
 
     out = tmp_path / "anna.json"
     code, _out, err = run(capsys, "client-data", "--store", str(store), "--code", "ha-anna-3", "--out", str(out))
@@ -377,6 +379,9 @@ def test_client_data_answers_an_access_request_with_everything_about_the_person(
         "HA-ANNA-3", "Anna Ionescu", "0176 555", 1980)
     assert person["languages"] == [{"code": "ro", "label": "Romanian"}] and person["consent_date"] == "2026-01-05"
     assert [e["id"] for e in data["entries"]] == [mine.id] and data["entries"][0]["clients"] == ["HA-ANNA-3"]
-    assert [e["notes"] for e in data["entries_mentioning"]] == ["Frau Ionescu kam mit"]
+    # another person's entry that names her is listed, not copied (its notes are about someone else)
+    assert [set(e) for e in data["entries_mentioning"]] == [{"id", "type", "date"}] * 2
+    assert later.id in {e["id"] for e in data["entries_mentioning"]}  # named in a follow-up
+    assert "Frau Ionescu kam mit" not in out.read_text(encoding="utf-8")
     code, _out, err = run(capsys, "client-data", "--store", str(store), "--code", "HA-NOBODY")
     assert code == 1 and "no client with the code HA-NOBODY" in err

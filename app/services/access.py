@@ -1,7 +1,8 @@
 """Everything this journal holds about one person, for a data subject's access request
 (GDPR Art. 15): the register record with its consent, every entry linked to them (as the
-export writes it), other entries whose notes mention their code or a part of their name, and,
-on a team lead's journal, the workstations they are shared with.
+export writes it), a list of other entries whose notes name their code or a part of their name
+(listed only: those are about someone else), and, on a team lead's journal, the workstations
+they are shared with.
 
 The result is JSON in the person's favour: codes and labels in the interface language side by
 side, dates as ISO text. The file it is written to is NOT encrypted; whoever makes it hands it
@@ -46,8 +47,10 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
             "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
             "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
     entries = [entry_to_record(e, codes) for e in (journal.get_entry(rid) for rid in linked) if e is not None]
-    mentions = [entry_to_record(e, codes) for e in (journal.get_entry(rid) for rid in preview.mentions)
-                if e is not None]
+    # Other people's entries that name the person: listed, not copied. Their notes are about
+    # someone else (Art. 15(4)); whoever answers the request reads them and decides.
+    mentions = [{"id": e.id, "type": e.type, "date": e.start.date().isoformat() if e.start else None}
+                for e in (journal.get_entry(rid) for rid in preview.mentions) if e is not None]
     return {
         "about": _("Everything this journal holds about the client {code}, for their access request. The "
                    "file is not encrypted: hand it over and delete it.").format(code=client.code),
@@ -70,6 +73,9 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         },
         "entries": entries,
         "entries_mentioning": mentions,
+        "entries_mentioning_note": _("Entries about other people whose notes or follow-up name this client's "
+                                     "code or name. They are listed, not copied: read them in the journal and "
+                                     "hand over only what concerns this client."),
         "shared_with_workstations": shared_with,
     }
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.domain.mentions import mentions, person_pattern
 from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
 from app.services.stores import RECOVERY_PUBLIC_META
@@ -301,10 +302,6 @@ def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, l
         high = max(high, hi)
     contiguous = holes[0][0] if holes else high
     return contiguous, holes
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _meta(conn, key: str, default: str = "") -> str:
@@ -1070,13 +1067,15 @@ class SyncService:
             with_others = conn.exec_driver_sql(
                 f"SELECT count(DISTINCT entry_id) FROM entry_clients WHERE entry_id IN ({marks}) AND client_id != ?",
                 (*linked, client_id)).scalar() if linked else 0
-            # each part of the name on its own: a note says "Frau Ionescu", not "Anna Ionescu"
-            words = [w for w in (client.code, *client.name.replace(",", " ").split()) if len(w) >= 3]
-            mentions = [rid for (rid,) in conn.exec_driver_sql(
-                "SELECT id FROM entries WHERE deleted_at IS NULL AND ("
-                + " OR ".join(["notes LIKE ? ESCAPE '\\'"] * len(words)) + ") ORDER BY start",
-                tuple(f"%{_like_escaped(w)}%" for w in words))] if words else []
-        return ErasurePreview(client.code, len(linked), with_others, [m for m in mentions if m not in set(linked)])
+            # The code, and each part of the name on its own ("Frau Ionescu", not "Anna Ionescu"), as
+            # whole words in the notes and the follow-up, whatever the case and diacritics. SQL's LIKE
+            # found "Ion" in "Information" and did not fold "Ş" to "ş".
+            pattern = person_pattern(client.code, client.name)
+            own = set(linked)
+            mentioning = [rid for rid, notes, follow_up in conn.exec_driver_sql(
+                "SELECT id, notes, follow_up FROM entries WHERE deleted_at IS NULL ORDER BY start")
+                if rid not in own and mentions(pattern, (notes, follow_up))] if pattern is not None else []
+        return ErasurePreview(client.code, len(linked), with_others, mentioning)
 
     def erase_client(self, client_id: str) -> int:
         """Data-protection erasure of a person: the client and every entry linked to them are

@@ -57,6 +57,14 @@ class ClientDialog(QDialog):
             self.load(_client_from_draft(self.client, draft["client"]))
             self.ui.error.setText(_("Restored what you had typed before the journal was locked."))
 
+    def _erased(self, exc: Exception) -> None:
+        """The client was erased while this window was open: nothing of them stays in it."""
+        self.ui.error.setText(str(exc))
+        self.ui.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        if self.export_button is not None:
+            self.export_button.setEnabled(False)
+        self.load(Client(code=""))
+
     def retranslate(self) -> None:
         if self.export_button is not None:
             self.export_button.setText(_("E&xport all data…"))
@@ -84,8 +92,15 @@ class ClientDialog(QDialog):
             self.ui.error.setText(_("{path} is a file of the journal itself; writing there would destroy the "
                                     "journal. Choose another file.").format(path=path))
             return
+        from app.services.access import AccessError
+
         try:
             atomic_write(Path(path), client_data_json(self.journal, self.client.id))
+        except AccessError:  # erased meanwhile (on the command line, or by a sync)
+            from app.services.journal import RecordErased
+
+            self._erased(RecordErased())
+            return
         except OSError as exc:
             self.ui.error.setText(_("Could not write the file ({reason}).").format(
                 reason=exc.strerror or type(exc).__name__))
@@ -149,11 +164,7 @@ class ClientDialog(QDialog):
         try:
             self.saved = self.journal.save_client(self.read())
         except RecordErased as exc:
-            self.ui.error.setText(str(exc))
-            self.ui.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
-            if self.export_button is not None:
-                self.export_button.setEnabled(False)
-            self.load(Client(code=""))  # nothing of the person stays in the window
+            self._erased(exc)
             return
         except ValidationError as exc:
             self.ui.error.setText(" ".join(p.message for p in exc.problems))

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.ui.statusbar.addPermanentWidget(self.undo_button)
         # "today" and "overdue" move at midnight, also in a window nobody touches (the idle lock may be off)
         self._follow_ups_day: dt.date | None = None
+        self._kept_draft = ""  # the last draft this window kept (see drop_erased_form)
         self.day_timer = QTimer(self, interval=DAY_CHECK_MS)
         self.day_timer.timeout.connect(self._day_changed)
         self.day_timer.start()
@@ -705,7 +706,9 @@ class MainWindow(QMainWindow):
             record["clients"] = [c.strip() for c in form.ui.clients.text().split(",") if c.strip()]
             record["clients"] += [c for c in form.hidden_client_ids if c in entry.client_ids]
         try:
-            self.journal.save_draft(self._draft_key_for(entry.type, entry.id), {"record": record})
+            key = self._draft_key_for(entry.type, entry.id)
+            self.journal.save_draft(key, {"record": record})
+            self._kept_draft = key
         except OSError as exc:  # a full disk: the form keeps the text; say so where the user looks
             self._form_say(lambda exc=exc: (  # bound: the except clause unbinds exc
                 _("Could not keep a draft ({reason}). What you typed is still here; free some disk space.")
@@ -836,20 +839,35 @@ class MainWindow(QMainWindow):
         self._update_form_title()
         focus_in_view(form.ui.start)
 
-    def drop_erased_form(self) -> bool:
-        """Close the open form if its entry was erased on a data-protection request meanwhile (by
-        a sync, or on the command line), throwing away what was typed into it. True if it did."""
+    def drop_erased_form(self, erased_code: str = "") -> bool:
+        """Close the open form if it holds a person erased on a data-protection request meanwhile
+        (by a sync, on the command line, or here with `erased_code`), throwing away what was typed
+        into it: an entry that was erased, or a new entry that names the person's code. True if
+        it did. (Kept open, a new entry offered to add the erased code to the register again.)"""
         form = self.current_form
-        entry_id = form.entry.id if form is not None else ""
-        if not entry_id or self.journal is None or not self.journal.is_erased("entries", entry_id):
+        if form is None or self.journal is None:
+            return False
+        entry_id = form.entry.id
+        key = self._draft_key_for(form.entry_type, entry_id or None)
+        if entry_id:
+            erased = self.journal.is_erased("entries", entry_id)
+        else:
+            unknown = form.unknown_client_codes()
+            # An erasure deletes the drafts of new entries that name the person's code; a draft this
+            # window kept that is gone, with a code typed that is no longer in the register, is one.
+            erased = bool(erased_code and erased_code.upper() in unknown) or bool(
+                unknown and self._kept_draft == key and self.journal.load_draft(key) is None)
+        if not erased:
             return False
         self.draft_timer.stop()
-        self.journal.discard_draft(self._draft_key_for(form.entry_type, entry_id))
+        self.journal.discard_draft(key)
         form.load(self.journal.new_entry(form.entry_type))  # nothing of the person stays in the widgets
         self.ui.form_panel.hide()
         self.current_form = None
         self.ui.statusbar.showMessage(_("The entry you had open was erased on a data-protection request. It was "
-                                        "closed, and what was typed into it is not kept."), 30000)
+                                        "closed, and what was typed into it is not kept.") if entry_id else
+                                      _("The entry you were writing names a person erased on a data-protection "
+                                        "request. It was closed, and what was typed into it is not kept."), 30000)
         return True
 
     def close_form(self) -> None:
@@ -1049,7 +1067,7 @@ class MainWindow(QMainWindow):
         from app.services.sync import erasure_notes
 
         entries = sync.erase_client(client_id)
-        self.drop_erased_form()
+        self.drop_erased_form(preview.code)
         self.refresh_clients()
         self.model.reload()
         self.refresh_follow_ups()
@@ -1132,6 +1150,12 @@ class MainWindow(QMainWindow):
             self.ui.statusbar.showMessage(_("Not marked as done: {problem} Open the entry to correct it.").format(
                 problem=exc.problems[0].message), 15000)
             return
+        form = self.current_form
+        if form is not None and form.entry.id == entry_id and self.ui.form_panel.isVisible():
+            # The same entry is open: its box shows done too, or saving the form undid the mark.
+            form.entry.follow_up_done = True
+            form.ui.follow_up_done.setChecked(True)
+        self.ui.statusbar.showMessage(_("Follow-up marked as done."), 5000)
         self.refresh_follow_ups()
         self.model.reload()
 

@@ -1,0 +1,31 @@
+"""Whether a free text names a person: their client code or a part of their name, as a whole word,
+whatever the case and the diacritics ("ŞTEFAN", "Ștefan" and "stefan" are one word; "Ion" is not
+found in "Information"). Used to list entries that mention someone outside their own entries, for
+an erasure or an access request."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+MIN_PART = 3  # shorter name parts ("Li", initials) would be found everywhere
+
+
+def folded(text: str) -> str:
+    """Lower case without diacritics: ş (cedilla) and ș (comma below) both become s."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def person_pattern(code: str, name: str = "") -> re.Pattern | None:
+    """A pattern for the code and each part of the name, as whole words of a folded text."""
+    parts = [code.strip(), *name.replace(",", " ").split()]
+    words = sorted({folded(p) for p in parts if len(p) >= MIN_PART}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(w) for w in words) + r")(?![^\W_])")
+
+
+def mentions(pattern: re.Pattern | None, texts: Iterable[str | None]) -> bool:
+    return pattern is not None and any(text and pattern.search(folded(text)) for text in texts)
