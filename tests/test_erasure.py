@@ -132,3 +132,24 @@ def test_an_erasure_reaches_an_entry_the_lead_deleted_meanwhile_and_its_conflict
     team.sync("lead").import_paths([team.sync_dir])
     assert lead.is_erased("entries", entry.id) and lead.is_erased("clients", person.id)
     assert [c for c in team.sync("lead").list_conflicts() if c.record_id == entry.id] == []
+
+
+def test_an_erasure_leaves_a_live_entry_about_others_whose_conflict_record_names_the_person(team):
+    """The laptop put the person on an entry about A while the lead put B on it: the entry lives on,
+    about A and B, and its conflict record holds the laptop's list with the person. Erasing the
+    person erased the whole entry about A and B, though the preview said 0 entries."""
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    a, b, person = (ana.save_client(Client(code=code), today=NOW.date()) for code in ("HA-A-1", "HA-B-1", "HA-P-1"))
+    entry = ana.save_entry(consultation(notes="über A", client_ids=[a.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[a.id, person.id]))
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), client_ids=[a.id, b.id]))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert any(c.field == "clients" for c in team.sync("lead").list_conflicts())
+
+    assert team.sync("lead").erasure_preview(person.id).entries == 0
+    assert team.sync("lead").erase_client(person.id) == 0
+    assert lead.get_entry(entry.id).client_ids == [a.id, b.id]
+    assert not any(person.id in str(c.loser_value) for c in team.sync("lead").list_conflicts())

@@ -662,3 +662,25 @@ def test_exporting_a_client_erased_while_the_window_was_open_says_so(qtbot, open
     assert not (tmp_path / "x.json").exists() and dialog.ui.name.text() == "" and dialog.ui.contact.text() == ""
     assert not dialog.export_button.isEnabled()
     dialog.reject()
+
+
+def test_a_new_client_code_saved_quickly_after_another_entry_is_not_taken_for_an_erased_one(
+        qtbot, open_window, monkeypatch):
+    """The draft of the previous new entry, gone by its own save, looked like a draft an erasure
+    had removed: the next entry, saved before its own draft was kept, was thrown away."""
+    from app.ui import main_window
+
+    monkeypatch.setattr(main_window, "confirm", lambda *_args: True)
+    window = open_window()
+    journal = window.journal
+    window.new_entry(CONSULTATION)
+    fill_consultation(qtbot, window.current_form)
+    window.current_form.ui.clients.setText("HA-NEU-1")
+    type_text(window.current_form.ui.notes, "erste Familie")
+    window.save_draft()
+    window.save_entry()
+    fill_consultation(qtbot, window.current_form)  # the next one, saved within the draft delay
+    window.current_form.ui.clients.setText("HA-NEU-2")
+    type_text(window.current_form.ui.notes, "zweite Familie")
+    window.save_entry()
+    assert journal.count_entries() == 2 and journal.client_by_code("HA-NEU-2") is not None

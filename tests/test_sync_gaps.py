@@ -144,3 +144,17 @@ def test_the_lead_writes_no_second_reply_that_says_nothing_new(team):
     team.sync("laptop-1").export_bundles()
     team.sync("lead").import_paths([team.sync_dir])
     assert len(team.sync("lead").export_bundles()) == 1  # new acknowledgements: a new reply
+
+
+def test_a_reply_the_workstation_has_confirmed_is_not_written_again_after_the_folder_is_cleaned(team):
+    written = []
+    for _round in range(3):
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        for f in team.sync_dir.iterdir():
+            f.unlink()
+        written.append(len(team.sync("lead").export_bundles()))
+        team.sync("laptop-1").import_paths([team.sync_dir])
+        for f in team.sync_dir.iterdir():  # imported bundles cleaned away, as IT may do
+            f.unlink()
+    assert written[-1] == 0, written

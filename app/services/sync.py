@@ -619,8 +619,10 @@ class SyncService:
                 self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), ack, device.device_id)
             self._add_shared(conn, payload, device.device_id, ack)
             ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
-                                          (device.device_id,))
+                                          (device.device_id,)).fetchall()
             coverage = _coverage(ranges)[0]
+            # A workstation's bundle starts where the lead's acknowledgement it received ends.
+            confirmed = max((first for first, _last in ranges), default=0) >= coverage
             content = payload.as_dict(ack=coverage)
             # The same reply again while the last one still waits in the folder: with fifteen
             # laptops, every 'Write replies' added fifteen bundles that said nothing new. A reply
@@ -629,7 +631,7 @@ class SyncService:
             digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
             last_digest, _sep, last_name = _meta(conn, f"sync.reply.{device.device_id}").partition(":")
             last_waits = bool(last_name) and (folder / last_name).exists()
-            if payload.count == 0 and coverage == ack_sent and (last_waits or not last_name):
+            if payload.count == 0 and coverage == ack_sent and (last_waits or not last_name or confirmed):
                 return None
             if last_digest == digest and last_waits:
                 return None

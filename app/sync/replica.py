@@ -372,13 +372,17 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                 f"SELECT entry_id, client_id FROM entry_clients WHERE client_id IN ({marks})", tuple(chunk)
             ):
                 entry_targets.setdefault(entry_id, targets[client_id])
-        # An entry deleted here no longer links the person, but a value of it that lost against the
-        # deletion may still name them (and hold their notes) in a conflict record.
+        # A value that lost may still name the person in a conflict record. An entry deleted here no
+        # longer links them: such an entry was theirs, and its conflict records may hold their notes,
+        # so it is erased. A live entry about other people only loses the conflict records naming them.
         for client_id in rids:
-            for (entry_id,) in conn.exec_driver_sql(
-                    "SELECT DISTINCT rid FROM sync_conflicts WHERE tbl = 'entries' AND field = 'clients' "
-                    "AND instr(loser_value, ?) > 0", (client_id,)):
-                entry_targets.setdefault(entry_id, targets[client_id])
+            for entry_id, deleted_at in conn.exec_driver_sql(
+                    "SELECT DISTINCT k.rid, e.deleted_at FROM sync_conflicts k LEFT JOIN entries e ON e.id = k.rid "
+                    "WHERE k.tbl = 'entries' AND k.field = 'clients' AND instr(k.loser_value, ?) > 0", (client_id,)):
+                if deleted_at is not None:
+                    entry_targets.setdefault(entry_id, targets[client_id])
+            conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = 'entries' AND field = 'clients' "
+                                 "AND instr(loser_value, ?) > 0", (client_id,))
         now = to_iso(replica.clock.last)
         conn.exec_driver_sql(
             "UPDATE clients SET code = id, name = '', birth_year = NULL, contact = '', languages = '[]', "

@@ -763,8 +763,8 @@ class MainWindow(QMainWindow):
                 _("Could not save ({reason}). What you typed is kept; free some disk space and save again.")
                 .format(reason=exc.strerror or type(exc).__name__)))
             return
-        self.journal.discard_draft(self._draft_key_for(entry.type, entry.id or None))
-        self.journal.discard_draft(self._draft_key_for(entry.type, saved.id))
+        self._discard_draft(self._draft_key_for(entry.type, entry.id or None))
+        self._discard_draft(self._draft_key_for(entry.type, saved.id))
         self.model.reload()
         self._select(saved.id)
         self.refresh_follow_ups()
@@ -832,12 +832,17 @@ class MainWindow(QMainWindow):
                 self, _("Discard what you typed?"),
                 _("What you typed in this form and did not save is thrown away. This cannot be undone.")):
             return
-        self.journal.discard_draft(key)
+        self._discard_draft(key)
         stored = self.journal.get_entry(entry_id) if entry_id else None
         form.load(stored if stored is not None else self.journal.new_entry(form.entry_type))
         self._form_say(lambda: _("What you typed was discarded."))
         self._update_form_title()
         focus_in_view(form.ui.start)
+
+    def _discard_draft(self, key: str) -> None:
+        self.journal.discard_draft(key)
+        if self._kept_draft == key:  # gone by our own hand, not by an erasure (see drop_erased_form)
+            self._kept_draft = ""
 
     def drop_erased_form(self, erased_code: str = "") -> bool:
         """Close the open form if it holds a person erased on a data-protection request meanwhile
@@ -860,7 +865,7 @@ class MainWindow(QMainWindow):
         if not erased:
             return False
         self.draft_timer.stop()
-        self.journal.discard_draft(key)
+        self._discard_draft(key)
         form.load(self.journal.new_entry(form.entry_type))  # nothing of the person stays in the widgets
         self.ui.form_panel.hide()
         self.current_form = None
@@ -930,7 +935,7 @@ class MainWindow(QMainWindow):
         deleted, self.deleted = self.deleted, []
         if self.journal is not None:
             for entry in deleted:
-                self.journal.discard_draft(self._draft_key_for(entry.type, entry.id))
+                self._discard_draft(self._draft_key_for(entry.type, entry.id))
 
     # -- clients ------------------------------------------------------------------------------
 
@@ -1254,7 +1259,7 @@ class MainWindow(QMainWindow):
                     return
                 if kind == "edit":
                     if self.journal.get_entry(rest) is None:  # deleted since: its draft is of no use
-                        self.journal.discard_draft(key)
+                        self._discard_draft(key)
                         continue
                     self.open_entry(rest)
                     return
