@@ -158,3 +158,34 @@ def test_a_reply_the_workstation_has_confirmed_is_not_written_again_after_the_fo
         for f in team.sync_dir.iterdir():  # imported bundles cleaned away, as IT may do
             f.unlink()
     assert written[-1] == 0, written
+
+
+def test_a_workstation_restored_from_a_backup_overwrites_nothing_silently(team, tmp_path):
+    """The laptop's journal is restored from a backup that lacks its second version: its new edit,
+    written on top of the first, must leave the second as a conflict on the lead, not drop it."""
+    import dataclasses
+
+    laptop_path = team.folder / "laptop-1.db"
+    laptop = team.journals["laptop-1"]
+    entry = laptop.save_entry(consultation(notes="erste Fassung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    laptop.close()
+    backup = tmp_path / "laptop-before.db"
+    shutil.copy2(laptop_path, backup)
+    shutil.copy2(keyslot_path(laptop_path), keyslot_path(backup))
+    team.journals["laptop-1"] = laptop = open_store(laptop_path, PASSPHRASE)
+    laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="zweite Fassung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert team.journals["lead"].get_entry(entry.id).notes == "zweite Fassung"
+
+    laptop.close()  # restored: the second version is gone from the laptop
+    shutil.copy2(backup, laptop_path)
+    shutil.copy2(keyslot_path(backup), keyslot_path(laptop_path))
+    team.journals["laptop-1"] = laptop = open_store(laptop_path, PASSPHRASE)
+    laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="dritte Fassung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    conflicts = team.sync("lead").list_conflicts()
+    assert [(c.field, c.loser_value) for c in conflicts] == [("notes", "zweite Fassung")]

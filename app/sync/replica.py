@@ -608,15 +608,16 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                     changed[name] = None
                 continue
             if wins:
-                # One device's writes are ordered: its newer value replaced its own older one knowingly,
-                # also when the bundles between the two have not arrived yet (a gap).
+                # One device's writes are ordered: a newer value that it wrote on top of a version later
+                # than the one here replaced it knowingly (the bundles between have not arrived: a gap).
+                # Written on top of an older one, the device was restored from a backup: a conflict.
                 if record_conflicts and cur is not None and old is not None and c.base != cur[0] \
-                        and cur[1] != c.dev and row.get(name) != c.value:
+                        and not (cur[1] == c.dev and c.base > cur[0]) and row.get(name) != c.value:
                     field_conflicts.append((name, row.get(name), cur[0], cur[1], "concurrent"))
                 row[name] = c.value
                 clocks[name] = [c.hlc, c.dev, c.base, 0]
                 changed[name] = None
-            elif record_conflicts and cur[2] != c.hlc and cur[1] != c.dev and row.get(name) != c.value:
+            elif record_conflicts and cur[2] != c.hlc and row.get(name) != c.value:
                 field_conflicts.append((name, c.value, c.hlc, c.dev, "concurrent"))
             if record_conflicts and open_conflicts and c.base in open_conflicts.get((rid, name), ()):
                 dismiss.append((tbl, rid, name, c.base))
