@@ -74,7 +74,7 @@ def cmd_init(args) -> int:
         recovery = _read_file(args.recovery_key)
     path = _store_path(args)
     profile = args.profile
-    if not profile and args.role != "lead" and not args.recovery_key:
+    if not profile and args.role != "lead" and not args.recovery_key and not args.no_profile:
         from app.paths import installed_profile
 
         carried = installed_profile()  # as the desktop's first start does: a per-workstation install
@@ -485,6 +485,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--role", choices=("mediator", "lead"), default="mediator")
     init.add_argument("--recovery-key", metavar="PUBLIC_FILE", help=_("organisation recovery public key (PEM)"))
     init.add_argument("--profile", metavar="FILE", help=_("workstation profile from the team lead (`provision`)"))
+    init.add_argument("--no-profile", action="store_true",
+                      help=_("a journal outside the team, even where a workstation profile is installed"))
 
     demo = add("demo", _("add realistic synthetic entries"), cmd_demo)
     demo.add_argument("--entries", type=int, default=500, help=_("how many entries to add (default: 500)"))

@@ -338,6 +338,8 @@ def test_init_on_a_workstation_install_uses_the_installed_profile(tmp_path, monk
     assert run(capsys, "provision", "--store", lead, "--workstation", "w1", "--out", str(profile))[0] == 0
     monkeypatch.setenv("MEDIATORLOG_PROFILE", str(profile))  # where an installer puts it
     laptop = str(tmp_path / "w1.db")
+    code, out, err = run(capsys, "init", "--store", str(tmp_path / "own.db"), "--no-profile")
+    assert code == 0 and err == ""  # a journal of its own, outside the team, when asked for
     code, out, err = run(capsys, "init", "--store", laptop)
     assert code == 0 and f"Using the workstation profile installed on this computer: {profile}" in err
     (tmp_path / "sync").mkdir()
@@ -365,6 +367,8 @@ def test_client_data_answers_an_access_request_with_everything_about_the_person(
                                           consent_scopes=["documentation"]))
         other = journal.save_client(Client(code="HA-FAM-11"))
         mine = journal.save_entry(consultation(notes="Anna: Mietvertrag", client_ids=[anna.id]))
+        joint = journal.save_entry(consultation(notes="Anna mit Familie", client_ids=[anna.id, other.id],
+                                                start=dt.datetime(2025, 3, 11, 9), end=dt.datetime(2025, 3, 11, 10)))
         journal.save_entry(consultation(notes="Frau Ionescu kam mit", client_ids=[other.id]))
         journal.save_entry(consultation(notes="jemand anderes", client_ids=[other.id]))
         journal.save_entry(consultation(notes="Information zur Situation", client_ids=[other.id]))  # no "Ion"
@@ -378,7 +382,9 @@ def test_client_data_answers_an_access_request_with_everything_about_the_person(
     assert (person["code"], person["name"], person["contact"], person["birth_year"]) == (
         "HA-ANNA-3", "Anna Ionescu", "0176 555", 1980)
     assert person["languages"] == [{"code": "ro", "label": "Romanian"}] and person["consent_date"] == "2026-01-05"
-    assert [e["id"] for e in data["entries"]] == [mine.id] and data["entries"][0]["clients"] == ["HA-ANNA-3"]
+    assert [e["id"] for e in data["entries"]] == [mine.id, joint.id]
+    assert [e["clients"] for e in data["entries"]] == [["HA-ANNA-3"]] * 2  # the other person's code left out
+    assert "other_clients" not in data["entries"][0] and data["entries"][1]["other_clients"] == 1
     # another person's entry that names her is listed, not copied (its notes are about someone else)
     assert [set(e) for e in data["entries_mentioning"]] == [{"id", "type", "date"}] * 2
     assert later.id in {e["id"] for e in data["entries_mentioning"]}  # named in a follow-up

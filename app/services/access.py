@@ -46,7 +46,18 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         shared_with = [name for (name,) in conn.exec_driver_sql(
             "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
             "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
-    entries = [entry_to_record(e, codes) for e in (journal.get_entry(rid) for rid in linked) if e is not None]
+    entries = []
+    for entry in (journal.get_entry(rid) for rid in linked):
+        if entry is None:
+            continue
+        record = entry_to_record(entry, codes)
+        others = [c for c in entry.client_ids if c != client_id]
+        # Other people on a joint entry are not named here (their codes are their data); the
+        # notes of such an entry may be about them too, so it is marked to be read first.
+        record["clients"] = [client.code]
+        if others:
+            record["other_clients"] = len(others)
+        entries.append(record)
     # Other people's entries that name the person: listed, not copied. Their notes are about
     # someone else (Art. 15(4)); whoever answers the request reads them and decides.
     mentions = [{"id": e.id, "type": e.type, "date": e.start.date().isoformat() if e.start else None}
@@ -72,6 +83,8 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
             "updated_at": client.meta.updated_at,
         },
         "entries": entries,
+        "entries_note": _("Entries with \"other_clients\" also concern other people: their codes are left out; "
+                          "read the notes and hand over only what concerns this client."),
         "entries_mentioning": mentions,
         "entries_mentioning_note": _("Entries about other people whose notes or follow-up name this client's "
                                      "code or name. They are listed, not copied: read them in the journal and "
