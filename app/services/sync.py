@@ -36,11 +36,13 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
-from app.domain.mentions import mentions, person_pattern
+from app.domain.filters import fts_query
+from app.domain.mentions import MIN_PART, mentions, person_pattern
 from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
 from app.services.stores import RECOVERY_PUBLIC_META
 from app.store import repository as repo
+from app.store import search_index
 from app.store.atomic import atomic_write
 from app.store.engine import writing
 from app.store.keyslots import KeySlotError, load_recovery_public_key
@@ -1072,11 +1074,26 @@ class SyncService:
             # The code, and each part of the name on its own ("Frau Ionescu", not "Anna Ionescu"), as
             # whole words in the notes and the follow-up, whatever the case and diacritics. SQL's LIKE
             # found "Ion" in "Information" and did not fold "Ş" to "ş".
+            # The full-text index (case and diacritics folded, prefixes) narrows it to candidates in
+            # milliseconds; reading every note took 1.3 s at 50,000 entries, in the erase dialog.
             pattern = person_pattern(client.code, client.name)
             own = set(linked)
-            mentioning = [rid for rid, notes, follow_up in conn.exec_driver_sql(
-                "SELECT id, notes, follow_up FROM entries WHERE deleted_at IS NULL ORDER BY start")
-                if rid not in own and mentions(pattern, (notes, follow_up))] if pattern is not None else []
+            seqs: set[int] = set()
+            for word in (client.code, *client.name.replace(",", " ").split()):
+                query = fts_query(word)
+                if len(word) >= MIN_PART and query:
+                    seqs.update(seq for (seq,) in conn.exec_driver_sql(
+                        f"SELECT entries_fts.rowid & {search_index.SEQ_MASK} FROM entries_fts "
+                        "WHERE entries_fts MATCH ?", (f"body : ({query})",)))
+            mentioning = []
+            ordered = sorted(seqs)
+            for i in range(0, len(ordered), 500):
+                chunk = ordered[i: i + 500]
+                mentioning += [(start or "", rid) for rid, start, notes, follow_up in conn.exec_driver_sql(
+                    f"SELECT id, start, notes, follow_up FROM entries WHERE deleted_at IS NULL AND seq IN "
+                    f"({','.join('?' * len(chunk))})", tuple(chunk))
+                    if rid not in own and mentions(pattern, (notes, follow_up))]
+            mentioning = [rid for _start, rid in sorted(mentioning)]
         return ErasurePreview(client.code, len(linked), with_others, mentioning)
 
     def erase_client(self, client_id: str) -> int:
