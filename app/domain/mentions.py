@@ -29,3 +29,14 @@ def person_pattern(code: str, name: str = "") -> re.Pattern | None:
 
 def mentions(pattern: re.Pattern | None, texts: Iterable[str | None]) -> bool:
     return pattern is not None and any(text and pattern.search(folded(text)) for text in texts)
+
+
+OTHER_PERSON = "[…]"
+
+
+def redacted(text: str, pattern: re.Pattern | None) -> str:
+    """The text with every word `pattern` finds (another person's code or name part) replaced
+    by "[…]". Words are matched after folding, one by one, so the rest keeps its own spelling."""
+    if not text or pattern is None:
+        return text
+    return re.sub(r"[\w-]+", lambda m: OTHER_PERSON if pattern.fullmatch(folded(m.group())) else m.group(), text)

@@ -17,6 +17,7 @@ from typing import Any
 
 from app import __version__
 from app.domain.entries import CLIENT_KIND_LABELS
+from app.domain.mentions import person_pattern, redacted
 from app.domain.records import entry_to_record
 from app.i18n import _, current_language
 from app.services.journal import Journal
@@ -52,11 +53,18 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
             continue
         record = entry_to_record(entry, codes)
         others = [c for c in entry.client_ids if c != client_id]
-        # Other people on a joint entry are not named here (their codes are their data); the
-        # notes of such an entry may be about them too, so it is marked to be read first.
+        # Other people on a joint entry are not named here (their codes are their data): their
+        # codes and name parts become "[…]" in the free text, and the entry is marked to be read
+        # first (what else the notes say about them cannot be told apart by a program).
         record["clients"] = [client.code]
         if others:
             record["other_clients"] = len(others)
+            for other_id in others:
+                other = journal.get_client(other_id)
+                pattern = person_pattern(other.code, other.name) if other is not None else None
+                for name in ("notes", "follow_up", "teacher", "social_worker"):
+                    if isinstance(record.get(name), str):
+                        record[name] = redacted(record[name], pattern)
         entries.append(record)
     # Other people's entries that name the person: listed, not copied. Their notes are about
     # someone else (Art. 15(4)); whoever answers the request reads them and decides.

@@ -37,7 +37,7 @@ from typing import Any
 
 from app import __version__
 from app.domain.filters import fts_query
-from app.domain.mentions import MIN_PART, mentions, person_pattern
+from app.domain.mentions import MIN_PART, folded, mentions, person_pattern
 from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
 from app.services.stores import RECOVERY_PUBLIC_META
@@ -1078,22 +1078,29 @@ class SyncService:
             # milliseconds; reading every note took 1.3 s at 50,000 entries, in the erase dialog.
             pattern = person_pattern(client.code, client.name)
             own = set(linked)
-            seqs: set[int] = set()
-            for word in (client.code, *client.name.replace(",", " ").split()):
-                query = fts_query(word)
-                if len(word) >= MIN_PART and query:
+            words = [w for w in (client.code, *client.name.replace(",", " ").split()) if len(w) >= MIN_PART]
+            # The index folds as SQLite's tokenizer does, not as `folded` does: "ß", "ё" and other
+            # letters beyond plain ASCII are looked for in every note instead (slower, but found).
+            indexable = all(folded(w).isascii() and "ss" not in folded(w) and any(ch.isalnum() for ch in w)
+                            for w in words)
+            candidates = "SELECT id, start, notes, follow_up FROM entries WHERE deleted_at IS NULL"
+            rows: list = []
+            if pattern is not None and indexable:
+                seqs: set[int] = set()
+                for word in words:
                     seqs.update(seq for (seq,) in conn.exec_driver_sql(
                         f"SELECT entries_fts.rowid & {search_index.SEQ_MASK} FROM entries_fts "
-                        "WHERE entries_fts MATCH ?", (f"body : ({query})",)))
-            mentioning = []
-            ordered = sorted(seqs)
-            for i in range(0, len(ordered), 500):
-                chunk = ordered[i: i + 500]
-                mentioning += [(start or "", rid) for rid, start, notes, follow_up in conn.exec_driver_sql(
-                    f"SELECT id, start, notes, follow_up FROM entries WHERE deleted_at IS NULL AND seq IN "
-                    f"({','.join('?' * len(chunk))})", tuple(chunk))
-                    if rid not in own and mentions(pattern, (notes, follow_up))]
-            mentioning = [rid for _start, rid in sorted(mentioning)]
+                        "WHERE entries_fts MATCH ?", (f"body : ({fts_query(word)})",)))
+                ordered = sorted(seqs)
+                for i in range(0, len(ordered), 500):
+                    chunk = ordered[i: i + 500]
+                    rows += conn.exec_driver_sql(f"{candidates} AND seq IN ({','.join('?' * len(chunk))})",
+                                                 tuple(chunk)).fetchall()
+            elif pattern is not None:
+                rows = conn.exec_driver_sql(candidates).fetchall()
+            mentioning = [rid for _start, rid in sorted(
+                (start or "", rid) for rid, start, notes, follow_up in rows
+                if rid not in own and mentions(pattern, (notes, follow_up)))]
         return ErasurePreview(client.code, len(linked), with_others, mentioning)
 
     def erase_client(self, client_id: str) -> int:

@@ -381,8 +381,12 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                     "WHERE k.tbl = 'entries' AND k.field = 'clients' AND instr(k.loser_value, ?) > 0", (client_id,)):
                 if deleted_at is not None:
                     entry_targets.setdefault(entry_id, targets[client_id])
-            conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = 'entries' AND field = 'clients' "
-                                 "AND instr(loser_value, ?) > 0", (client_id,))
+            # A live entry about others: the losing edit that named the person goes whole, all its
+            # fields (its notes were written about them too), not only the list of clients.
+            conn.exec_driver_sql(
+                "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND (rid, loser_dev, loser_hlc) IN ("
+                "SELECT rid, loser_dev, loser_hlc FROM sync_conflicts WHERE tbl = 'entries' AND field = 'clients' "
+                "AND instr(loser_value, ?) > 0)", (client_id,))
         now = to_iso(replica.clock.last)
         conn.exec_driver_sql(
             "UPDATE clients SET code = id, name = '', birth_year = NULL, contact = '', languages = '[]', "
@@ -617,7 +621,10 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 row[name] = c.value
                 clocks[name] = [c.hlc, c.dev, c.base, 0]
                 changed[name] = None
-            elif record_conflicts and cur[2] != c.hlc and row.get(name) != c.value:
+            elif record_conflicts and cur[2] != c.hlc and not (cur[1] == c.dev and c.hlc < cur[2]) \
+                    and row.get(name) != c.value:
+                # (A late, older value of the device that wrote the current one on top of a later
+                # version is one it replaced itself: no conflict.)
                 field_conflicts.append((name, c.value, c.hlc, c.dev, "concurrent"))
             if record_conflicts and open_conflicts and c.base in open_conflicts.get((rid, name), ()):
                 dismiss.append((tbl, rid, name, c.base))

@@ -1,0 +1,64 @@
+"""Cases from the second code review of 2026-11-22: a late older bundle of one device is no
+conflict; an erasure takes the whole losing edit that named the person, not only its client list;
+the access file does not name other people of a joint entry in its free text."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+from helpers.factories import NOW, consultation
+from helpers.sync_team import team_fixtures
+from app.domain.entries import Client
+
+template, team = team_fixtures(1)
+
+
+def test_a_late_older_bundle_of_the_same_laptop_is_no_conflict(team, tmp_path):
+    laptop = team.journals["laptop-1"]
+    entry = laptop.save_entry(consultation(notes="v1"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    for f in team.sync_dir.iterdir():
+        f.unlink()
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for v in ("v2", "v3", "v4"):
+        laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes=v))
+        [b] = team.sync("laptop-1").export_bundles()
+        if v == "v2":
+            shutil.move(str(b.path), aside / b.path.name)  # the first stick arrives late
+    team.sync("lead").import_paths([team.sync_dir])
+    assert team.journals["lead"].get_entry(entry.id).notes == "v4"
+    team.sync("lead").import_paths([aside])
+    assert team.journals["lead"].get_entry(entry.id).notes == "v4"
+    assert [(c.field, c.loser_value) for c in team.sync("lead").list_conflicts()] == []
+
+
+def test_an_erasure_takes_every_field_of_the_losing_edit_that_named_the_person(team):
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    a, b, person = (ana.save_client(Client(code=code, name=n), today=NOW.date())
+                    for code, n in (("HA-A-1", ""), ("HA-B-1", ""), ("HA-P-1", "Zamfirescu")))
+    entry = ana.save_entry(consultation(notes="über A", client_ids=[a.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[a.id, person.id],
+                                       notes="Frau P. Schulden 4000 EUR, Gewalt in der Ehe"))
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), client_ids=[a.id, b.id], notes="über A und B"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    print([(c.field, c.loser_value) for c in team.sync("lead").list_conflicts()])
+    team.sync("lead").erase_client(person.id)
+    left = [(c.field, c.loser_value) for c in team.sync("lead").list_conflicts()]
+    print("after erasure", left)
+    assert not any("Gewalt" in str(v) for _f, v in left)
+
+
+def test_the_access_file_does_not_name_the_other_people_of_a_joint_entry(team):
+    from app.services.access import client_data_json
+    ana = team.journals["laptop-1"]
+    me = ana.save_client(Client(code="HA-ME-1", name="Popa"), today=NOW.date())
+    other = ana.save_client(Client(code="HA-OT-1", name="Dumitrescu"), today=NOW.date())
+    ana.save_entry(consultation(notes="Popa und Dumitrescu (HA-OT-1): Streit", client_ids=[me.id, other.id]), now=NOW)
+    out = client_data_json(ana, me.id).decode()
+    assert "HA-OT-1" not in out and "Dumitrescu" not in out
