@@ -15,6 +15,12 @@ from app.store.keyslots import keyslot_path
 template, team = team_fixtures(1)
 
 
+def _copy_journal(source, target) -> None:
+    """A journal with its keys, as a backup or a restore copies it."""
+    shutil.copy2(source, target)
+    shutil.copy2(keyslot_path(source), keyslot_path(target))
+
+
 def _device(team):
     [device] = team.sync("lead").devices()
     return device
@@ -108,8 +114,7 @@ def test_a_workstations_later_edit_is_no_conflict_with_its_own_earlier_value(tea
     round_trip()
     team.journals["lead"].close()
     backup = tmp_path / "lead-before.db"  # the lead as it was with the first version
-    shutil.copy2(lead_path, backup)
-    shutil.copy2(keyslot_path(lead_path), keyslot_path(backup))
+    _copy_journal(lead_path, backup)
     team.journals["lead"] = open_store(lead_path, PASSPHRASE)
     laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="zweite Fassung"))
     round_trip()
@@ -172,8 +177,7 @@ def test_a_workstation_restored_from_a_backup_overwrites_nothing_silently(team, 
     team.sync("lead").import_paths([team.sync_dir])
     laptop.close()
     backup = tmp_path / "laptop-before.db"
-    shutil.copy2(laptop_path, backup)
-    shutil.copy2(keyslot_path(laptop_path), keyslot_path(backup))
+    _copy_journal(laptop_path, backup)
     team.journals["laptop-1"] = laptop = open_store(laptop_path, PASSPHRASE)
     laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="zweite Fassung"))
     team.sync("laptop-1").export_bundles()
@@ -181,8 +185,7 @@ def test_a_workstation_restored_from_a_backup_overwrites_nothing_silently(team, 
     assert team.journals["lead"].get_entry(entry.id).notes == "zweite Fassung"
 
     laptop.close()  # restored: the second version is gone from the laptop
-    shutil.copy2(backup, laptop_path)
-    shutil.copy2(keyslot_path(backup), keyslot_path(laptop_path))
+    _copy_journal(backup, laptop_path)
     team.journals["laptop-1"] = laptop = open_store(laptop_path, PASSPHRASE)
     laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="dritte Fassung"))
     team.sync("laptop-1").export_bundles()

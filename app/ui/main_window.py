@@ -1001,14 +1001,20 @@ class MainWindow(QMainWindow):
         self.ui.tabs.setCurrentIndex(0)
         self.ui.client_filter.setCurrentIndex(max(index, 0))
 
+    def _client_to_act_on(self) -> str | None:
+        """The client selected in the register, or None after saying that one must be selected."""
+        client_id = self._selected_client_id()
+        if not client_id:
+            self.ui.statusbar.showMessage(_("Select a client first."), 5000)
+        return client_id
+
     def share_client(self) -> None:
         """Team lead: share the selected client (and the entries linking to it) with an enrolled
         workstation, chosen from a list; the service runs on the worker thread."""
         if self.journal is None or self.journal.role != "lead":
             return
-        client_id = self._selected_client_id()
+        client_id = self._client_to_act_on()
         if not client_id:
-            self.ui.statusbar.showMessage(_("Select a client first."), 5000)
             return
         from app.services.sync import SyncService
 
@@ -1045,9 +1051,8 @@ class MainWindow(QMainWindow):
         for the code to be typed, since it cannot be undone."""
         if self.journal is None:
             return
-        client_id = self._selected_client_id()
+        client_id = self._client_to_act_on()
         if not client_id:
-            self.ui.statusbar.showMessage(_("Select a client first."), 5000)
             return
         from app.services.sync import SyncService, erasure_notes
 
