@@ -224,3 +224,21 @@ def test_of_two_journals_made_from_one_profile_the_first_to_write_enrolls(team, 
     finally:
         first.close()
         later.close()
+
+
+def test_the_folder_view_says_before_the_import_which_bundles_will_be_refused_and_sorts_by_workstation(team):
+    """A revoked laptop's new bundle was listed as 'new' until the import refused it, and the
+    list was sorted by file name (a random device id), not by workstation."""
+    first = device_bundle(team, "laptop-2", notes="zwei")
+    team.sync("lead").import_paths([team.sync_dir])
+    device_bundle(team, "laptop-2", notes="zwei, später")
+    device_bundle(team, "laptop-1", notes="eins")
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").revoke("laptop-1")
+    late = device_bundle(team, "laptop-1", notes="nach dem Verlust")
+    waiting = team.sync("lead").waiting_bundles(team.sync_dir)
+    order = [(w.sender, w.seq) for w in waiting]
+    assert [sender for sender, _seq in order] == ["laptop-1", "laptop-1", "laptop-2", "laptop-2"]
+    assert order == sorted(order)
+    states = {w.path.name: (w.state, w.reason) for w in waiting}
+    assert states[late.name] == ("rejected", "revoked_sender") and states[first.name] == ("imported", "")

@@ -828,9 +828,17 @@ class SyncService:
                 done = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
                                             (h.get("sender"), h.get("seq"))).fetchone()
                 sender = self._sender_name(conn, str(h.get("sender"))) or self._enrolling_name(conn, h)
+                revoked = conn.exec_driver_sql("SELECT 1 FROM sync_peers WHERE device_id = ? AND state = 'revoked'",
+                                               (str(h.get("sender")),)).first() is not None
             state = "imported" if done and done[0] == b.digest else "new"
+            reason = ""
+            if state == "new" and revoked:  # it will be refused: said before the import, not after it
+                state, reason = "rejected", "revoked_sender"
             found.append(WaitingBundle(path, sender, int(h.get("seq", 0)), int(h.get("count", 0)),
-                                       str(h.get("created_at", "")), state))
+                                       str(h.get("created_at", "")), state, reason))
+        # by workstation and number, not by file name (a random device id): fifteen laptops' bundles
+        # read in order
+        found.sort(key=lambda w: (w.sender == "", w.sender.casefold(), w.seq, w.path.name))
         return found
 
     def _enrolling_name(self, conn, header: dict) -> str:
