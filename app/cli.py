@@ -154,11 +154,11 @@ def cmd_export(args) -> int:
 
 
 def _not_over_the_store(args, out: str | None) -> None:
-    from app.services.stores import belongs_to_store
+    from app.services.stores import refusal_to_write_over
 
-    if out and belongs_to_store(_store_path(args), Path(out)):
-        raise CliError(_("{path} is a file of the journal itself; writing there would destroy the journal. "
-                         "Choose another file.").format(path=out))
+    refusal = refusal_to_write_over(_store_path(args), Path(out)) if out else ""
+    if refusal:
+        raise CliError(refusal)
 
 
 def cmd_passwd(args) -> int:

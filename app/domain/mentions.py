@@ -18,10 +18,15 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def name_parts(code: str, name: str = "") -> list[str]:
+    """The code and each part of the name on its own ("Frau Ionescu", not "Anna Ionescu"), as
+    they are searched for."""
+    return [p for p in (code.strip(), *name.replace(",", " ").split()) if len(p) >= MIN_PART]
+
+
 def person_pattern(code: str, name: str = "") -> re.Pattern | None:
     """A pattern for the code and each part of the name, as whole words of a folded text."""
-    parts = [code.strip(), *name.replace(",", " ").split()]
-    words = sorted({folded(p) for p in parts if len(p) >= MIN_PART}, key=len, reverse=True)
+    words = sorted({folded(p) for p in name_parts(code, name)}, key=len, reverse=True)
     if not words:
         return None
     return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(w) for w in words) + r")(?![^\W_])")

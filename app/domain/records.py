@@ -37,6 +37,15 @@ ALL_COLUMNS = COMMON_COLUMNS + [c for t in ENTRY_TYPES for c in TYPE_COLUMNS[t]]
 CLIENT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,23}$")
 
 
+def code_typo(code: str) -> str:
+    """What is wrong with a code shaped like one this application makes whose check character
+    does not match (a mistyped one, not a new person); "" otherwise."""
+    if looks_like_our_code(code) and not is_client_code(code):
+        return _("The client code {code} has a typo: its last character does not match. Check the code on the "
+                 "client's card.").format(code=code.strip().upper())
+    return ""
+
+
 def entry_to_record(entry: Entry, client_codes: dict[str, str]) -> dict[str, Any]:
     """`client_codes` maps client ids to their pseudonymous codes."""
     record: dict[str, Any] = {
@@ -240,9 +249,9 @@ def record_to_entry(record: dict[str, Any]) -> tuple[Entry, list[str]]:
         if not CLIENT_CODE_PATTERN.match(code):
             problems.append(Problem("clients", _("A client code may contain only letters, digits and hyphens.")))
             break
-        if looks_like_our_code(code) and not is_client_code(code):
-            problems.append(Problem("clients", _("The client code {code} has a typo: its last character does not "
-                                                 "match. Check the code on the client's card.").format(code=code)))
+        typo = code_typo(code)
+        if typo:
+            problems.append(Problem("clients", typo))
             break
     if problems:
         raise RecordError(problems)

@@ -35,20 +35,17 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
     catalogs = journal.catalogs
     codes = journal.client_codes()
     sync = SyncService(journal)
-    preview = sync.erasure_preview(client_id)  # the same search for linked entries and mentions
+    preview = sync.erasure_preview(client_id)  # the linked entries and the mentions, as an erasure finds them
 
     def labelled(catalog: str, values: list[str]) -> list[dict[str, str]]:
         return [{"code": v, "label": catalogs.label(catalog, v)} for v in values]
 
     with journal.engine.connect() as conn:
-        linked = [rid for (rid,) in conn.exec_driver_sql(
-            "SELECT e.id FROM entry_clients ec JOIN entries e ON e.id = ec.entry_id "
-            "WHERE ec.client_id = ? AND e.deleted_at IS NULL ORDER BY e.start", (client_id,))]
         shared_with = [name for (name,) in conn.exec_driver_sql(
             "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
             "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
     entries = []
-    for entry in (journal.get_entry(rid) for rid in linked):
+    for entry in (journal.get_entry(rid) for rid in preview.linked):
         if entry is None:
             continue
         record = entry_to_record(entry, codes)

@@ -190,6 +190,15 @@ def belongs_to_store(store_path: Path, other: Path) -> bool:
     return target in own or target.parent == store.parent / "backups"
 
 
+def refusal_to_write_over(store_path: Path, other: Path) -> str:
+    """What to say when an export, report or access file would go to one of the journal's own
+    files; "" when it may be written there."""
+    if not belongs_to_store(store_path, other):
+        return ""
+    return _("{path} is a file of the journal itself; writing there would destroy the journal. Choose another "
+             "file.").format(path=other)
+
+
 def unlock_wait(path: Path) -> float:
     """Seconds the next unlock of this store will wait because of earlier wrong passphrases."""
     return delay_after(UnlockThrottle(user_state_dir(), Path(path)).failures())

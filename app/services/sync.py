@@ -37,7 +37,7 @@ from typing import Any
 
 from app import __version__
 from app.domain.filters import fts_query
-from app.domain.mentions import MIN_PART, folded, mentions, person_pattern
+from app.domain.mentions import folded, mentions, name_parts, person_pattern
 from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
 from app.services.stores import RECOVERY_PUBLIC_META
@@ -179,9 +179,13 @@ class ShareResult:
 class ErasurePreview:
     """What erasing a person takes with them, to show before anyone confirms it."""
     code: str
-    entries: int  # entries linked to the person: all of them are erased
+    linked: list[str]  # ids of the entries linked to the person, oldest first: all of them are erased
     with_others: int  # of these, entries that also name someone else (erased too)
     mentions: list[str]  # ids of other entries whose notes name the person's code or name: not erased
+
+    @property
+    def entries(self) -> int:
+        return len(self.linked)
 
 
 def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
@@ -1074,21 +1078,19 @@ class SyncService:
                 raise SyncError(_("There is no such client."))
             linked = [rid for (rid,) in conn.exec_driver_sql(
                 "SELECT e.id FROM entry_clients ec JOIN entries e ON e.id = ec.entry_id "
-                "WHERE ec.client_id = ? AND e.deleted_at IS NULL", (client_id,))]
+                "WHERE ec.client_id = ? AND e.deleted_at IS NULL ORDER BY e.start", (client_id,))]
             marks = ",".join("?" * len(linked))
             with_others = conn.exec_driver_sql(
                 f"SELECT count(DISTINCT entry_id) FROM entry_clients WHERE entry_id IN ({marks}) AND client_id != ?",
                 (*linked, client_id)).scalar() if linked else 0
-            # The code, and each part of the name on its own ("Frau Ionescu", not "Anna Ionescu"), as
-            # whole words in the notes and the follow-up, whatever the case and diacritics. SQL's LIKE
-            # found "Ion" in "Information" and did not fold "Ş" to "ş".
-            # The full-text index (case and diacritics folded, prefixes) narrows it to candidates in
-            # milliseconds; reading every note took 1.3 s at 50,000 entries, in the erase dialog.
+            # Whole words in the notes and the follow-up, whatever the case and diacritics (SQL's LIKE
+            # found "Ion" in "Information" and did not fold "Ş" to "ş"). The full-text index narrows it
+            # to candidates in milliseconds; reading every note took 1.3 s at 50,000 entries. It folds
+            # as SQLite's tokenizer does, not as `folded` does: "ß", "ё" and other letters beyond
+            # plain ASCII are looked for in every note instead (slower, but found).
             pattern = person_pattern(client.code, client.name)
             own = set(linked)
-            words = [w for w in (client.code, *client.name.replace(",", " ").split()) if len(w) >= MIN_PART]
-            # The index folds as SQLite's tokenizer does, not as `folded` does: "ß", "ё" and other
-            # letters beyond plain ASCII are looked for in every note instead (slower, but found).
+            words = name_parts(client.code, client.name)
             indexable = all(folded(w).isascii() and "ss" not in folded(w) and any(ch.isalnum() for ch in w)
                             for w in words)
             candidates = "SELECT id, start, notes, follow_up FROM entries WHERE deleted_at IS NULL"
@@ -1109,7 +1111,7 @@ class SyncService:
             mentioning = [rid for _start, rid in sorted(
                 (start or "", rid) for rid, start, notes, follow_up in rows
                 if rid not in own and mentions(pattern, (notes, follow_up)))]
-        return ErasurePreview(client.code, len(linked), with_others, mentioning)
+        return ErasurePreview(client.code, linked, with_others, mentioning)
 
     def erase_client(self, client_id: str) -> int:
         """Data-protection erasure of a person: the client and every entry linked to them are

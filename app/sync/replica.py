@@ -312,10 +312,8 @@ def erase_client(conn: Connection, client_id: str) -> int:
     if replica.logging:
         # The entries too, not only the person: a replica where an entry was deleted meanwhile no
         # longer links it to them, and could not derive its erasure (nor drop its conflict records).
-        conn.exec_driver_sql(
-            "INSERT INTO sync_log (tbl, rid, field, value, hlc, base) VALUES (?, ?, ?, 1, ?, 0)",
-            [("clients", client_id, ERASED, stamp), *(("entries", rid, ERASED, stamp) for rid in entries)],
-        )
+        conn.exec_driver_sql(_LOG_CHANGE, [("clients", client_id, ERASED, 1, stamp, 0),
+                                           *(("entries", rid, ERASED, 1, stamp, 0) for rid in entries)])
     replica.save(conn)
     return len(entries)
 

@@ -18,7 +18,7 @@ from PySide6.QtCharts import (QBarCategoryAxis, QBarSet, QChart, QChartView, QHo
                               QStackedBarSeries, QValueAxis)
 from PySide6.QtCore import QDate, QEvent, QMargins, Qt
 from PySide6.QtGui import QGuiApplication, QPainter
-from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QComboBox, QDateEdit, QDialog, QFileDialog, QFrame,
+from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QComboBox, QDateEdit, QDialog, QFrame,
                                QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -30,7 +30,7 @@ from app.reports.queries import Facts, ReportFilter, start_query_threads
 from app.services.journal import Journal
 from app.services.reports import DashboardData, dashboard_facts, list_team_members, make_report
 from app.ui.tasks import TaskRunner
-from app.ui.widgets import WINDOW_FRAME_ALLOWANCE, forget_file_dialog_history
+from app.ui.widgets import WINDOW_FRAME_ALLOWANCE, ask_save_file
 
 COLORS = ["#3b6ea5", "#e08a2c", "#4f9a5b", "#b8504a", "#7a5ea8", "#8c6d46", "#c45d9c", "#6f7f8f"]
 
@@ -408,18 +408,14 @@ class Dashboard(QDialog):
         """Write the report for the shown period (whole team, all types) as XLSX, CSV or PDF,
         in the interface language."""
         if not path:
-            try:
-                path, _filter = QFileDialog.getSaveFileName(self, _("Export report"), "",
-                                                            "PDF (*.pdf);;Excel (*.xlsx);;CSV (*.csv)")
-            finally:
-                forget_file_dialog_history()
+            path = ask_save_file(self, _("Export report"), "", "PDF (*.pdf);;Excel (*.xlsx);;CSV (*.csv)")
             if not path:
                 return
-        from app.services.stores import belongs_to_store
+        from app.services.stores import refusal_to_write_over
 
-        if belongs_to_store(self.journal.path, Path(path)):
-            self.status.setText(_("{path} is a file of the journal itself; writing there would destroy the journal. "
-                                  "Choose another file.").format(path=path))
+        refusal = refusal_to_write_over(self.journal.path, Path(path))
+        if refusal:
+            self.status.setText(refusal)
             return
         fmt = path.rsplit(".", 1)[-1].lower()
         if fmt not in ("pdf", "xlsx", "csv"):

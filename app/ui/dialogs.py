@@ -18,7 +18,8 @@ from app.i18n import _, current_language, formats
 from app.ui.forms.ui_catalog_editor import Ui_CatalogEditor
 from app.ui.forms.ui_client_dialog import Ui_ClientDialog
 from app.ui.forms.ui_preferences import Ui_Preferences
-from app.ui.widgets import catalog_items, checked_codes, combo_code, fill_checklist, fill_combo, fit_dialog_to_screen
+from app.ui.widgets import (ask_save_file, catalog_items, checked_codes, combo_code, fill_checklist, fill_combo,
+                             fit_dialog_to_screen)
 
 if TYPE_CHECKING:  # the store's modules load after the first window is up
     from app.services.journal import Journal
@@ -73,26 +74,20 @@ class ClientDialog(QDialog):
 
     def export_data(self, path: str | None = None) -> None:
         """Write everything about the client (JSON, not encrypted) to a file the user chooses."""
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        from PySide6.QtWidgets import QMessageBox
 
-        from app.services.access import client_data_json
-        from app.services.stores import belongs_to_store
+        from app.services.access import AccessError, client_data_json
+        from app.services.stores import refusal_to_write_over
         from app.store.atomic import atomic_write
-        from app.ui.widgets import forget_file_dialog_history
 
         if not path:
-            try:
-                path, _filter = QFileDialog.getSaveFileName(self, _("Export all data"), f"{self.client.code}.json",
-                                                            "JSON (*.json)")
-            finally:
-                forget_file_dialog_history()
+            path = ask_save_file(self, _("Export all data"), f"{self.client.code}.json", "JSON (*.json)")
             if not path:
                 return
-        if belongs_to_store(self.journal.path, Path(path)):
-            self.ui.error.setText(_("{path} is a file of the journal itself; writing there would destroy the "
-                                    "journal. Choose another file.").format(path=path))
+        refusal = refusal_to_write_over(self.journal.path, Path(path))
+        if refusal:
+            self.ui.error.setText(refusal)
             return
-        from app.services.access import AccessError
 
         try:
             atomic_write(Path(path), client_data_json(self.journal, self.client.id))

@@ -782,18 +782,15 @@ class MainWindow(QMainWindow):
         if not unknown:
             return True
         from app.domain.entries import Client
-        from app.domain.ids import is_client_code, looks_like_our_code
-        from app.domain.records import CLIENT_CODE_PATTERN
+        from app.domain.records import CLIENT_CODE_PATTERN, code_typo
         from app.domain.validation import Problem
 
         codes = ", ".join(unknown)
         if any(not CLIENT_CODE_PATTERN.match(code) for code in unknown):
             return True  # validation names what is wrong with the code
-        mistyped = [code for code in unknown if looks_like_our_code(code) and not is_client_code(code)]
-        if mistyped:  # not a new person: a second code would split their entries between two
-            form.show_problems([Problem("clients", _("The client code {code} has a typo: its last character does "
-                                                     "not match. Check the code on the client's card.").format(
-                                                         code=mistyped[0]))])
+        typos = [typo for typo in map(code_typo, unknown) if typo]
+        if typos:  # not a new person: a second code would split their entries between two
+            form.show_problems([Problem("clients", typos[0])])
             self._form_say(lambda: _("Not saved yet: please check the marked fields."))
             return False
         if not confirm(self, _("Add to the client register?"), ngettext(

@@ -29,7 +29,7 @@ from app.i18n import LANGUAGES, NATIVE_NAMES, N_, _, current_language, ngettext
 from app.ui.conflict_view import ConflictView, when_text
 from app.ui.forms.ui_enroll_dialog import Ui_EnrollDialog
 from app.ui.forms.ui_sync_view import Ui_SyncView
-from app.ui.widgets import combo_code, fill_combo, fill_table, forget_file_dialog_history
+from app.ui.widgets import ask_save_file, combo_code, fill_combo, fill_table, forget_file_dialog_history
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
@@ -50,12 +50,7 @@ def ask_folder(parent: QWidget, title: str, start: str = "") -> str:
 
 
 def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
-    try:
-        path, _filter = QFileDialog.getSaveFileName(parent, title, suggested,
-                                                    _("Workstation profiles (*.mlprofile);;All files (*)"))
-    finally:
-        forget_file_dialog_history()
-    return path
+    return ask_save_file(parent, title, suggested, _("Workstation profiles (*.mlprofile);;All files (*)"))
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QFrame, QLayout, QListWidget, QListWidgetItem, QScrollArea, QWidget
+from PySide6.QtWidgets import (QBoxLayout, QComboBox, QFileDialog, QFrame, QLayout, QListWidget, QListWidgetItem,
+                               QScrollArea, QWidget)
 
 from app.domain.catalogs import Catalogs
 
@@ -17,6 +18,16 @@ def forget_file_dialog_history() -> None:
     outside the encrypted journal, and a folder's name can name a person. Called after every
     file dialog, once Qt has written them. (Windows' own dialog keeps its own recent list.)"""
     QSettings(QSettings.Scope.UserScope, "QtProject").remove("FileDialog")
+
+
+def ask_save_file(parent: QWidget, title: str, suggested: str, filters: str) -> str:
+    """Qt's save dialog (the native one where there is one); "" if cancelled. Forgets the folders
+    it visited."""
+    try:
+        path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    finally:
+        forget_file_dialog_history()
+    return path
 
 
 def focus_in_view(widget: QWidget) -> None:
