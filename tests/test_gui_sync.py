@@ -454,6 +454,34 @@ def test_mediator_status_bar_shows_unsynced_changes_and_sync_now_writes_a_bundle
     assert not sync.act_sync_now.isEnabled()
 
 
+def test_sync_now_tells_the_mediator_what_the_import_has_to_say(qtbot, data_dir, open_window, monkeypatch):
+    """An erasure the team lead made reaches the laptop: Sync now says so, not only the lead's view."""
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",), entries=0, export=False)
+    folder, device_path = team["folder"], team["devices"]["laptop-ana"]["path"]
+    device = _open(device_path)
+    person = device.save_client(Client(code="HA-SYNC-1"))
+    device.save_entry(consultation(notes="mit Familie", client_ids=[person.id]))
+    SyncService(device).export_bundles(folder)
+    device.close()
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    SyncService(lead).erase_client(person.id)  # a data-protection request reached the team lead
+    SyncService(lead).export_bundles(folder)
+    lead.close()
+
+    shown = []
+    monkeypatch.setattr(sync_view.QMessageBox, "information", lambda _parent, _title, text: shown.append(text))
+    window = open_window(device_path)
+    window.sync_ui.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=IMPORT_TIMEOUT_MS)
+    assert "2 records were erased (a person's data-protection request)." in shown[0]
+    assert window.journal.get_client(person.id) is None
+
+
 def test_unsynced_warning_is_asked_before_dropping_work(qtbot, data_dir, monkeypatch):
     from app.services.sync import SyncService
     from app.ui import sync_view

@@ -239,8 +239,9 @@ def rejection_message(reason: str, name: str) -> str:
                             "one-time enrollment was already used). Provision the workstation again."),
         "revoked_sender": _("{file} comes from a revoked workstation and was refused. If the laptop was "
                             "found again, provision it anew."),
-        "replayed": _("{file} repeats a bundle number that was already imported with other content. Delete it "
-                      "and ask the sender to export a new bundle."),
+        "replayed": _("{file} repeats a bundle number that was already imported with other content, as a "
+                      "workstation restored from a backup does. Delete it: the sender's next bundle carries "
+                      "the same changes."),
     }
     return messages.get(reason, _("{file} cannot be imported.")).format(file=name)
 
@@ -308,6 +309,19 @@ def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, l
         high = max(high, hi)
     contiguous = holes[0][0] if holes else high
     return contiguous, holes
+
+
+SENT_META = "sync.sent"
+RESEND_OWN_META = "sync.restored."  # + device id (lead)
+RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
+
+
+def _sent_bundles(conn) -> dict | None:
+    """A workstation's record of its bundles the lead has not acknowledged yet:
+    {"from": first bundle number recorded, "bundles": [[seq, last, digest], ...]}. None on a journal
+    that has not written a bundle since it began keeping the record."""
+    raw = _meta(conn, SENT_META)
+    return json.loads(raw) if raw else None
 
 
 def _meta(conn, key: str, default: str = "") -> str:
@@ -535,7 +549,8 @@ class SyncService:
             "created_hlc": int(_meta(conn, "sync.hlc", "0")),
         }
 
-    def _write_bundle(self, folder: Path, header: dict, payload: dict, keys, recipient_enc: bytes) -> Path:
+    def _write_bundle(self, folder: Path, header: dict, payload: dict, keys, recipient_enc: bytes) -> tuple[Path, str]:
+        """Write the bundle; its path and digest (what the recipient calls it by)."""
         seq = header["seq"]
         while True:
             header["seq"] = seq
@@ -543,7 +558,7 @@ class SyncService:
             path = folder / fmt.file_name(self.journal.device_id, seq, header["recipient"])
             try:
                 atomic_write(path, data, overwrite=False)
-                return path
+                return path, hashlib.sha256(data).hexdigest()
             except FileExistsError:
                 seq += 1  # never overwrite: a number used before (e.g. restored journal) moves on
 
@@ -568,20 +583,92 @@ class SyncService:
             for (tbl, rid), (origin, changes) in grouped.items():
                 payload.add(tbl, rid, origin, changes)
             coverage = self._lead_coverage(conn, lead_id)
-            if payload.count == 0 and coverage == int(_meta(conn, "sync.ack_sent", "-1")):
+            restored = _meta(conn, RESTORED_META)
+            if payload.count == 0 and coverage == int(_meta(conn, "sync.ack_sent", "-1")) and not restored:
                 return None
             seq = self._next_seq(conn)
             header = self._header(conn, recipient=lead_id, recipient_enc=lead_enc, seq=seq, first=acked,
                                   last=last, count=payload.count, keys=keys)
             if _meta(conn, "sync.enrolled") != "1":
                 header["enroll"] = self._enrollment(conn, keys)
-        path = self._write_bundle(folder, header, payload.as_dict(ack=coverage), keys, lead_enc)
+        extra = {"restored": True} if restored else {}
+        path, digest = self._write_bundle(folder, header, payload.as_dict(ack=coverage, **extra), keys, lead_enc)
         with writing(self.engine) as conn:
+            if restored == RESTORED_PENDING:  # cleared once the lead acknowledges this bundle or a later one
+                repo.set_meta(conn, RESTORED_META, str(header["seq"]))
+            sent = _sent_bundles(conn) or {"from": header["seq"], "bundles": []}
+            sent["bundles"].append([header["seq"], last, digest])
+            repo.set_meta(conn, SENT_META, json.dumps(sent))
             repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
             repo.set_meta(conn, "sync.ack_sent", str(coverage))
             repo.set_meta(conn, "sync.sent_upto", str(last))  # what is in a bundle, waiting for the lead
             repo.set_meta(conn, "sync.last_export_at", utc_now())
         return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size, len(payload.rows))
+
+    def _ack_details(self, conn, device_id: str, coverage: int) -> dict:
+        """Which of the workstation's bundles the acknowledgement rests on, and the highest bundle
+        number seen from it: a workstation restored from a backup learns from them that the
+        acknowledged numbers are not its own (see `_take_ack`)."""
+        details = {}
+        row = conn.exec_driver_sql(
+            "SELECT seq, digest FROM sync_bundles WHERE sender = ? AND last = ? ORDER BY imported_at DESC, seq DESC "
+            "LIMIT 1", (device_id, coverage)).fetchone()
+        if row is not None:
+            details["ack_bundle"] = [row[0], row[1]]
+        seen = conn.exec_driver_sql("SELECT max(seq) FROM sync_bundles WHERE sender = ?", (device_id,)).scalar()
+        if seen:
+            details["seen_seq"] = seen
+        return details
+
+    def _take_ack(self, conn, ack: int, payload: dict) -> str | None:
+        """Take the lead's acknowledgement on a workstation; a warning when it turns out to be for
+        another history of this journal. A journal restored from a backup numbers its new changes
+        from where the backup stood, with numbers the lead has acknowledged for changes the
+        restore threw away; taken as they come, the new changes would be deleted unsent."""
+        seen_seq = payload.get("seen_seq")
+        if isinstance(seen_seq, int) and seen_seq > int(_meta(conn, "sync.bundle_seq", "0")):
+            repo.set_meta(conn, "sync.bundle_seq", str(seen_seq))  # numbers the lead knows are not used again
+        sent, on = _sent_bundles(conn), payload.get("ack_bundle")
+        flagged = _meta(conn, RESTORED_META)
+        if flagged.isdigit() and isinstance(on, list) and on and isinstance(on[0], int) and on[0] >= int(flagged):
+            repo.set_meta(conn, RESTORED_META, "")  # the lead has had our word that we were restored
+        acked = int(_meta(conn, "sync.acked", "0"))
+        if ack <= acked:
+            return None
+        foreign = (sent is not None and isinstance(on, list) and len(on) == 2 and isinstance(on[0], int)
+                   and on[0] >= sent["from"] and not any([s, d] == on for s, _last, d in sent["bundles"]))
+        if foreign:
+            top = max(ack, conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sync_log").scalar(),
+                      conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
+                                           "WHERE name = 'sync_log'").scalar())
+            # Above everything the lead has acknowledged and everything used here; one statement
+            # moves every row past all old numbers, so no two rows meet on the way.
+            conn.exec_driver_sql("UPDATE sync_log SET seq = seq + ? WHERE seq > ?", (top - acked, acked))
+            conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = max(seq, ?, (SELECT coalesce(max(seq), 0) "
+                                 "FROM sync_log)) WHERE name = 'sync_log'", (top,))
+            repo.set_meta(conn, "sync.sent_upto", str(acked))  # everything not acknowledged goes again
+            repo.set_meta(conn, RESTORED_META, RESTORED_PENDING)  # and the lead is asked for our records
+            return _("The team lead has confirmed changes that this journal no longer has: it was restored "
+                     "from a backup. Its changes since the backup go to the team lead again with the next sync.")
+        repo.set_meta(conn, "sync.acked", str(ack))
+        conn.exec_driver_sql("DELETE FROM sync_log WHERE seq <= ?", (ack,))
+        if sent is not None:
+            sent["bundles"] = [b for b in sent["bundles"] if b[1] > ack]
+            repo.set_meta(conn, SENT_META, json.dumps(sent))
+        return None
+
+    def _take_peer_ack(self, conn, device_id: str, ack: int, newest: bool, restored: bool) -> None:
+        """How far the workstation has the lead's changes. A late, older bundle cannot lower it; the
+        newest bundle can: its journal was restored from a backup and lost the lead's changes
+        since. They go to it again, and so do all its own records, once, as when it says it was
+        restored (see `_take_ack` and `_export_to_device`)."""
+        before = conn.exec_driver_sql("SELECT ack FROM sync_peers WHERE device_id = ?", (device_id,)).scalar() or 0
+        lowered = newest and ack < before
+        conn.exec_driver_sql("UPDATE sync_peers SET ack = ? WHERE device_id = ?",
+                             (ack if lowered else max(ack, before), device_id))
+        if lowered or restored:
+            # Until the workstation acknowledges a reply written from now on.
+            repo.set_meta(conn, f"{RESEND_OWN_META}{device_id}", str(self._bump(conn)))
 
     def _enrollment(self, conn, keys: crypto.KeyPairs) -> dict:
         secret = crypto.unb64(_meta(conn, "sync.enroll_secret"))
@@ -618,18 +705,23 @@ class SyncService:
                 "SELECT enc_public, ack, ack_sent FROM sync_peers WHERE device_id = ?", (device.device_id,)).fetchone()
             enc_public, ack, ack_sent = bytes(peer[0]), peer[1] or 0, peer[2]
             lseq = int(_meta(conn, "sync.lseq", "0"))
+            # A workstation restored from a backup lacks what it wrote since: its own versions go
+            # back to it too, until it has acknowledged the lead's changes of the day it was found so.
+            restored = ack < int(_meta(conn, f"{RESEND_OWN_META}{device.device_id}", "0"))
+            not_from = None if restored else device.device_id
             payload = _Payload()
             for tbl, rid, origin, clocks in conn.exec_driver_sql(
-                    "SELECT tbl, rid, origin, clocks FROM sync_clock WHERE origin IN (?, '*') AND lseq > ? "
-                    "ORDER BY tbl, rid", (device.device_id, ack)).fetchall():
-                self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), ack, device.device_id)
-            self._add_shared(conn, payload, device.device_id, ack)
+                    "SELECT tbl, rid, origin, clocks FROM sync_clock WHERE origin IN (?, '*') AND (lseq > ? OR "
+                    "(? AND origin = ?)) ORDER BY tbl, rid", (device.device_id, ack, restored, device.device_id)):
+                after = None if restored and origin == device.device_id else ack
+                self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), after, not_from)
+            self._add_shared(conn, payload, device.device_id, ack, not_from)
             ranges = conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
                                           (device.device_id,)).fetchall()
             coverage = _coverage(ranges)[0]
             # A workstation's bundle starts where the lead's acknowledgement it received ends.
             confirmed = max((first for first, _last in ranges), default=0) >= coverage
-            content = payload.as_dict(ack=coverage)
+            content = payload.as_dict(ack=coverage, **self._ack_details(conn, device.device_id, coverage))
             # The same reply again while the last one still waits in the folder: with fifteen
             # laptops, every 'Write replies' added fifteen bundles that said nothing new. A reply
             # that vanished (a lost stick, another folder) is written again, also one that only
@@ -644,7 +736,7 @@ class SyncService:
             seq = self._next_seq(conn)
             header = self._header(conn, recipient=device.device_id, recipient_enc=enc_public, seq=seq, first=ack,
                                   last=lseq, count=payload.count, keys=keys)
-        path = self._write_bundle(folder, header, content, keys, enc_public)
+        path, _digest = self._write_bundle(folder, header, content, keys, enc_public)
         with writing(self.engine) as conn:
             repo.set_meta(conn, f"sync.reply.{device.device_id}", f"{digest}:{path.name}")
             repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
@@ -681,7 +773,7 @@ class SyncService:
             changes.append([name, row[name], h, payload.dev(d), b])
         payload.add(tbl, rid, origin, changes, shared)
 
-    def _add_shared(self, conn, payload: _Payload, device_id: str, ack: int) -> None:
+    def _add_shared(self, conn, payload: _Payload, device_id: str, ack: int, not_from: str | None) -> None:
         """Records shared with the device (not its own): whole until the device has acknowledged
         the change number the share began at, then their changes after `ack`; after the share
         ended, only an erasure. Marked in the payload so the device accepts them."""
@@ -694,7 +786,7 @@ class SyncService:
             if unshared_at is not None and not erased:
                 continue
             after = None if unshared_at is None and since > ack else ack
-            self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), after, device_id, shared=True)
+            self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), after, not_from, shared=True)
 
     # -- sharing (lead) ---------------------------------------------------------------------
 
@@ -1006,23 +1098,28 @@ class SyncService:
         state = replica.Replica.load(conn)
         applied = replica.apply(conn, groups, record_conflicts=self.is_lead, replica=state)
         first, last = int(h.get("first") or 0), int(h.get("last") or 0)
+        created_at = str(h.get("created_at") or "")
+        newest = conn.exec_driver_sql("SELECT max(created_at) FROM sync_bundles WHERE sender = ?", (sender,)).scalar()
         conn.exec_driver_sql(
             "INSERT INTO sync_bundles (sender, seq, digest, first, last, changes, created_at, imported_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (sender, seq, b.digest, first, last, applied.changes, str(h.get("created_at") or ""), now))
+            (sender, seq, b.digest, first, last, applied.changes, created_at, now))
+        warnings = []
         if self.is_lead:
-            conn.exec_driver_sql("UPDATE sync_peers SET ack = max(ack, ?), last_import_at = ? WHERE device_id = ?",
-                                 (ack, now, sender))
+            self._take_peer_ack(conn, sender, ack, newest is None or created_at >= newest,
+                                restored=payload.get("restored") is True)
+            conn.exec_driver_sql("UPDATE sync_peers SET last_import_at = ? WHERE device_id = ?", (now, sender))
         else:
-            acked = max(int(_meta(conn, "sync.acked", "0")), ack)
-            repo.set_meta(conn, "sync.acked", str(acked))
-            conn.exec_driver_sql("DELETE FROM sync_log WHERE seq <= ?", (acked,))
+            warning = self._take_ack(conn, ack, payload)
+            if warning:
+                warnings.append(warning)
             if _meta(conn, "sync.enrolled") != "1":
                 repo.set_meta(conn, "sync.enrolled", "1")
                 repo.set_meta(conn, "sync.enroll_secret", "")  # the one-time secret is spent
         repo.set_meta(conn, "sync.last_import_at", now)
         result = FileResult(path, "imported", sender=sender_name, seq=seq, changes=applied.changes,
-                            applied=applied.applied, conflicts=applied.conflicts, erased=applied.erased)
+                            applied=applied.applied, conflicts=applied.conflicts, erased=applied.erased,
+                            warnings=warnings)
         result.message = _("{file}: changes from {sender}: {changes}, applied: {applied}, conflicts: "
                              "{conflicts}.").format(
             file=name, changes=applied.changes, sender=sender_name, applied=applied.applied,

@@ -770,9 +770,14 @@ class SyncUi(QObject):
             if report.imported:
                 self.after_merge()
             self.refresh_status()
+            # What the import has to say (an erasure, a clock far ahead, a journal restored from a
+            # backup) is for the mediator to read, not only for the team lead's sync view.
+            warnings = [w for r in report.imported for w in r.warnings]
             if report.rejected:
                 QMessageBox.warning(self.window, _("Bundle refused"),
-                                    "\n\n".join([message] + [r.message for r in report.rejected]))
+                                    "\n\n".join([message] + [r.message for r in report.rejected] + warnings))
+            elif warnings:
+                QMessageBox.information(self.window, _("Sync"), "\n\n".join([message] + warnings))
 
         def failed(exc: BaseException) -> None:
             self.act_sync_now.setEnabled(True)

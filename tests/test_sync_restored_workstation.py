@@ -1,0 +1,111 @@
+"""A workstation restored from a backup numbers its new changes from where the backup stood,
+with numbers the team lead has already acknowledged for changes the restore threw away. The
+lead's acknowledgement must not make the workstation drop those new changes unsent."""
+
+from __future__ import annotations
+
+import shutil
+
+from helpers.factories import PASSPHRASE, consultation
+from helpers.sync_team import team_fixtures
+
+from app.services.stores import open_store
+from app.store.keyslots import keyslot_path
+
+template, team = team_fixtures(1)
+
+
+def _copy_journal(source, target) -> None:
+    shutil.copy2(source, target)
+    shutil.copy2(keyslot_path(source), keyslot_path(target))
+
+
+def _round_trip(team) -> None:
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+
+
+def _restore(team, backup):
+    path = team.folder / "laptop-1.db"
+    team.journals["laptop-1"].close()
+    _copy_journal(backup, path)
+    team.journals["laptop-1"] = open_store(path, PASSPHRASE)
+    return team.journals["laptop-1"]
+
+
+def _lead_saw_backup_then_more(team, tmp_path):
+    """The laptop syncs, is backed up, saves and syncs once more (the lead acknowledges that),
+    and is then restored from the backup: its journal lacks the last entry and the lead's answer."""
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="vor der Sicherung"))
+    _round_trip(team)
+    laptop.close()
+    backup = tmp_path / "laptop-backup.db"
+    _copy_journal(team.folder / "laptop-1.db", backup)
+    team.journals["laptop-1"] = laptop = open_store(team.folder / "laptop-1.db", PASSPHRASE)
+    lost = laptop.save_entry(consultation(notes="nach der Sicherung"))
+    _round_trip(team)
+    return backup, lost
+
+
+def test_changes_saved_after_a_restore_reach_the_lead_whatever_the_order(team, tmp_path):
+    backup, lost = _lead_saw_backup_then_more(team, tmp_path)  # the lead acknowledged numbers the backup never had
+    laptop = _restore(team, backup)
+
+    saved_after_restore = laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    report = team.sync("laptop-1").import_paths([team.sync_dir])  # the lead's old reply comes first
+    assert any("restored from a backup" in w for f in report.results for w in f.warnings), report
+    more = laptop.save_entry(consultation(notes="noch eine"))
+    _round_trip(team)
+    _round_trip(team)
+
+    lead = team.journals["lead"]
+    assert lead.get_entry(lost.id) is not None
+    assert lead.get_entry(saved_after_restore.id) is not None, "a change saved after the restore never left"
+    assert lead.get_entry(more.id) is not None
+    assert team.sync("laptop-1").status().unacknowledged == 0
+
+
+def test_a_restored_workstation_whose_old_bundles_were_cleared_is_refused_once_at_most(team, tmp_path):
+    """IT cleared the imported bundles from the folder: the restored laptop's next bundle takes a
+    number the lead has seen. It is refused once at most, and the changes still arrive."""
+    backup, _lost = _lead_saw_backup_then_more(team, tmp_path)
+    for f in team.sync_dir.iterdir():
+        f.unlink()
+    laptop = _restore(team, backup)
+    after = laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    refused = []
+    for _round in range(3):
+        team.sync("laptop-1").export_bundles()
+        report = team.sync("lead").import_paths([team.sync_dir])
+        for result in report.rejected:  # the lead deletes what is refused, as the message says
+            assert result.reason == "replayed" and "next bundle carries the same changes" in result.message
+            refused.append(result.path.name)
+            result.path.unlink()
+        team.sync("lead").export_bundles()
+        team.sync("laptop-1").import_paths([team.sync_dir])
+    assert len(refused) <= 1, refused
+    assert team.journals["lead"].get_entry(after.id) is not None
+    assert team.sync("laptop-1").status().unacknowledged == 0
+
+
+def test_a_restored_workstation_gets_back_what_it_lost(team, tmp_path):
+    """What the lead changed and what the laptop itself had sent since the backup come back to it."""
+    import dataclasses
+
+    backup, lost = _lead_saw_backup_then_more(team, tmp_path)
+    lead = team.journals["lead"]
+    lead.save_entry(dataclasses.replace(lead.get_entry(lost.id), notes="vom Teamleiter ergänzt"))
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])  # the laptop has the lead's correction ...
+    laptop = _restore(team, backup)  # ... until it is restored
+    assert laptop.get_entry(lost.id) is None
+
+    _round_trip(team)
+    _round_trip(team)
+    back = laptop.get_entry(lost.id)
+    assert back is not None and back.notes == "vom Teamleiter ergänzt"
+    written = team.sync("lead").export_bundles()
+    assert written == [] or all(r.changes == 0 for r in written), "the lead keeps resending"
