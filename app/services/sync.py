@@ -314,6 +314,9 @@ def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, l
 SENT_META = "sync.sent"
 RESEND_OWN_META = "sync.restored."  # + device id (lead)
 RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
+LEAD_SEEN_META = "sync.lead_seen_seq"  # workstation: the highest of its bundle numbers the lead has imported
+# Bundles this journal wrote and has not removed yet: [file name, digest, recipient, seq, last].
+WRITTEN_META, WRITTEN_KEPT = "sync.written", 500
 
 
 def _sent_bundles(conn) -> dict | None:
@@ -534,6 +537,7 @@ class SyncService:
             result = self._export_to_lead(folder)
             if result:
                 results.append(result)
+        self.remove_acknowledged(folder)
         return results
 
     def _next_seq(self, conn) -> int:
@@ -558,7 +562,12 @@ class SyncService:
             path = folder / fmt.file_name(self.journal.device_id, seq, header["recipient"])
             try:
                 atomic_write(path, data, overwrite=False)
-                return path, hashlib.sha256(data).hexdigest()
+                digest = hashlib.sha256(data).hexdigest()
+                with writing(self.engine) as conn:
+                    written = json.loads(_meta(conn, WRITTEN_META, "[]"))
+                    written.append([path.name, digest, header["recipient"], header["seq"], header["last"]])
+                    repo.set_meta(conn, WRITTEN_META, json.dumps(written[-WRITTEN_KEPT:]))
+                return path, digest
             except FileExistsError:
                 seq += 1  # never overwrite: a number used before (e.g. restored journal) moves on
 
@@ -605,6 +614,43 @@ class SyncService:
             repo.set_meta(conn, "sync.last_export_at", utc_now())
         return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size, len(payload.rows))
 
+    def remove_acknowledged(self, folder: Path) -> int:
+        """Delete from `folder` the bundles this journal wrote that the other side has taken in:
+        a workstation's once the lead has imported them (or a later one) and acknowledged their
+        changes, the lead's replies once the workstation has acknowledged what they carry. Only
+        files this journal recorded writing, with the same digest, are touched, so a bundle of a
+        history lost to a restore, or another journal's file, stays. Returns how many went."""
+        with self.engine.connect() as conn:
+            written = json.loads(_meta(conn, WRITTEN_META, "[]"))
+            if self.is_lead:
+                acks = dict(conn.exec_driver_sql("SELECT device_id, ack FROM sync_peers WHERE device_id IS NOT NULL").fetchall())
+                taken = [acks.get(recipient) is not None and last <= acks[recipient]
+                         for _name, _digest, recipient, _seq, last in written]
+            else:
+                acked = int(_meta(conn, "sync.acked", "0"))
+                seen = int(_meta(conn, LEAD_SEEN_META, "0"))
+                taken = [seq <= seen and last <= acked for _name, _digest, _recipient, seq, last in written]
+        removed, kept = 0, []
+        for entry, done in zip(written, taken):
+            path = Path(folder) / entry[0]
+            if done:
+                try:
+                    if hashlib.sha256(path.read_bytes()).hexdigest() == entry[1]:
+                        path.unlink()
+                        removed += 1
+                        continue
+                except FileNotFoundError:
+                    continue  # moved on, or removed by hand
+                except OSError:
+                    pass  # open elsewhere (a share on Windows), or read-only: next time
+            kept.append(entry)
+        if len(kept) != len(written):
+            with writing(self.engine) as conn:
+                now = json.loads(_meta(conn, WRITTEN_META, "[]"))
+                gone = {tuple(e) for e in written} - {tuple(e) for e in kept}
+                repo.set_meta(conn, WRITTEN_META, json.dumps([e for e in now if tuple(e) not in gone]))
+        return removed
+
     def _ack_details(self, conn, device_id: str, coverage: int) -> dict:
         """Which of the workstation's bundles the acknowledgement rests on, and the highest bundle
         number seen from it: a workstation restored from a backup learns from them that the
@@ -628,6 +674,8 @@ class SyncService:
         seen_seq = payload.get("seen_seq")
         if isinstance(seen_seq, int) and seen_seq > int(_meta(conn, "sync.bundle_seq", "0")):
             repo.set_meta(conn, "sync.bundle_seq", str(seen_seq))  # numbers the lead knows are not used again
+        if isinstance(seen_seq, int) and seen_seq > int(_meta(conn, LEAD_SEEN_META, "0")):
+            repo.set_meta(conn, LEAD_SEEN_META, str(seen_seq))
         sent, on = _sent_bundles(conn), payload.get("ack_bundle")
         flagged = _meta(conn, RESTORED_META)
         if flagged.isdigit() and isinstance(on, list) and on and isinstance(on[0], int) and on[0] >= int(flagged):
@@ -914,6 +962,8 @@ class SyncService:
         for path in sorted(Path(folder).glob(f"*{fmt.SUFFIX}")):
             try:
                 b = fmt.read(path)
+            except FileNotFoundError:
+                continue
             except (BundleError, OSError) as exc:
                 found.append(WaitingBundle(path, "", 0, 0, "", "rejected", getattr(exc, "reason", "truncated")))
                 continue
@@ -1015,11 +1065,16 @@ class SyncService:
                 if outer.is_active:
                     outer.rollback()
                 raise
+        if not report.cancelled:
+            for folder in {path.parent for path, from_folder in files if from_folder}:
+                self.remove_acknowledged(folder)
         return report
 
     def _read(self, path: Path):
         try:
             return fmt.read(path)
+        except FileNotFoundError:  # removed while we looked (its writer saw it taken in)
+            return FileResult(path, "skipped")
         except BundleError as exc:
             return FileResult(path, "rejected", exc.reason, rejection_message(exc.reason, path.name))
         except OSError:
