@@ -239,9 +239,6 @@ def rejection_message(reason: str, name: str) -> str:
                             "one-time enrollment was already used). Provision the workstation again."),
         "revoked_sender": _("{file} comes from a revoked workstation and was refused. If the laptop was "
                             "found again, provision it anew."),
-        "replayed": _("{file} repeats a bundle number that was already imported with other content, as a "
-                      "workstation restored from a backup does. Delete it: the sender's next bundle carries "
-                      "the same changes."),
     }
     return messages.get(reason, _("{file} cannot be imported.")).format(file=name)
 
@@ -706,15 +703,16 @@ class SyncService:
         return None
 
     def _take_peer_ack(self, conn, device_id: str, ack: int, newest: bool, restored: bool) -> None:
-        """How far the workstation has the lead's changes. A late, older bundle cannot lower it; the
-        newest bundle can: its journal was restored from a backup and lost the lead's changes
+        """How far the workstation has the lead's changes: as its newest bundle (by `created_at`)
+        says. Lower than before, its journal was restored from a backup and lost the lead's changes
         since. They go to it again, and so do all its own records, once, as when it says it was
         restored (see `_take_ack` and `_export_to_device`)."""
         before = conn.exec_driver_sql("SELECT ack FROM sync_peers WHERE device_id = ?", (device_id,)).scalar() or 0
-        lowered = newest and ack < before
-        conn.exec_driver_sql("UPDATE sync_peers SET ack = ? WHERE device_id = ?",
-                             (ack if lowered else max(ack, before), device_id))
-        if lowered or restored:
+        if newest:
+            conn.exec_driver_sql("UPDATE sync_peers SET ack = ? WHERE device_id = ?", (ack, device_id))
+        # A late older bundle changes nothing: it says less than the newest did, or, from before a
+        # restore, more than the journal has now.
+        if (newest and ack < before) or restored:
             # Until the workstation acknowledges a reply written from now on.
             repo.set_meta(conn, f"{RESEND_OWN_META}{device_id}", str(self._bump(conn)))
 
@@ -971,12 +969,11 @@ class SyncService:
             if h.get("recipient") != self.journal.device_id:
                 continue
             with self.engine.connect() as conn:
-                done = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
-                                            (h.get("sender"), h.get("seq"))).fetchone()
+                done = self._imported_before(conn, str(h.get("sender")), h.get("seq"), b.digest)
                 sender = self._sender_name(conn, str(h.get("sender"))) or self._enrolling_name(conn, h)
                 revoked = conn.exec_driver_sql("SELECT 1 FROM sync_peers WHERE device_id = ? AND state = 'revoked'",
                                                (str(h.get("sender")),)).first() is not None
-            state = "imported" if done and done[0] == b.digest else "new"
+            state = "imported" if done else "new"
             reason = ""
             if state == "new" and revoked:  # it will be refused: said before the import, not after it
                 state, reason = "rejected", "revoked_sender"
@@ -986,6 +983,11 @@ class SyncService:
         # read in order
         found.sort(key=lambda w: (w.sender == "", w.sender.casefold(), w.seq, w.path.name))
         return found
+
+    @staticmethod
+    def _imported_before(conn, sender: str, seq, digest: str) -> bool:
+        return conn.exec_driver_sql("SELECT 1 FROM sync_bundles WHERE sender = ? AND seq = ? AND digest = ?",
+                                    (sender, seq, digest)).first() is not None
 
     def _enrolling_name(self, conn, header: dict) -> str:
         """A first bundle names the workstation it enrolls; shown (not yet trusted: the import
@@ -1106,9 +1108,7 @@ class SyncService:
                 # A bundle imported before the revocation is not news: only new ones are refused,
                 # so the team lead is not told "revoked" again on every folder import.
                 b.verify(bytes(peer[3]))
-                seen = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
-                                            (sender, seq)).fetchone()
-                if seen is not None and seen[0] == b.digest:
+                if self._imported_before(conn, sender, seq, b.digest):
                     return FileResult(path, "duplicate", message=_("{file} was imported before; nothing to do.")
                                       .format(file=name), sender=peer[1], seq=seq)
                 raise BundleError("revoked_sender")
@@ -1126,13 +1126,12 @@ class SyncService:
         schema = str(h.get("schema") or "")
         if schema not in known_revisions():
             raise BundleError("newer_version")
-        seen = conn.exec_driver_sql("SELECT digest FROM sync_bundles WHERE sender = ? AND seq = ?",
-                                    (sender, seq)).fetchone()
-        if seen is not None:
-            if seen[0] == b.digest:
-                return FileResult(path, "duplicate", message=_("{file} was imported before; nothing to do.").format(
-                    file=name), sender=sender_name, seq=seq)
-            raise BundleError("replayed")
+        # The same number with other content is no replay (only the sender can sign it): a journal
+        # restored from a backup numbers from where the backup stood, and a bundle written before
+        # the restore may still arrive. Both hold real changes; the merge takes each change once.
+        if self._imported_before(conn, sender, seq, b.digest):
+            return FileResult(path, "duplicate", message=_("{file} was imported before; nothing to do.").format(
+                file=name), sender=sender_name, seq=seq)
 
         payload = b.open(keys)
         try:
@@ -1161,8 +1160,11 @@ class SyncService:
             (sender, seq, b.digest, first, last, applied.changes, created_at, now))
         warnings = []
         if self.is_lead:
-            self._take_peer_ack(conn, sender, ack, newest is None or created_at >= newest,
-                                restored=payload.get("restored") is True)
+            latest = newest is None or created_at >= newest
+            # A late bundle that still brought something: written before a restore, so the
+            # workstation lacks it now (an ordinary late bundle brings nothing its newer one did not).
+            self._take_peer_ack(conn, sender, ack, latest,
+                                restored=payload.get("restored") is True or (not latest and applied.applied > 0))
             conn.exec_driver_sql("UPDATE sync_peers SET last_import_at = ? WHERE device_id = ?", (now, sender))
         else:
             warning = self._take_ack(conn, ack, payload)
