@@ -2,12 +2,15 @@
 whatever order bundles travel in (duplicated, delayed, some never delivered until the end),
 after a few ordinary sync rounds every workstation holds exactly the lead's version of its
 records, the records the lead shares with it and the team's catalogs, and every value that lost without its writer having seen the
-winner is in a conflict record on the lead. Real SQLCipher stores, real bundles."""
+winner is in a conflict record on the lead. Workstations may be restored from a backup: only what
+they wrote after it and had not put into a bundle yet may be lost. Real SQLCipher stores, real
+bundles."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import shutil
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -16,7 +19,9 @@ from helpers.factories import NOW, consultation
 from helpers.sync_team import make_team, open_team
 
 from app.domain.entries import Client
+from app.services.stores import _unlock
 from app.services.sync import SyncError
+from app.store.keyslots import keyslot_path
 from app.sync import bundle as fmt
 from app.sync.replica import SPECS
 
@@ -39,6 +44,8 @@ operation = st.one_of(
     st.tuples(st.just("export"), replica_index),
     st.tuples(st.just("deliver"), pick, st.booleans()),
     st.tuples(st.just("share"), st.integers(1, MAX_DEVICES), pick),  # the lead shares a client with a device
+    st.tuples(st.just("backup"), st.integers(1, MAX_DEVICES)),
+    st.tuples(st.just("restore"), st.integers(1, MAX_DEVICES)),  # the laptop's journal from its last backup
 )
 
 
@@ -73,11 +80,33 @@ def erased_ids(journal):
 @example(devices=2, ops=[  # the lead deletes an entry whose person laptop-1 erases: the link is gone there
     ("create", 1, True), ("export", 1), ("create", 5, True), ("deliver", 210, True), ("erase", 4, 510),
     ("deliver", 68, False), ("erase", 4, 100), ("delete", 3, 1000), ("deliver", 697, True)])
+@example(devices=2, ops=[  # restored after its bundle reached the lead, which then acknowledges
+    ("create", 1, False), ("export", 1), ("deliver", 0, False), ("backup", 1), ("create", 1, False),
+    ("export", 1), ("deliver", 1, False), ("export", 0), ("restore", 1), ("create", 1, False),
+    ("deliver", 2, False)])
 def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devices, ops):
-    team = open_team(template, tmp_path_factory.mktemp("run"))
+    run = tmp_path_factory.mktemp("run")
+    team = open_team(template, run)
     names = ["lead"] + [f"laptop-{i}" for i in range(1, devices + 1)]
     counter = itertools.count()
     written = []  # (entry id, field, value)
+    writer = {}  # index into written -> (journal name, when)
+    clock = itertools.count()
+    exported_at: dict[str, int] = {}  # journal name -> when it last wrote a bundle
+    backups: dict[str, int] = {}  # journal name -> when its backup was taken
+
+    def wrote(name, *items):
+        for item in items:
+            writer[len(written)] = (name, next(clock))
+            written.append(item)
+
+    def reopen(name, source=None):
+        path = team.folder / f"{name}.db"
+        team.journals[name].close()
+        if source is not None:
+            shutil.copy2(source, path)
+            shutil.copy2(keyslot_path(source), keyslot_path(path))
+        team.journals[name] = _unlock(path, template.keys[name])
     seen = set()  # (entry id, field, value) some writer had in front of it when it wrote
     produced = []  # bundle files made so far
     try:
@@ -92,8 +121,7 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
                     client_ids = [client.id]
                 value = f"v{next(counter)}"
                 entry = journal.save_entry(consultation(notes=value, client_ids=client_ids), now=NOW)
-                written.append((entry.id, "notes", value))
-                written.append((entry.id, "mediator", entry.mediator))
+                wrote(name, (entry.id, "notes", value), (entry.id, "mediator", entry.mediator))
             elif kind in ("edit", "delete"):
                 name = names[op[1] % len(names)]
                 journal = team.journals[name]
@@ -109,7 +137,7 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
                     value = f"v{next(counter)}"
                     setattr(entry, op[3], value)
                     journal.save_entry(entry, now=NOW)
-                    written.append((entry.id, op[3], value))
+                    wrote(name, (entry.id, op[3], value))
             elif kind == "erase":
                 name = names[op[1] % len(names)]
                 clients = team.journals[name].list_clients()
@@ -126,8 +154,27 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
             elif kind == "export":
                 name = names[op[1] % len(names)]
                 produced.extend(r.path for r in team.sync(name).export_bundles())
+                exported_at[name] = next(clock)
+            elif kind == "backup":
+                name = names[1 + (op[1] - 1) % (len(names) - 1)]
+                reopen(name)  # closed, so the copy is whole
+                shutil.copy2(team.folder / f"{name}.db", run / f"{name}-backup.db")
+                shutil.copy2(keyslot_path(team.folder / f"{name}.db"), keyslot_path(run / f"{name}-backup.db"))
+                backups[name] = next(clock)
+            elif kind == "restore":
+                name = names[1 + (op[1] - 1) % (len(names) - 1)]
+                if name not in backups:
+                    continue
+                reopen(name, run / f"{name}-backup.db")
+                # Written after the backup and never put into a bundle: gone with the restore.
+                for i, (who, when) in writer.items():
+                    if who == name and when > backups[name] and when > exported_at.get(name, -1):
+                        written[i] = None
+                exported_at[name] = backups[name]
             elif kind == "deliver" and produced:
                 path = produced[op[1] % len(produced)]
+                if not path.exists():
+                    continue  # its writer removed it: the other side had taken it in
                 recipient = fmt.read(path).header["recipient"]
                 for name in names:
                     if team.journals[name].device_id == recipient:
@@ -171,7 +218,7 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
         entries = synced_rows(lead, "entries")
         fields = SPECS["entries"].fields
         erased_anywhere = set().union(*(erased_ids(team.journals[n]) for n in names))
-        for rid, name, value in written:
+        for rid, name, value in filter(None, written):
             if rid not in entries:
                 assert rid in erased_anywhere, "an entry never reached the lead without being erased"
                 continue
