@@ -393,6 +393,13 @@ def cmd_erase_client(args) -> int:
         print(ngettext("Erased the client and {count} entry. The erasure reaches the other computers with the "
                        "next sync.", "Erased the client and {count} entries. The erasure reaches the other "
                        "computers with the next sync.", entries).format(count=entries))
+        if args.delete_backups:
+            from app.services.stores import delete_migration_backups
+
+            preview.backups = 0
+            removed = delete_migration_backups(journal.path)
+            print(ngettext("Deleted {count} backup from an earlier upgrade.",
+                           "Deleted {count} backups from earlier upgrades.", removed).format(count=removed))
         for line in erasure_notes(preview, done=True):
             print(line)
         _print_mentions(journal, preview.mentions)
@@ -559,6 +566,9 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--code", required=True)
     erase.add_argument("--yes", action="store_true",
                        help=_("erase; without it, only say what would be erased (it cannot be undone)"))
+    erase.add_argument("--delete-backups", action="store_true",
+                       help=_("with --yes: also delete the journal's backups from earlier upgrades, which still "
+                              "hold the person's data (they are only needed to go back to an older version)"))
 
     share = add("share", _("team lead: share a client and their entries with another workstation, or stop"),
                 cmd_share)

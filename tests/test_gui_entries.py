@@ -533,11 +533,28 @@ def test_a_person_is_erased_from_the_client_register_after_typing_their_code(qtb
     assert "nothing was erased" in window.ui.statusbar.currentMessage()
     assert journal.client_by_code("HA-ANNA-2") is not None and len(journal.all_entries()) == 3
 
+    from PySide6.QtCore import QTimer
+
+    from app.store.migrate import backup_store
+
+    backup = backup_store(journal.path, "0014")  # an upgrade's backup still holds the person
     window.ui.erase_client.click()
-    dialog = window.findChild(QInputDialog, "erase_client_dialog")
+    dialog = next(d for d in window.findChildren(QInputDialog, "erase_client_dialog") if d.isVisible())
+    assert "1 backup from an earlier upgrade (folder backups) still holds this person's data" in dialog.labelText()
     dialog.setTextValue("ha-anna-2")
+    asked = []
+
+    def delete_backups():
+        box = window.findChild(QMessageBox, "erase_backups_question")
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == "Delete backups").click()
+
+    QTimer.singleShot(0, delete_backups)
     dialog.accept()
+    assert asked and "also in 1 backup from an earlier upgrade" in asked[0]
+    assert not backup.exists()
     assert shown and "Erased the client and 2 entries" in shown[0] and "Search the journal" in shown[0]
+    assert "still holds" not in shown[0]
     assert journal.client_by_code("HA-ANNA-2") is None
     assert [e.notes for e in journal.all_entries()] == ["Frau Ionescu kam mit"]
     assert "HA-ANNA-2" not in [table.item(r, 0).text() for r in range(table.rowCount())]

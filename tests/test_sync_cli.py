@@ -8,6 +8,8 @@ import json
 from helpers.factories import PASSPHRASE, consultation
 
 from app.cli import main
+from app.store.keyslots import keyslot_path
+from app.store.migrate import backup_store
 
 
 def run(capsys, *argv):
@@ -312,18 +314,39 @@ def test_erase_client_says_first_what_goes_and_what_stays(tmp_path, monkeypatch,
         journal.save_entry(consultation(notes="Anna und Familie", client_ids=[anna.id, family.id]))
         mention = journal.save_entry(consultation(notes="Frau Ionescu kam mit", client_ids=[family.id]))
         journal.save_entry(consultation(notes="50%_ nichts"))
+    backup = backup_store(store, "0014")  # as an upgrade leaves it: the person is in it
 
     code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-1")
     assert code == 1 and err == "mediatorlog: Nothing was erased. Run the command again with --yes to erase.\n"
     assert "HA-ANNA-1 and 2 entries" in out and "1 of these entries also names other people" in out
     assert "1 other entry mentions the code or the name" in out and mention.id in out
+    assert "1 backup from an earlier upgrade (folder backups) still holds this person's data" in out
     with open_store(store, PASSPHRASE) as journal:
         assert len(journal.all_entries()) == 4 and journal.client_by_code("HA-ANNA-1") is not None
 
-    code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-1", "--yes")
+    code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-1", "--yes",
+                         "--delete-backups")
     assert (code, err) == (0, "") and "Erased the client and 2 entries" in out and mention.id in out
+    assert "Deleted 1 backup from an earlier upgrade." in out and "still holds this person" not in out
+    assert not backup.exists() and not keyslot_path(backup).exists()
     with open_store(store, PASSPHRASE) as journal:
         assert sorted(e.notes for e in journal.all_entries()) == ["50%_ nichts", "Frau Ionescu kam mit"]
+
+
+def test_erase_client_keeps_the_upgrade_backups_unless_asked(tmp_path, monkeypatch, capsys):
+    from app.domain.entries import Client
+    from app.services.stores import open_store
+
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    store = tmp_path / "mine.db"
+    assert run(capsys, "init", "--store", str(store))[0] == 0
+    with open_store(store, PASSPHRASE) as journal:
+        journal.save_client(Client(code="HA-ANNA-3"))
+    backups = [backup_store(store, "0013"), backup_store(store, "0014")]
+    code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-3", "--yes")
+    assert (code, err) == (0, "")
+    assert "2 backups from earlier upgrades (folder backups) still hold this person's data" in out
+    assert all(b.exists() for b in backups)
 
 
 def test_init_on_a_workstation_install_uses_the_installed_profile(tmp_path, monkeypatch, capsys):

@@ -252,6 +252,24 @@ def _key_change_lock(path: Path, key: bytes) -> Iterator[None]:
         discard_engine(engine)
 
 
+def migration_backups(path: Path) -> list[Path]:
+    """The backups an upgrade took of this journal (database files; each has its `.keys` beside it)."""
+    path = Path(path)
+    folder = path.parent / "backups"
+    return sorted(p for p in folder.glob(f"{path.stem}-schema*{path.suffix}") if p.is_file())
+
+
+def delete_migration_backups(path: Path) -> int:
+    """Delete the upgrade backups of this journal, with their key files: how many went. Asked for
+    with an erasure, since each still holds the erased person's data (encrypted)."""
+    removed = 0
+    for backup in migration_backups(path):
+        for f in (backup, keyslot_path(backup)):
+            f.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
     """Migration backups carry a copy of the key slots: the old passphrase must not keep
     opening them once it was changed (or leaked)."""

@@ -40,7 +40,7 @@ from app.domain.filters import fts_query
 from app.domain.mentions import folded, mentions, name_parts, person_pattern
 from app.i18n import N_, _, ngettext
 from app.services.journal import Journal, utc_now
-from app.services.stores import RECOVERY_PUBLIC_META
+from app.services.stores import RECOVERY_PUBLIC_META, migration_backups
 from app.store import repository as repo
 from app.store import search_index
 from app.store.atomic import atomic_write
@@ -182,6 +182,7 @@ class ErasurePreview:
     linked: list[str]  # ids of the entries linked to the person, oldest first: all of them are erased
     with_others: int  # of these, entries that also name someone else (erased too)
     mentions: list[str]  # ids of other entries whose notes name the person's code or name: not erased
+    backups: int = 0  # upgrade backups of the journal: each still holds the person, until deleted
 
     @property
     def entries(self) -> int:
@@ -209,8 +210,14 @@ def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
             "remove the mention.",
             "{count} other entries mention the code or the name in their notes and are not erased: check them "
             "and remove the mentions.", len(preview.mentions)).format(count=len(preview.mentions)))
-    lines.append(_("Sync bundles still in the sync folder and the journal's backups keep an encrypted copy "
-                   "until they are deleted."))
+    if preview.backups:
+        lines.append(ngettext(
+            "{count} backup from an earlier upgrade (folder backups) still holds this person's data, encrypted, "
+            "until it is deleted.",
+            "{count} backups from earlier upgrades (folder backups) still hold this person's data, encrypted, "
+            "until they are deleted.", preview.backups).format(count=preview.backups))
+    lines.append(_("Sync bundles still in the sync folder keep an encrypted copy until they are taken in and "
+                   "removed."))
     return lines
 
 
@@ -1265,7 +1272,8 @@ class SyncService:
             mentioning = [rid for _start, rid in sorted(
                 (start or "", rid) for rid, start, notes, follow_up in rows
                 if rid not in own and mentions(pattern, (notes, follow_up)))]
-        return ErasurePreview(client.code, linked, with_others, mentioning)
+        return ErasurePreview(client.code, linked, with_others, mentioning,
+                              backups=len(migration_backups(self.journal.path)))
 
     def erase_client(self, client_id: str) -> int:
         """Data-protection erasure of a person: the client and every entry linked to them are

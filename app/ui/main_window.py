@@ -1078,6 +1078,11 @@ class MainWindow(QMainWindow):
         self.refresh_clients()
         self.model.reload()
         self.refresh_follow_ups()
+        if preview.backups and self._ask_delete_backups(preview.backups):
+            from app.services.stores import delete_migration_backups
+
+            delete_migration_backups(journal.path)
+            preview.backups = 0
         notes = erasure_notes(preview, done=True)
         if preview.mentions:
             notes.insert(1, _("Search the journal for the code or the name to find them."))
@@ -1086,6 +1091,20 @@ class MainWindow(QMainWindow):
                                   "reaches the other computers with the next sync.", entries).format(count=entries),
                          *notes])
         QMessageBox.information(self, _("Erase on a data-protection request"), text)
+
+    def _ask_delete_backups(self, count: int) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, _("Erase on a data-protection request"), ngettext(
+            "The person's data is also in {count} backup from an earlier upgrade of this journal. Delete it too? "
+            "It is only needed to go back to an older version of Mediator Log.",
+            "The person's data is also in {count} backups from earlier upgrades of this journal. Delete them too? "
+            "They are only needed to go back to an older version of Mediator Log.", count).format(count=count),
+            parent=self)
+        box.setObjectName("erase_backups_question")
+        delete = box.addButton(_("Delete backups"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(_("Keep backups"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(delete)
+        box.exec()
+        return box.clickedButton() is delete
 
     def _share_client_with(self, sync, client_id: str, workstation: str) -> None:
         journal = self.journal
