@@ -414,3 +414,16 @@ def test_client_data_answers_an_access_request_with_everything_about_the_person(
     assert "Frau Ionescu kam mit" not in out.read_text(encoding="utf-8")
     code, _out, err = run(capsys, "client-data", "--store", str(store), "--code", "HA-NOBODY")
     assert code == 1 and "no client with the code HA-NOBODY" in err
+
+
+def test_backups_of_a_journal_with_brackets_in_its_name_are_counted_and_deleted(tmp_path):
+    from app.services.stores import delete_migration_backups, migration_backups
+
+    journal = tmp_path / "Beratung [Nord].db"
+    journal.write_bytes(b"")
+    (tmp_path / "backups").mkdir()
+    backup = tmp_path / "backups" / "Beratung [Nord]-schema0014-20251101T120000Z.db"
+    backup.write_bytes(b"x")
+    backup.with_name(backup.name + ".keys").write_text("{}")
+    assert migration_backups(journal) == [backup]
+    assert delete_migration_backups(journal) == 1 and not backup.exists()

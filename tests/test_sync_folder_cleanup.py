@@ -4,10 +4,34 @@ of files that every import reads again, and old copies of data an erasure cannot
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from helpers.factories import consultation
 from helpers.sync_team import team_fixtures
 
 template, team = team_fixtures(2)
+
+
+def _round_trip(team) -> None:
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+
+
+def _laptop_edit_loses_to_the_lead(team):
+    """The laptop edits, the lead edits the same field a moment later; the laptop takes the lead's
+    version in, then sends its own older one, which loses: the lead's reply only acknowledges."""
+    laptop, lead = team.journals["laptop-1"], team.journals["lead"]
+    entry = laptop.save_entry(consultation(notes="Anfang"))
+    _round_trip(team)
+    _round_trip(team)
+    laptop.save_entry(dataclasses.replace(laptop.get_entry(entry.id), notes="vom Laptop"))
+    time.sleep(0.05)
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes="vom Teamleiter"))
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
 
 
 def _names(team) -> list[str]:
@@ -79,3 +103,32 @@ def test_files_this_journal_did_not_write_stay(team):
     mine.path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))  # same name, other content
     team.sync("laptop-1").import_paths([team.sync_dir])
     assert mine.path.exists() and other.path.exists()
+
+
+def test_a_reply_that_only_acknowledges_stays_until_the_laptop_has_read_it(team):
+    """It was removed in the export that wrote it: the laptop never saw the acknowledgement, sent
+    the same change in a new bundle on every sync, and the lead reported replies that did not exist."""
+    _laptop_edit_loses_to_the_lead(team)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    written = team.sync("lead").export_bundles()
+    assert written and all(r.path.exists() for r in written)
+    for _round in range(3):
+        _round_trip(team)
+    assert team.sync("laptop-1").status().unacknowledged == 0, _names(team)
+    assert len(_from(team, "laptop-1")) <= 1 and len(_from(team, "lead", to="laptop-1")) <= 1, _names(team)
+
+
+def test_a_bundle_in_the_shared_folder_is_removed_even_after_one_exchange_by_usb_stick(team, tmp_path):
+    """Removal looked for every bundle in whichever folder it was run on, and forgot those not there."""
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="Eintrag"))
+    [in_folder] = team.sync("laptop-1").export_bundles()  # the shared folder
+    team.sync("lead").import_paths([team.sync_dir])
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    team.sync("lead").export_bundles(stick)  # this time the reply goes by USB stick
+    team.sync("laptop-1").import_paths([stick])
+    for _round in range(2):
+        _round_trip(team)  # back to the shared folder
+    assert not in_folder.path.exists(), "taken in and acknowledged, but never removed"

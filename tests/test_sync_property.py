@@ -9,7 +9,6 @@ bundles."""
 from __future__ import annotations
 
 import itertools
-import json
 import shutil
 
 import pytest

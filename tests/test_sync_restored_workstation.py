@@ -127,3 +127,60 @@ def test_a_restored_workstation_gets_back_what_it_lost(team, tmp_path):
     assert back is not None and back.notes == "vom Teamleiter ergänzt"
     written = team.sync("lead").export_bundles()
     assert written == [] or all(r.changes == 0 for r in written), "the lead keeps resending"
+
+
+def test_laptop_clock_set_back_does_not_freeze_the_leads_acknowledgement(team, monkeypatch):
+    """The laptop's clock ran ahead for one bundle, then was set right. Judged by that wall clock,
+    no later bundle was its newest: the lead's acknowledgement froze, and every reply resent all
+    of the laptop's records."""
+    import app.services.sync as sync_mod
+
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="Uhr falsch"))
+    real = sync_mod.utc_now
+    monkeypatch.setattr(sync_mod, "utc_now", lambda: "2099-01-01T00:00:00.000Z")
+    team.sync("laptop-1").export_bundles()
+    monkeypatch.setattr(sync_mod, "utc_now", real)
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    sizes = []
+    for i in range(4):
+        laptop.save_entry(consultation(notes=f"Uhr richtig {i}"))
+        team.sync("laptop-1").export_bundles()
+        team.sync("lead").import_paths([team.sync_dir])
+        sizes += [r.changes for r in team.sync("lead").export_bundles()]
+        team.sync("laptop-1").import_paths([team.sync_dir])
+    with team.journals["lead"].engine.connect() as conn:
+        ack = conn.exec_driver_sql("SELECT ack FROM sync_peers WHERE device_id = ?",
+                                   (laptop.device_id,)).scalar()
+        lseq = int(conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'sync.lseq'").scalar())
+    leads = [p.name for p in team.sync_dir.iterdir() if p.name.startswith(f"ml-{team.journals['lead'].device_id[:12]}")]
+    assert sizes == [0, 0, 0, 0], (sizes, ack, lseq, len(leads))  # the lead has nothing new for the laptop
+
+
+def test_restored_from_a_backup_made_before_the_upgrade_import_first(team, tmp_path):
+    """The backup predates sync.sent (made by the previous version); the mediator imports the
+    lead's reply before exporting (the Import button / `sync import`)."""
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="vor der Sicherung"))
+    _round_trip(team)
+    with laptop.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM meta WHERE key = 'sync.sent'")  # as the previous version left it
+    laptop.close()
+    path = team.folder / "laptop-1.db"
+    backup = tmp_path / "backup.db"
+    shutil.copy2(path, backup)
+    shutil.copy2(keyslot_path(path), keyslot_path(backup))
+    team.journals["laptop-1"] = laptop = open_store(path, PASSPHRASE)
+    laptop.save_entry(consultation(notes="nach der Sicherung"))
+    _round_trip(team)
+    laptop.close()
+    shutil.copy2(backup, path)
+    shutil.copy2(keyslot_path(backup), keyslot_path(path))
+    team.journals["laptop-1"] = laptop = open_store(path, PASSPHRASE)
+    after = laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    for _round in range(2):
+        _round_trip(team)
+    assert team.journals["lead"].get_entry(after.id) is not None, "saved after the restore, never sent"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -256,7 +257,8 @@ def migration_backups(path: Path) -> list[Path]:
     """The backups an upgrade took of this journal (database files; each has its `.keys` beside it)."""
     path = Path(path)
     folder = path.parent / "backups"
-    return sorted(p for p in folder.glob(f"{path.stem}-schema*{path.suffix}") if p.is_file())
+    return sorted(p for p in folder.glob(f"{glob.escape(path.stem)}-schema*{glob.escape(path.suffix)}")
+                  if p.is_file())
 
 
 def delete_migration_backups(path: Path) -> int:
@@ -274,7 +276,7 @@ def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
     """Migration backups carry a copy of the key slots: the old passphrase must not keep
     opening them once it was changed (or leaked)."""
     folder = path.parent / "backups"
-    for keys_file in sorted(folder.glob(f"{path.stem}-schema*{path.suffix}.keys")):
+    for keys_file in sorted(folder.glob(f"{glob.escape(path.stem)}-schema*{glob.escape(path.suffix)}.keys")):
         backup_db = Path(str(keys_file)[: -len(".keys")])
         try:
             connect(backup_db, key).close()  # a backup of another journal at this path is left alone

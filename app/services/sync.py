@@ -319,8 +319,16 @@ SENT_META = "sync.sent"
 RESEND_OWN_META = "sync.restored."  # + device id (lead)
 RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
 LEAD_SEEN_META = "sync.lead_seen_seq"  # workstation: the highest of its bundle numbers the lead has imported
-# Bundles this journal wrote and has not removed yet: [file name, digest, recipient, seq, last].
+# Bundles this journal wrote and has not removed yet:
+# [file name, digest, recipient, seq, last, the payload's ack, folder written to].
 WRITTEN_META, WRITTEN_KEPT = "sync.written", 500
+
+
+def _folder_key(folder: Path) -> str:
+    try:
+        return str(Path(folder).resolve())
+    except OSError:
+        return str(Path(folder).absolute())
 
 
 def _sent_bundles(conn) -> dict | None:
@@ -558,7 +566,8 @@ class SyncService:
         }
 
     def _write_bundle(self, folder: Path, header: dict, payload: dict, keys, recipient_enc: bytes) -> tuple[Path, str]:
-        """Write the bundle; its path and digest (what the recipient calls it by)."""
+        """Write the bundle; its path and digest (what the recipient calls it by). Recorded in
+        `sync.written`, so it can be removed once the other side has taken it in."""
         seq = header["seq"]
         while True:
             header["seq"] = seq
@@ -569,7 +578,8 @@ class SyncService:
                 digest = hashlib.sha256(data).hexdigest()
                 with writing(self.engine) as conn:
                     written = json.loads(_meta(conn, WRITTEN_META, "[]"))
-                    written.append([path.name, digest, header["recipient"], header["seq"], header["last"]])
+                    written.append([path.name, digest, header["recipient"], header["seq"], header["last"],
+                                    int(payload.get("ack") or 0), _folder_key(folder)])
                     repo.set_meta(conn, WRITTEN_META, json.dumps(written[-WRITTEN_KEPT:]))
                 return path, digest
             except FileExistsError:
@@ -624,20 +634,26 @@ class SyncService:
         changes, the lead's replies once the workstation has acknowledged what they carry. Only
         files this journal recorded writing, with the same digest, are touched, so a bundle of a
         history lost to a restore, or another journal's file, stays. Returns how many went."""
+        here = _folder_key(folder)
         with self.engine.connect() as conn:
-            written = json.loads(_meta(conn, WRITTEN_META, "[]"))
+            written = [e for e in json.loads(_meta(conn, WRITTEN_META, "[]")) if len(e) == 7]
             if self.is_lead:
-                acks = dict(conn.exec_driver_sql("SELECT device_id, ack FROM sync_peers WHERE device_id IS NOT NULL").fetchall())
-                taken = [acks.get(recipient) is not None and last <= acks[recipient]
-                         for _name, _digest, recipient, _seq, last in written]
+                # A reply is taken in when the workstation has the lead's changes in it (its `ack`
+                # reaches the reply's `last`) and the acknowledgement it carried (the workstation's
+                # newest bundle starts at or after it): a reply that only acknowledges is news too.
+                peers = {device_id: (ack, first or 0) for device_id, ack, first in conn.exec_driver_sql(
+                    "SELECT p.device_id, p.ack, (SELECT max(first) FROM sync_bundles b WHERE b.sender = p.device_id) "
+                    "FROM sync_peers p WHERE p.device_id IS NOT NULL")}
+                taken = [recipient in peers and last <= peers[recipient][0] and carried <= peers[recipient][1]
+                         for _name, _digest, recipient, _seq, last, carried, _folder in written]
             else:
                 acked = int(_meta(conn, "sync.acked", "0"))
                 seen = int(_meta(conn, LEAD_SEEN_META, "0"))
-                taken = [seq <= seen and last <= acked for _name, _digest, _recipient, seq, last in written]
+                taken = [seq <= seen and last <= acked for _name, _digest, _recipient, seq, last, _a, _f in written]
         removed, kept = 0, []
         for entry, done in zip(written, taken):
             path = Path(folder) / entry[0]
-            if done:
+            if done and entry[6] == here:  # a bundle written to another folder (a stick) is looked for there
                 try:
                     if hashlib.sha256(path.read_bytes()).hexdigest() == entry[1]:
                         path.unlink()
@@ -675,20 +691,25 @@ class SyncService:
         another history of this journal. A journal restored from a backup numbers its new changes
         from where the backup stood, with numbers the lead has acknowledged for changes the
         restore threw away; taken as they come, the new changes would be deleted unsent."""
+        own_seq = int(_meta(conn, "sync.bundle_seq", "0"))
         seen_seq = payload.get("seen_seq")
-        if isinstance(seen_seq, int) and seen_seq > int(_meta(conn, "sync.bundle_seq", "0")):
+        if type(seen_seq) is int and seen_seq > own_seq:
             repo.set_meta(conn, "sync.bundle_seq", str(seen_seq))  # numbers the lead knows are not used again
-        if isinstance(seen_seq, int) and seen_seq > int(_meta(conn, LEAD_SEEN_META, "0")):
+        if type(seen_seq) is int and seen_seq > int(_meta(conn, LEAD_SEEN_META, "0")):
             repo.set_meta(conn, LEAD_SEEN_META, str(seen_seq))
         sent, on = _sent_bundles(conn), payload.get("ack_bundle")
+        if not (isinstance(on, list) and len(on) == 2 and type(on[0]) is int and isinstance(on[1], str)):
+            on = None  # a lead before this member, or nothing to rest on
         flagged = _meta(conn, RESTORED_META)
-        if flagged.isdigit() and isinstance(on, list) and on and isinstance(on[0], int) and on[0] >= int(flagged):
+        if flagged.isdigit() and on is not None and on[0] >= int(flagged):
             repo.set_meta(conn, RESTORED_META, "")  # the lead has had our word that we were restored
         acked = int(_meta(conn, "sync.acked", "0"))
         if ack <= acked:
             return None
-        foreign = (sent is not None and isinstance(on, list) and len(on) == 2 and isinstance(on[0], int)
-                   and on[0] >= sent["from"] and not any([s, d] == on for s, _last, d in sent["bundles"]))
+        # Resting on a bundle this journal never wrote: one of a history lost to a restore. A number
+        # above any we wrote says so even when the backup predates our record of bundles.
+        foreign = on is not None and (on[0] > own_seq or (
+            sent is not None and on[0] >= sent["from"] and not any([s, d] == on for s, _last, d in sent["bundles"])))
         if foreign:
             top = max(ack, conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sync_log").scalar(),
                       conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
@@ -710,7 +731,7 @@ class SyncService:
         return None
 
     def _take_peer_ack(self, conn, device_id: str, ack: int, newest: bool, restored: bool) -> None:
-        """How far the workstation has the lead's changes: as its newest bundle (by `created_at`)
+        """How far the workstation has the lead's changes: as its newest bundle (by `created_hlc`)
         says. Lower than before, its journal was restored from a backup and lost the lead's changes
         since. They go to it again, and so do all its own records, once, as when it says it was
         restored (see `_take_ack` and `_export_to_device`)."""
@@ -1159,15 +1180,17 @@ class SyncService:
         state = replica.Replica.load(conn)
         applied = replica.apply(conn, groups, record_conflicts=self.is_lead, replica=state)
         first, last = int(h.get("first") or 0), int(h.get("last") or 0)
-        created_at = str(h.get("created_at") or "")
-        newest = conn.exec_driver_sql("SELECT max(created_at) FROM sync_bundles WHERE sender = ?", (sender,)).scalar()
+        created_hlc = h.get("created_hlc") if type(h.get("created_hlc")) is int else 0
+        newest = conn.exec_driver_sql("SELECT max(created_hlc) FROM sync_bundles WHERE sender = ?", (sender,)).scalar()
         conn.exec_driver_sql(
-            "INSERT INTO sync_bundles (sender, seq, digest, first, last, changes, created_at, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (sender, seq, b.digest, first, last, applied.changes, created_at, now))
+            "INSERT INTO sync_bundles (sender, seq, digest, first, last, changes, created_at, imported_at, created_hlc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sender, seq, b.digest, first, last, applied.changes, str(h.get("created_at") or ""), now, created_hlc))
         warnings = []
         if self.is_lead:
-            latest = newest is None or created_at >= newest
+            # Newest by the sender's hybrid clock, which never goes back on one journal; its wall
+            # clock may (set right after it was ahead), and then no bundle counted as newest again.
+            latest = newest is None or created_hlc >= newest
             # A late bundle that still brought something: written before a restore, so the
             # workstation lacks it now (an ordinary late bundle brings nothing its newer one did not).
             self._take_peer_ack(conn, sender, ack, latest,

@@ -201,18 +201,19 @@ sync_peers = Table(
     Column("last_import_at", Text),
 )
 
-# Every bundle applied here: duplicates are recognised, replays refused, gaps found.
+# Every bundle applied here: duplicates are recognised, gaps found.
 sync_bundles = Table(
     "sync_bundles",
     metadata,
     Column("sender", Text, primary_key=True),
     Column("seq", Integer, primary_key=True),
-    Column("digest", Text, nullable=False),
+    Column("digest", Text, primary_key=True),  # since 0015: a restored sender may reuse a number
     Column("first", Integer, nullable=False),
     Column("last", Integer, nullable=False),
     Column("changes", Integer, nullable=False),
     Column("created_at", Text, nullable=False),
     Column("imported_at", Text, nullable=False),
+    Column("created_hlc", Integer, nullable=False, server_default="0"),  # the sender's clock (0015)
 )
 
 # Lead: records shared with a workstation besides its own (migration 0005). A shared client

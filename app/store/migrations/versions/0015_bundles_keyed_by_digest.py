@@ -6,7 +6,9 @@ can carry the same number. Both are signed by it and hold real changes, and the 
 change once, whatever the order; but `sync_bundles` was keyed by (sender, seq), so the second to
 arrive was refused as "replayed" and, when it was the one from before the restore, its changes
 were lost. The key now includes the file's digest; the same file imported again is still known
-by it.
+by it. `created_hlc` (the sender's hybrid clock when it wrote the bundle, 0 for bundles imported
+before) tells which bundle of a sender is its newest: the wall-clock `created_at` cannot, once a
+laptop's clock was ahead and then set right.
 
 Revision ID: 0015
 Revises: 0014
@@ -31,11 +33,12 @@ def upgrade() -> None:
     changes INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     imported_at TEXT NOT NULL,
+    created_hlc INTEGER DEFAULT 0 NOT NULL,
     PRIMARY KEY (sender, seq, digest)
 )"""
     )
-    op.execute("INSERT INTO sync_bundles_new SELECT sender, seq, digest, first, last, changes, created_at, "
-               "imported_at FROM sync_bundles")
+    op.execute("INSERT INTO sync_bundles_new (sender, seq, digest, first, last, changes, created_at, imported_at) "
+               "SELECT sender, seq, digest, first, last, changes, created_at, imported_at FROM sync_bundles")
     op.execute("DROP TABLE sync_bundles")
     op.execute("ALTER TABLE sync_bundles_new RENAME TO sync_bundles")
 
