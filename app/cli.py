@@ -387,6 +387,9 @@ def cmd_erase_client(args) -> int:
         if not args.yes:
             for line in erasure_notes(preview):
                 print(line)
+            if preview.backups:
+                print(_("With --yes, --delete-backups deletes them too.") if args.delete_backups else
+                      _("Add --delete-backups to delete them with the erasure."))
             _print_mentions(journal, preview.mentions)
             raise CliError(_("Nothing was erased. Run the command again with --yes to erase."))
         entries = sync.erase_client(client.id)
@@ -402,6 +405,9 @@ def cmd_erase_client(args) -> int:
                            "Deleted {count} backups from earlier upgrades.", removed).format(count=removed))
         for line in erasure_notes(preview, done=True):
             print(line)
+        if preview.backups:  # the person is gone now: this command cannot name them again
+            print(_("The backups are in {folder}; delete them there when IT no longer needs them.").format(
+                folder=journal.path.parent / "backups"))
         _print_mentions(journal, preview.mentions)
     return EXIT_OK
 

@@ -321,6 +321,7 @@ def test_erase_client_says_first_what_goes_and_what_stays(tmp_path, monkeypatch,
     assert "HA-ANNA-1 and 2 entries" in out and "1 of these entries also names other people" in out
     assert "1 other entry mentions the code or the name" in out and mention.id in out
     assert "1 backup from an earlier upgrade (folder backups) still holds this person's data" in out
+    assert "Add --delete-backups to delete them with the erasure." in out
     with open_store(store, PASSPHRASE) as journal:
         assert len(journal.all_entries()) == 4 and journal.client_by_code("HA-ANNA-1") is not None
 
@@ -346,6 +347,7 @@ def test_erase_client_keeps_the_upgrade_backups_unless_asked(tmp_path, monkeypat
     code, out, err = run(capsys, "erase-client", "--store", str(store), "--code", "HA-ANNA-3", "--yes")
     assert (code, err) == (0, "")
     assert "2 backups from earlier upgrades (folder backups) still hold this person's data" in out
+    assert f"The backups are in {tmp_path / 'backups'}; delete them there" in out
     assert all(b.exists() for b in backups)
 
 

@@ -184,3 +184,27 @@ def test_restored_from_a_backup_made_before_the_upgrade_import_first(team, tmp_p
     for _round in range(2):
         _round_trip(team)
     assert team.journals["lead"].get_entry(after.id) is not None, "saved after the restore, never sent"
+
+
+def test_a_restored_laptops_bundles_from_before_and_after_in_one_import(team, tmp_path):
+    """The lead imports, in one run, the bundle written before the restore and the one written
+    after, which start at the same number. The newest lacks what the older one brought: the
+    laptop must get its lost entry back (nothing told either side before)."""
+    laptop = team.journals["laptop-1"]
+    laptop.save_entry(consultation(notes="vor der Sicherung"))
+    _round_trip(team)
+    laptop.close()
+    backup = tmp_path / "laptop-backup.db"
+    _copy_journal(team.folder / "laptop-1.db", backup)
+    team.journals["laptop-1"] = laptop = open_store(team.folder / "laptop-1.db", PASSPHRASE)
+    lost = laptop.save_entry(consultation(notes="nur im alten Paket"))
+    [old_bundle] = team.sync("laptop-1").export_bundles()  # waits in the folder
+    laptop = _restore(team, backup)
+    after = laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    _round_trip(team)
+    _round_trip(team)
+    lead = team.journals["lead"]
+    assert lead.get_entry(lost.id) is not None and lead.get_entry(after.id) is not None
+    assert laptop.get_entry(lost.id) is not None, "the laptop never got back what it lost"
+    # The bundle from before the restore was unknown to the restored journal, and stayed for good.
+    assert not old_bundle.path.exists()

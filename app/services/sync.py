@@ -29,6 +29,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -318,7 +319,8 @@ def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, l
 SENT_META = "sync.sent"
 RESEND_OWN_META = "sync.restored."  # + device id (lead)
 RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
-LEAD_SEEN_META = "sync.lead_seen_seq"  # workstation: the highest of its bundle numbers the lead has imported
+LEAD_IMPORTED_META = "sync.lead_imported"  # workstation: digests of its bundles the lead has imported (recent)
+IMPORTED_LISTED = 30  # how many of a workstation's bundles a reply names as imported, newest first
 # Bundles this journal wrote and has not removed yet:
 # [file name, digest, recipient, seq, last, the payload's ack, folder written to].
 WRITTEN_META, WRITTEN_KEPT = "sync.written", 500
@@ -360,6 +362,8 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class SyncService:
+    _run_versions: dict[str, list] = {}
+
     def __init__(self, journal: Journal):
         self.journal = journal
         self.engine = journal.engine
@@ -576,6 +580,8 @@ class SyncService:
             try:
                 atomic_write(path, data, overwrite=False)
                 digest = hashlib.sha256(data).hexdigest()
+                if not self.is_lead:
+                    return path, digest  # removed once the lead names it as imported
                 with writing(self.engine) as conn:
                     written = json.loads(_meta(conn, WRITTEN_META, "[]"))
                     written.append([path.name, digest, header["recipient"], header["seq"], header["last"],
@@ -630,26 +636,22 @@ class SyncService:
 
     def remove_acknowledged(self, folder: Path) -> int:
         """Delete from `folder` the bundles this journal wrote that the other side has taken in:
-        a workstation's once the lead has imported them (or a later one) and acknowledged their
-        changes, the lead's replies once the workstation has acknowledged what they carry. Only
-        files this journal recorded writing, with the same digest, are touched, so a bundle of a
-        history lost to a restore, or another journal's file, stays. Returns how many went."""
+        a workstation's once the lead names them as imported (by digest, so also those written
+        before a restore), the lead's replies once the workstation has the changes and the
+        acknowledgement they carry. Returns how many went."""
+        if not self.is_lead:
+            return self._remove_imported_by_lead(Path(folder))
         here = _folder_key(folder)
         with self.engine.connect() as conn:
             written = [e for e in json.loads(_meta(conn, WRITTEN_META, "[]")) if len(e) == 7]
-            if self.is_lead:
-                # A reply is taken in when the workstation has the lead's changes in it (its `ack`
-                # reaches the reply's `last`) and the acknowledgement it carried (the workstation's
-                # newest bundle starts at or after it): a reply that only acknowledges is news too.
-                peers = {device_id: (ack, first or 0) for device_id, ack, first in conn.exec_driver_sql(
-                    "SELECT p.device_id, p.ack, (SELECT max(first) FROM sync_bundles b WHERE b.sender = p.device_id) "
-                    "FROM sync_peers p WHERE p.device_id IS NOT NULL")}
-                taken = [recipient in peers and last <= peers[recipient][0] and carried <= peers[recipient][1]
-                         for _name, _digest, recipient, _seq, last, carried, _folder in written]
-            else:
-                acked = int(_meta(conn, "sync.acked", "0"))
-                seen = int(_meta(conn, LEAD_SEEN_META, "0"))
-                taken = [seq <= seen and last <= acked for _name, _digest, _recipient, seq, last, _a, _f in written]
+            # A reply is taken in when the workstation has the lead's changes in it (its `ack`
+            # reaches the reply's `last`) and the acknowledgement it carried (the workstation's
+            # newest bundle starts at or after it): a reply that only acknowledges is news too.
+            peers = {device_id: (ack, first or 0) for device_id, ack, first in conn.exec_driver_sql(
+                "SELECT p.device_id, p.ack, (SELECT max(first) FROM sync_bundles b WHERE b.sender = p.device_id) "
+                "FROM sync_peers p WHERE p.device_id IS NOT NULL")}
+            taken = [recipient in peers and last <= peers[recipient][0] and carried <= peers[recipient][1]
+                     for _name, _digest, recipient, _seq, last, carried, _folder in written]
         removed, kept = 0, []
         for entry, done in zip(written, taken):
             path = Path(folder) / entry[0]
@@ -671,6 +673,22 @@ class SyncService:
                 repo.set_meta(conn, WRITTEN_META, json.dumps([e for e in now if tuple(e) not in gone]))
         return removed
 
+    def _remove_imported_by_lead(self, folder: Path) -> int:
+        with self.engine.connect() as conn:
+            imported = set(json.loads(_meta(conn, LEAD_IMPORTED_META, "[]")))
+            lead_id = _meta(conn, "sync.lead_id")
+        if not imported or not lead_id:
+            return 0
+        removed = 0
+        for path in folder.glob(fmt.file_pattern(self.journal.device_id, lead_id)):
+            try:
+                if hashlib.sha256(path.read_bytes()).hexdigest() in imported:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue  # gone meanwhile, open elsewhere, or read-only: next time
+        return removed
+
     def _ack_details(self, conn, device_id: str, coverage: int) -> dict:
         """Which of the workstation's bundles the acknowledgement rests on, and the highest bundle
         number seen from it: a workstation restored from a backup learns from them that the
@@ -684,6 +702,11 @@ class SyncService:
         seen = conn.exec_driver_sql("SELECT max(seq) FROM sync_bundles WHERE sender = ?", (device_id,)).scalar()
         if seen:
             details["seen_seq"] = seen
+        # The workstation removes its bundle files the lead names here: also those it wrote
+        # before a restore, which it has no record of.
+        details["imported"] = [d for (d,) in conn.exec_driver_sql(
+            "SELECT digest FROM sync_bundles WHERE sender = ? ORDER BY imported_at DESC, seq DESC LIMIT ?",
+            (device_id, IMPORTED_LISTED))]
         return details
 
     def _take_ack(self, conn, ack: int, payload: dict) -> str | None:
@@ -695,8 +718,9 @@ class SyncService:
         seen_seq = payload.get("seen_seq")
         if type(seen_seq) is int and seen_seq > own_seq:
             repo.set_meta(conn, "sync.bundle_seq", str(seen_seq))  # numbers the lead knows are not used again
-        if type(seen_seq) is int and seen_seq > int(_meta(conn, LEAD_SEEN_META, "0")):
-            repo.set_meta(conn, LEAD_SEEN_META, str(seen_seq))
+        imported = payload.get("imported")
+        if isinstance(imported, list):
+            repo.set_meta(conn, LEAD_IMPORTED_META, json.dumps([d for d in imported if isinstance(d, str)]))
         sent, on = _sent_bundles(conn), payload.get("ack_bundle")
         if not (isinstance(on, list) and len(on) == 2 and type(on[0]) is int and isinstance(on[1], str)):
             on = None  # a lead before this member, or nothing to rest on
@@ -721,6 +745,8 @@ class SyncService:
                                  "FROM sync_log)) WHERE name = 'sync_log'", (top,))
             repo.set_meta(conn, "sync.sent_upto", str(acked))  # everything not acknowledged goes again
             repo.set_meta(conn, RESTORED_META, RESTORED_PENDING)  # and the lead is asked for our records
+            if flagged == RESTORED_PENDING:
+                return None  # said already (two old replies in one import)
             return _("The team lead has confirmed changes that this journal no longer has: it was restored "
                      "from a backup. Its changes since the backup go to the team lead again with the next sync.")
         repo.set_meta(conn, "sync.acked", str(ack))
@@ -729,6 +755,23 @@ class SyncService:
             sent["bundles"] = [b for b in sent["bundles"] if b[1] > ack]
             repo.set_meta(conn, SENT_META, json.dumps(sent))
         return None
+
+    def _check_run_versions(self, conn) -> None:
+        """Of a workstation's bundles imported in one run, the newest carries every change not yet
+        acknowledged, so all that an older one with the same start carried, or a later version of
+        it. When it lacks some, the older one was written before the workstation was restored
+        from a backup, and the workstation lacks those changes: it gets its records whole again.
+        (Across runs the workstation finds this out itself, from the acknowledgement.)"""
+        for sender, bundles in self._run_versions.items():
+            if len(bundles) < 2:
+                continue
+            newest_hlc, newest_first, newest = max(bundles, key=lambda b: b[0])
+            for hlc, first, versions in bundles:
+                if hlc < newest_hlc and first >= newest_first and any(
+                        newest.get(key, -1) < version for key, version in versions.items()):
+                    repo.set_meta(conn, f"{RESEND_OWN_META}{sender}", str(self._bump(conn)))
+                    break
+        self._run_versions = {}
 
     def _take_peer_ack(self, conn, device_id: str, ack: int, newest: bool, restored: bool) -> None:
         """How far the workstation has the lead's changes: as its newest bundle (by `created_hlc`)
@@ -1064,6 +1107,10 @@ class SyncService:
                 parsed.sort(key=lambda t: (0, "", "", 0) if isinstance(t[2], FileResult) else
                             (1, first_made[str(t[2].header.get("sender"))], str(t[2].header.get("sender")),
                              int(t[2].header.get("seq") or 0)))
+                senders = Counter(str(t[2].header.get("sender")) for t in parsed if not isinstance(t[2], FileResult))
+                # A sender with several bundles in this run: what each brought, to see at the end
+                # whether its newest lacks what an older one carried (see _check_run_versions).
+                self._run_versions = {sender: [] for sender, n in senders.items() if n > 1 and self.is_lead}
                 for done, (path, from_folder, item) in enumerate(parsed):
                     if cancel and cancel():
                         report.cancelled = True
@@ -1083,6 +1130,8 @@ class SyncService:
                         report.results.append(result)
                     if progress:
                         progress(done + 1, len(parsed))
+                if not report.cancelled:
+                    self._check_run_versions(conn)
                 if report.cancelled or (cancel and cancel()):
                     report.cancelled = True
                     outer.rollback()
@@ -1179,6 +1228,14 @@ class SyncService:
             groups = self._own_scope(groups, shared)
         state = replica.Replica.load(conn)
         applied = replica.apply(conn, groups, record_conflicts=self.is_lead, replica=state)
+        if sender in self._run_versions:
+            versions: dict[tuple[str, str, str], int] = {}
+            for tbl, rid, _origin, changes in groups:
+                for c in changes:
+                    if c.dev == sender and c.hlc > versions.get((tbl, rid, c.field), -1):
+                        versions[(tbl, rid, c.field)] = c.hlc
+            self._run_versions[sender].append((h.get("created_hlc") if type(h.get("created_hlc")) is int else 0,
+                                               int(h.get("first") or 0), versions))
         first, last = int(h.get("first") or 0), int(h.get("last") or 0)
         created_hlc = h.get("created_hlc") if type(h.get("created_hlc")) is int else 0
         newest = conn.exec_driver_sql("SELECT max(created_hlc) FROM sync_bundles WHERE sender = ?", (sender,)).scalar()

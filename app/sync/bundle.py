@@ -157,6 +157,11 @@ def read(path: Path) -> Bundle:
     return decode(Path(path).read_bytes())
 
 
+def file_pattern(sender_id: str, recipient_id: str) -> str:
+    """A glob pattern for the names `file_name` gives the sender's bundles to the recipient."""
+    return f"ml-{sender_id[:12]}-*-to-{recipient_id[:12]}{SUFFIX}"
+
+
 def file_name(sender_id: str, seq: int, recipient_id: str) -> str:
     """Named by sender and sequence (and recipient, so a folder listing shows who it is for).
     Ids only: a file name in a shared folder must not carry a person's name."""
