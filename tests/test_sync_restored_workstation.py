@@ -35,17 +35,22 @@ def _restore(team, backup):
     return team.journals["laptop-1"]
 
 
+def _synced_and_backed_up(team, tmp_path):
+    """The laptop saves and syncs, then its journal is copied as a backup (the app closed)."""
+    team.journals["laptop-1"].save_entry(consultation(notes="vor der Sicherung"))
+    _round_trip(team)
+    team.journals["laptop-1"].close()
+    backup = tmp_path / "laptop-backup.db"
+    _copy_journal(team.folder / "laptop-1.db", backup)
+    team.journals["laptop-1"] = open_store(team.folder / "laptop-1.db", PASSPHRASE)
+    return backup
+
+
 def _lead_saw_backup_then_more(team, tmp_path):
     """The laptop syncs, is backed up, saves and syncs once more (the lead acknowledges that),
     and is then restored from the backup: its journal lacks the last entry and the lead's answer."""
-    laptop = team.journals["laptop-1"]
-    laptop.save_entry(consultation(notes="vor der Sicherung"))
-    _round_trip(team)
-    laptop.close()
-    backup = tmp_path / "laptop-backup.db"
-    _copy_journal(team.folder / "laptop-1.db", backup)
-    team.journals["laptop-1"] = laptop = open_store(team.folder / "laptop-1.db", PASSPHRASE)
-    lost = laptop.save_entry(consultation(notes="nach der Sicherung"))
+    backup = _synced_and_backed_up(team, tmp_path)
+    lost = team.journals["laptop-1"].save_entry(consultation(notes="nach der Sicherung"))
     _round_trip(team)
     return backup, lost
 
@@ -190,14 +195,8 @@ def test_a_restored_laptops_bundles_from_before_and_after_in_one_import(team, tm
     """The lead imports, in one run, the bundle written before the restore and the one written
     after, which start at the same number. The newest lacks what the older one brought: the
     laptop must get its lost entry back (nothing told either side before)."""
-    laptop = team.journals["laptop-1"]
-    laptop.save_entry(consultation(notes="vor der Sicherung"))
-    _round_trip(team)
-    laptop.close()
-    backup = tmp_path / "laptop-backup.db"
-    _copy_journal(team.folder / "laptop-1.db", backup)
-    team.journals["laptop-1"] = laptop = open_store(team.folder / "laptop-1.db", PASSPHRASE)
-    lost = laptop.save_entry(consultation(notes="nur im alten Paket"))
+    backup = _synced_and_backed_up(team, tmp_path)
+    lost = team.journals["laptop-1"].save_entry(consultation(notes="nur im alten Paket"))
     [old_bundle] = team.sync("laptop-1").export_bundles()  # waits in the folder
     laptop = _restore(team, backup)
     after = laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
