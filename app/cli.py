@@ -380,7 +380,7 @@ def cmd_erase_client(args) -> int:
         client = journal.client_by_code(args.code)
         if client is None:
             raise CliError(_("There is no client with the code {code}.").format(code=args.code))
-        from app.services.sync import erasure_notes
+        from app.services.sync import erasure_done, erasure_notes
 
         sync = _sync(journal)
         preview = sync.erasure_preview(client.id)
@@ -393,9 +393,7 @@ def cmd_erase_client(args) -> int:
             _print_mentions(journal, preview.mentions)
             raise CliError(_("Nothing was erased. Run the command again with --yes to erase."))
         entries = sync.erase_client(client.id)
-        print(ngettext("Erased the client and {count} entry. The erasure reaches the other computers with the "
-                       "next sync.", "Erased the client and {count} entries. The erasure reaches the other "
-                       "computers with the next sync.", entries).format(count=entries))
+        print(erasure_done(preview, entries))
         if args.delete_backups:
             from app.services.stores import delete_migration_backups
 

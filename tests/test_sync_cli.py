@@ -202,8 +202,9 @@ def test_erase_client_and_share_take_a_code_in_any_case(tmp_path, monkeypatch, c
     assert (code, err) == (0, "") and "HA-FAM-08" in out
     code, out, err = run(capsys, "erase-client", "--store", lead, "--code", " ha-fam-07 ")  # not without --yes
     assert code == 1 and "--yes" in err and "HA-FAM-07 and 0 entries" in out and "cannot be undone" in out
+    assert "erased on every synced computer" in out and "Sync bundles still in the sync folder" in out
     code, out, err = run(capsys, "erase-client", "--store", lead, "--code", " ha-fam-07 ", "--yes")
-    assert (code, err) == (0, "") and "Erased the client" in out
+    assert (code, err) == (0, "") and "The erasure reaches the other computers with the next sync." in out
     from app.services.stores import open_store
 
     with open_store(team.folder / "lead.db", PASSPHRASE) as journal:
@@ -322,6 +323,8 @@ def test_erase_client_says_first_what_goes_and_what_stays(tmp_path, monkeypatch,
     assert "1 other entry mentions the code or the name" in out and mention.id in out
     assert "1 backup from an earlier upgrade (folder backups) still holds this person's data" in out
     assert "Add --delete-backups to delete them with the erasure." in out
+    # A journal outside any team: no other computers, no sync bundles to speak of.
+    assert "will be erased from this journal" in out and "synced" not in out and "bundles" not in out
     with open_store(store, PASSPHRASE) as journal:
         assert len(journal.all_entries()) == 4 and journal.client_by_code("HA-ANNA-1") is not None
 

@@ -184,6 +184,7 @@ class ErasurePreview:
     with_others: int  # of these, entries that also name someone else (erased too)
     mentions: list[str]  # ids of other entries whose notes name the person's code or name: not erased
     backups: int = 0  # upgrade backups of the journal: each still holds the person, until deleted
+    in_team: bool = True  # a journal outside a sync team has no other computers and no bundles
 
     @property
     def entries(self) -> int:
@@ -194,11 +195,18 @@ def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
     """What to tell the user about an erasure, before it (done=False) or after it."""
     lines = []
     if not done:
-        lines.append(ngettext(
-            "The client {code} and {count} entry linked to them will be erased on every synced computer. "
-            "This cannot be undone.",
-            "The client {code} and {count} entries linked to them will be erased on every synced computer. "
-            "This cannot be undone.", preview.entries).format(code=preview.code, count=preview.entries))
+        if preview.in_team:
+            lines.append(ngettext(
+                "The client {code} and {count} entry linked to them will be erased on every synced computer. "
+                "This cannot be undone.",
+                "The client {code} and {count} entries linked to them will be erased on every synced computer. "
+                "This cannot be undone.", preview.entries).format(code=preview.code, count=preview.entries))
+        else:
+            lines.append(ngettext(
+                "The client {code} and {count} entry linked to them will be erased from this journal. "
+                "This cannot be undone.",
+                "The client {code} and {count} entries linked to them will be erased from this journal. "
+                "This cannot be undone.", preview.entries).format(code=preview.code, count=preview.entries))
         if preview.with_others:
             lines.append(ngettext(
                 "{count} of these entries also names other people; it is erased too. Note first what concerns "
@@ -217,9 +225,19 @@ def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
             "until it is deleted.",
             "{count} backups from earlier upgrades (folder backups) still hold this person's data, encrypted, "
             "until they are deleted.", preview.backups).format(count=preview.backups))
-    lines.append(_("Sync bundles still in the sync folder keep an encrypted copy until they are taken in and "
-                   "removed."))
+    if preview.in_team:
+        lines.append(_("Sync bundles still in the sync folder keep an encrypted copy until they are taken in and "
+                       "removed."))
     return lines
+
+
+def erasure_done(preview: ErasurePreview, entries: int) -> str:
+    if not preview.in_team:
+        return ngettext("Erased the client and {count} entry.", "Erased the client and {count} entries.",
+                        entries).format(count=entries)
+    return ngettext("Erased the client and {count} entry. The erasure reaches the other computers with the "
+                    "next sync.", "Erased the client and {count} entries. The erasure reaches the other "
+                    "computers with the next sync.", entries).format(count=entries)
 
 
 @dataclass
@@ -1352,8 +1370,10 @@ class SyncService:
             mentioning = [rid for _start, rid in sorted(
                 (start or "", rid) for rid, start, notes, follow_up in rows
                 if rid not in own and mentions(pattern, (notes, follow_up)))]
+        with self.engine.connect() as conn:
+            in_team = bool(_meta(conn, "sync.team_id"))
         return ErasurePreview(client.code, linked, with_others, mentioning,
-                              backups=len(migration_backups(self.journal.path)))
+                              backups=len(migration_backups(self.journal.path)), in_team=in_team)
 
     def erase_client(self, client_id: str) -> int:
         """Data-protection erasure of a person: the client and every entry linked to them are

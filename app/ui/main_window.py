@@ -1071,7 +1071,7 @@ class MainWindow(QMainWindow):
         if typed.strip().upper() != preview.code.upper():
             self.ui.statusbar.showMessage(_("The code did not match; nothing was erased."), 10000)
             return
-        from app.services.sync import erasure_notes
+        from app.services.sync import erasure_done, erasure_notes
 
         entries = sync.erase_client(client_id)
         self.drop_erased_form(preview.code)
@@ -1086,10 +1086,7 @@ class MainWindow(QMainWindow):
         notes = erasure_notes(preview, done=True)
         if preview.mentions:
             notes.insert(1, _("Search the journal for the code or the name to find them."))
-        text = " ".join([ngettext("Erased the client and {count} entry. The erasure reaches the other computers "
-                                  "with the next sync.", "Erased the client and {count} entries. The erasure "
-                                  "reaches the other computers with the next sync.", entries).format(count=entries),
-                         *notes])
+        text = " ".join([erasure_done(preview, entries), *notes])
         QMessageBox.information(self, _("Erase on a data-protection request"), text)
 
     def _ask_delete_backups(self, count: int) -> bool:
