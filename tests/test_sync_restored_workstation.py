@@ -207,3 +207,26 @@ def test_a_restored_laptops_bundles_from_before_and_after_in_one_import(team, tm
     assert laptop.get_entry(lost.id) is not None, "the laptop never got back what it lost"
     # The bundle from before the restore was unknown to the restored journal, and stayed for good.
     assert not old_bundle.path.exists()
+
+
+def test_the_restore_notice_comes_once_for_two_old_replies(team, tmp_path):
+    import dataclasses
+
+    backup = _synced_and_backed_up(team, tmp_path)
+    lost = team.journals["laptop-1"].save_entry(consultation(notes="nach der Sicherung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    lead = team.journals["lead"]
+    lead.save_entry(dataclasses.replace(lead.get_entry(lost.id), notes="vom Teamleiter"))
+    team.sync("lead").export_bundles()  # a second reply, before the laptop read the first
+    laptop = _restore(team, backup)
+    laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    report = team.sync("laptop-1").import_paths([team.sync_dir])
+    assert len(report.imported) == 2
+    notices = [w for r in report.results for w in r.warnings if "restored from a backup" in w]
+    assert len(notices) == 1, notices
+    _round_trip(team)
+    _round_trip(team)
+    assert laptop.get_entry(lost.id).notes == "vom Teamleiter"
+    assert team.sync("laptop-1").status().unacknowledged == 0
