@@ -291,6 +291,8 @@ def cmd_devices(args) -> int:
         print(_("No workstations provisioned yet."))
     from app.services.sync import STATE_LABELS
 
+    if devices:  # the desktop's column names; scripts read --format json
+        print("\t".join([_("Workstation"), _("State"), _("Used by"), _("Last bundle"), _("Imported"), _("Gaps")]))
     for d in devices:
         gaps = ", ".join(str(n) for n in d.missing_bundles)
         print("\t".join([d.name, _(STATE_LABELS.get(d.state, d.state)), d.user, d.last_bundle_at or "-",

@@ -219,7 +219,9 @@ def test_devices_and_provision_say_what_is_wrong_in_plain_words(tmp_path, monkey
     code, _out, err = run(capsys, "provision", "--store", lead, "--workstation", "w2", "--out", str(profile))
     assert code == 1 and err == f"mediatorlog: {profile} exists already and is not overwritten: choose another file name.\n"
     code, out, _err = run(capsys, "--lang", "de", "devices", "--store", lead)
-    assert out.startswith("w1\twartet auf sein erstes Paket")  # the state in the language asked for
+    header, first = out.splitlines()[:2]
+    assert header.startswith("Arbeitsplatz\t") and "\tImportiert\t" in header  # columns named, as on the desktop
+    assert first.startswith("w1\twartet auf sein erstes Paket")  # the state in the language asked for
     assert run(capsys, "devices", "--store", lead, "--revoke", "w1")[0] == 0
     code, _out, err = run(capsys, "devices", "--store", lead, "--revoke", "w1")
     assert code == 1 and "w1 is revoked already" in err
