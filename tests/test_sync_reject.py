@@ -246,3 +246,19 @@ def test_the_folder_view_says_before_the_import_which_bundles_will_be_refused_an
     assert order == sorted(order)
     states = {w.path.name: (w.state, w.reason) for w in waiting}
     assert states[late.name] == ("rejected", "revoked_sender") and states[first.name] == ("imported", "")
+
+
+def test_an_unsigned_file_with_an_odd_seq_does_not_stop_the_import(team):
+    """Anyone who can write to the share could stop every import with one file: the run sorted
+    by int(seq) before any check, and a ValueError rolled the whole run back."""
+    import json
+    import struct
+    entry = team.journals["laptop-1"].save_entry(consultation(notes="Eintrag"))
+    [good] = team.sync("laptop-1").export_bundles()
+    data = good.path.read_bytes(); (n,) = struct.unpack(">I", data[8:12])
+    h = json.loads(data[12:12 + n]); h.update(seq="1a", recipient="someone-else")
+    hb = json.dumps(h, sort_keys=True, separators=(",", ":")).encode()
+    (team.sync_dir / "ml-000000000000-000001-to-000000000000.mlsync").write_bytes(
+        data[:8] + struct.pack(">I", len(hb)) + hb + data[12 + n:])
+    team.sync("lead").import_paths([team.sync_dir])
+    assert team.journals["lead"].get_entry(entry.id) is not None

@@ -230,3 +230,73 @@ def test_the_restore_notice_comes_once_for_two_old_replies(team, tmp_path):
     _round_trip(team)
     assert laptop.get_entry(lost.id).notes == "vom Teamleiter"
     assert team.sync("laptop-1").status().unacknowledged == 0
+
+
+def _round_trip_counts(team):
+    """One exchange; what each side wrote (field changes per bundle) and the laptop's warnings."""
+    sent = team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    replies = team.sync("lead").export_bundles()
+    report = team.sync("laptop-1").import_paths([team.sync_dir])
+    return [r.changes for r in sent], [r.changes for r in replies], sum(len(f.warnings) for f in report.results)
+
+
+def test_a_restored_laptop_with_nothing_new_settles(team, tmp_path):
+    """With nothing to send, the restored laptop took the lead's acknowledgement as news on every
+    sync: a bundle marked restored, all its records back and the warning, round after round."""
+    backup, _lost = _lead_saw_backup_then_more(team, tmp_path)
+    _restore(team, backup)
+    rounds = [_round_trip_counts(team) for _ in range(6)]
+    assert rounds[-1] == ([], [], 0), rounds
+    assert sum(warnings for _sent, _replies, warnings in rounds) == 1, rounds
+    assert len(list(team.sync_dir.iterdir())) <= 2
+
+
+def _backup_lead(team, tmp_path):
+    team.journals["lead"].close()
+    backup = tmp_path / "lead-backup.db"
+    _copy_journal(team.folder / "lead.db", backup)
+    team.journals["lead"] = open_store(team.folder / "lead.db", PASSPHRASE)
+    return backup
+
+
+def _restore_lead(team, backup):
+    team.journals["lead"].close()
+    _copy_journal(backup, team.folder / "lead.db")
+    team.journals["lead"] = open_store(team.folder / "lead.db", PASSPHRASE)
+    return team.journals["lead"]
+
+
+def test_a_lead_restored_from_a_backup_gets_back_what_the_laptops_had_sent(team, tmp_path):
+    """The lead had imported and acknowledged the entry, so the laptop no longer kept it in its
+    log; the restore took it from the lead, and nothing asked for it again."""
+    team.journals["laptop-1"].save_entry(consultation(notes="A"))
+    _round_trip(team)
+    backup = _backup_lead(team, tmp_path)
+    after = team.journals["laptop-1"].save_entry(consultation(notes="B"))
+    _round_trip(team)
+    _round_trip(team)
+    lead = _restore_lead(team, backup)
+    for _round in range(3):
+        _round_trip(team)
+    assert lead.get_entry(after.id) is not None
+    assert [d.missing_changes for d in team.sync("lead").devices()] == [[]]
+
+
+def test_a_lead_restored_from_a_backup_still_sends_its_new_changes(team, tmp_path):
+    """The laptop acknowledged lead change numbers above the restored lead's counter, so the
+    lead's corrections after the restore were not sent until the counter passed them."""
+    import dataclasses
+
+    entry = team.journals["laptop-1"].save_entry(consultation(notes="Anfang"))
+    _round_trip(team)
+    backup = _backup_lead(team, tmp_path)
+    for i in range(3):
+        lead = team.journals["lead"]
+        lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes=f"Korrektur {i}"))
+        _round_trip(team)
+    lead = _restore_lead(team, backup)
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes="neu"))
+    for _round in range(3):
+        _round_trip(team)
+    assert team.journals["laptop-1"].get_entry(entry.id).notes == "neu"

@@ -337,6 +337,7 @@ def _coverage(ranges: Iterable[tuple[int, int]], start: int = 0) -> tuple[int, l
 SENT_META = "sync.sent"
 RESEND_OWN_META = "sync.restored."  # + device id (lead)
 RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
+RESEND_ALL_META = "sync.resend_all."  # + device id (lead): "1" while it asks that workstation for everything
 LEAD_IMPORTED_META = "sync.lead_imported"  # workstation: digests of its bundles the lead has imported (recent)
 IMPORTED_LISTED = 30  # how many of a workstation's bundles a reply names as imported, newest first
 # Bundles this journal wrote and has not removed yet:
@@ -357,6 +358,11 @@ def _sent_bundles(conn) -> dict | None:
     that has not written a bundle since it began keeping the record."""
     raw = _meta(conn, SENT_META)
     return json.loads(raw) if raw else None
+
+
+def _int(value) -> int:
+    """A header number as given, or 0: any file can sit in a shared folder, signed or not."""
+    return value if type(value) is int else 0
 
 
 def _meta(conn, key: str, default: str = "") -> str:
@@ -736,6 +742,8 @@ class SyncService:
         seen_seq = payload.get("seen_seq")
         if type(seen_seq) is int and seen_seq > own_seq:
             repo.set_meta(conn, "sync.bundle_seq", str(seen_seq))  # numbers the lead knows are not used again
+        if payload.get("resend") is True and int(_meta(conn, "sync.acked", "0")) > 0:
+            self._log_everything_again(conn)
         imported = payload.get("imported")
         if isinstance(imported, list):
             repo.set_meta(conn, LEAD_IMPORTED_META, json.dumps([d for d in imported if isinstance(d, str)]))
@@ -743,8 +751,11 @@ class SyncService:
         if not (isinstance(on, list) and len(on) == 2 and type(on[0]) is int and isinstance(on[1], str)):
             on = None  # a lead before this member, or nothing to rest on
         flagged = _meta(conn, RESTORED_META)
-        if flagged.isdigit() and on is not None and on[0] >= int(flagged):
-            repo.set_meta(conn, RESTORED_META, "")  # the lead has had our word that we were restored
+        if flagged.isdigit() and type(seen_seq) is int and seen_seq >= int(flagged):
+            # The lead has imported the first bundle that said we were restored (bundle numbers
+            # were raised past all it had seen when the mark was set, so this is no older one).
+            repo.set_meta(conn, RESTORED_META, "")
+            flagged = ""
         acked = int(_meta(conn, "sync.acked", "0"))
         if ack <= acked:
             return None
@@ -761,7 +772,14 @@ class SyncService:
             conn.exec_driver_sql("UPDATE sync_log SET seq = seq + ? WHERE seq > ?", (top - acked, acked))
             conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = max(seq, ?, (SELECT coalesce(max(seq), 0) "
                                  "FROM sync_log)) WHERE name = 'sync_log'", (top,))
-            repo.set_meta(conn, "sync.sent_upto", str(acked))  # everything not acknowledged goes again
+            # Nothing at or below `ack` is left unsent now, so the lead's numbering is taken: the
+            # next bundle starts there, and the same acknowledgement is not news again (it was,
+            # on every sync, for a restored laptop with nothing new to send).
+            repo.set_meta(conn, "sync.acked", str(ack))
+            repo.set_meta(conn, "sync.sent_upto", str(ack))  # everything not acknowledged goes again
+            if sent is not None:
+                sent["bundles"] = []
+                repo.set_meta(conn, SENT_META, json.dumps(sent))
             repo.set_meta(conn, RESTORED_META, RESTORED_PENDING)  # and the lead is asked for our records
             if flagged == RESTORED_PENDING:
                 return None  # said already (two old replies in one import)
@@ -791,13 +809,45 @@ class SyncService:
                     break
         self._run_versions = {}
 
+    def _log_everything_again(self, conn) -> None:
+        """The lead lost changes it had acknowledged (it was restored from a backup): every version
+        this workstation wrote of its own records goes into the log again, numbered from 0 on,
+        so the next bundle carries them all and the lead's ranges close. (Versions another journal
+        wrote cannot travel in this workstation's log; the lead has to have those itself.)"""
+        me = self.journal.device_id
+        payload = _Payload()
+        for tbl, rid, origin, clocks in conn.exec_driver_sql(
+                "SELECT tbl, rid, origin, clocks FROM sync_clock WHERE origin = ?", (me,)).fetchall():
+            self._add_current(conn, payload, tbl, rid, origin, json.loads(clocks), None, None)
+        mine = payload.dev(me)
+        rows = [(tbl, rid, name, value, hlc, base) for tbl, rid, _origin, changes in payload.rows
+                for name, value, hlc, dev, base in changes if dev == mine]
+        conn.exec_driver_sql("DELETE FROM sync_log")
+        if rows:
+            conn.exec_driver_sql(replica._LOG_CHANGE, rows)
+        repo.set_meta(conn, "sync.acked", "0")
+        repo.set_meta(conn, "sync.sent_upto", "0")
+        sent = _sent_bundles(conn)
+        if sent is not None:
+            sent["bundles"] = []
+            repo.set_meta(conn, SENT_META, json.dumps(sent))
+
     def _take_peer_ack(self, conn, device_id: str, ack: int, newest: bool, restored: bool) -> None:
         """How far the workstation has the lead's changes: as its newest bundle (by `created_hlc`)
         says. Lower than before, its journal was restored from a backup and lost the lead's changes
         since. They go to it again, and so do all its own records, once, as when it says it was
         restored (see `_take_ack` and `_export_to_device`)."""
         before = conn.exec_driver_sql("SELECT ack FROM sync_peers WHERE device_id = ?", (device_id,)).scalar() or 0
-        if newest:
+        state = replica.Replica.load(conn)
+        lead_restored = ack > state.lseq
+        if lead_restored:
+            # The workstation has lead changes numbered above this journal's counter: the lead was
+            # restored from a backup, and its numbers since then mean other changes there. New ones
+            # are numbered above all of them, and the workstation is sent everything for it again.
+            state.lseq = ack
+            state.save(conn)
+            conn.exec_driver_sql("UPDATE sync_peers SET ack = 0 WHERE device_id = ?", (device_id,))
+        elif newest:
             conn.exec_driver_sql("UPDATE sync_peers SET ack = ? WHERE device_id = ?", (ack, device_id))
         # A late older bundle changes nothing: it says less than the newest did, or, from before a
         # restore, more than the journal has now.
@@ -857,6 +907,8 @@ class SyncService:
             # A workstation's bundle starts where the lead's acknowledgement it received ends.
             confirmed = max((first for first, _last in ranges), default=0) >= coverage
             content = payload.as_dict(ack=coverage, **self._ack_details(conn, device.device_id, coverage))
+            if _meta(conn, f"{RESEND_ALL_META}{device.device_id}") == "1":
+                content["resend"] = True  # everything it wrote, again (see _log_everything_again)
             # The same reply again while the last one still waits in the folder: with fifteen
             # laptops, every 'Write replies' added fifteen bundles that said nothing new. A reply
             # that vanished (a lost stick, another folder) is written again, also one that only
@@ -864,7 +916,8 @@ class SyncService:
             digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
             last_digest, _sep, last_name = _meta(conn, f"sync.reply.{device.device_id}").partition(":")
             last_waits = bool(last_name) and (folder / last_name).exists()
-            if payload.count == 0 and coverage == ack_sent and (last_waits or not last_name or confirmed):
+            if (payload.count == 0 and coverage == ack_sent and (last_waits or not last_name or confirmed)
+                    and "resend" not in content):
                 return None
             if last_digest == digest and last_waits:
                 return None
@@ -1066,7 +1119,7 @@ class SyncService:
             reason = ""
             if state == "new" and revoked:  # it will be refused: said before the import, not after it
                 state, reason = "rejected", "revoked_sender"
-            found.append(WaitingBundle(path, sender, int(h.get("seq", 0)), int(h.get("count", 0)),
+            found.append(WaitingBundle(path, sender, _int(h.get("seq")), _int(h.get("count")),
                                        str(h.get("created_at", "")), state, reason))
         # by workstation and number, not by file name (a random device id): fifteen laptops' bundles
         # read in order
@@ -1124,7 +1177,7 @@ class SyncService:
                         first_made[sender] = min(first_made.get(sender, made), made)
                 parsed.sort(key=lambda t: (0, "", "", 0) if isinstance(t[2], FileResult) else
                             (1, first_made[str(t[2].header.get("sender"))], str(t[2].header.get("sender")),
-                             int(t[2].header.get("seq") or 0)))
+                             _int(t[2].header.get("seq"))))
                 senders = Counter(str(t[2].header.get("sender")) for t in parsed if not isinstance(t[2], FileResult))
                 # A sender with several bundles in this run: what each brought, to see at the end
                 # whether its newest lacks what an older one carried (see _check_run_versions).
@@ -1254,9 +1307,20 @@ class SyncService:
                         versions[(tbl, rid, c.field)] = c.hlc
             self._run_versions[sender].append((h.get("created_hlc") if type(h.get("created_hlc")) is int else 0,
                                                int(h.get("first") or 0), versions))
-        first, last = int(h.get("first") or 0), int(h.get("last") or 0)
+        first, last = h.get("first") or 0, h.get("last") or 0
+        if type(first) is not int or type(last) is not int:
+            raise BundleError("altered", "change range")
         created_hlc = h.get("created_hlc") if type(h.get("created_hlc")) is int else 0
         newest = conn.exec_driver_sql("SELECT max(created_hlc) FROM sync_bundles WHERE sender = ?", (sender,)).scalar()
+        if self.is_lead:
+            had = _coverage(conn.exec_driver_sql("SELECT first, last FROM sync_bundles WHERE sender = ?",
+                                                 (sender,)).fetchall())[0]
+            # The workstation starts where this journal acknowledged, and this journal has less:
+            # it was restored from a backup and lost changes the workstation no longer keeps.
+            if first > had:
+                repo.set_meta(conn, f"{RESEND_ALL_META}{sender}", "1")
+            elif first == 0:
+                repo.set_meta(conn, f"{RESEND_ALL_META}{sender}", "")
         conn.exec_driver_sql(
             "INSERT INTO sync_bundles (sender, seq, digest, first, last, changes, created_at, imported_at, created_hlc) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
