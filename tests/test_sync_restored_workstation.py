@@ -27,23 +27,29 @@ def _round_trip(team) -> None:
     team.sync("laptop-1").import_paths([team.sync_dir])
 
 
-def _restore(team, backup):
-    path = team.folder / "laptop-1.db"
-    team.journals["laptop-1"].close()
+def _restore(team, backup, name="laptop-1"):
+    """The journal `name` replaced by the backup copy (the app closed meanwhile)."""
+    path = team.folder / f"{name}.db"
+    team.journals[name].close()
     _copy_journal(backup, path)
-    team.journals["laptop-1"] = open_store(path, PASSPHRASE)
-    return team.journals["laptop-1"]
+    team.journals[name] = open_store(path, PASSPHRASE)
+    return team.journals[name]
+
+
+def _backup(team, tmp_path, name="laptop-1"):
+    """A copy of the journal `name` as a backup takes it (the app closed meanwhile)."""
+    team.journals[name].close()
+    backup = tmp_path / f"{name}-backup.db"
+    _copy_journal(team.folder / f"{name}.db", backup)
+    team.journals[name] = open_store(team.folder / f"{name}.db", PASSPHRASE)
+    return backup
 
 
 def _synced_and_backed_up(team, tmp_path):
-    """The laptop saves and syncs, then its journal is copied as a backup (the app closed)."""
+    """The laptop saves and syncs, then its journal is copied as a backup."""
     team.journals["laptop-1"].save_entry(consultation(notes="vor der Sicherung"))
     _round_trip(team)
-    team.journals["laptop-1"].close()
-    backup = tmp_path / "laptop-backup.db"
-    _copy_journal(team.folder / "laptop-1.db", backup)
-    team.journals["laptop-1"] = open_store(team.folder / "laptop-1.db", PASSPHRASE)
-    return backup
+    return _backup(team, tmp_path)
 
 
 def _lead_saw_backup_then_more(team, tmp_path):
@@ -252,31 +258,16 @@ def test_a_restored_laptop_with_nothing_new_settles(team, tmp_path):
     assert len(list(team.sync_dir.iterdir())) <= 2
 
 
-def _backup_lead(team, tmp_path):
-    team.journals["lead"].close()
-    backup = tmp_path / "lead-backup.db"
-    _copy_journal(team.folder / "lead.db", backup)
-    team.journals["lead"] = open_store(team.folder / "lead.db", PASSPHRASE)
-    return backup
-
-
-def _restore_lead(team, backup):
-    team.journals["lead"].close()
-    _copy_journal(backup, team.folder / "lead.db")
-    team.journals["lead"] = open_store(team.folder / "lead.db", PASSPHRASE)
-    return team.journals["lead"]
-
-
 def test_a_lead_restored_from_a_backup_gets_back_what_the_laptops_had_sent(team, tmp_path):
     """The lead had imported and acknowledged the entry, so the laptop no longer kept it in its
     log; the restore took it from the lead, and nothing asked for it again."""
     team.journals["laptop-1"].save_entry(consultation(notes="A"))
     _round_trip(team)
-    backup = _backup_lead(team, tmp_path)
+    backup = _backup(team, tmp_path, "lead")
     after = team.journals["laptop-1"].save_entry(consultation(notes="B"))
     _round_trip(team)
     _round_trip(team)
-    lead = _restore_lead(team, backup)
+    lead = _restore(team, backup, "lead")
     for _round in range(3):
         _round_trip(team)
     assert lead.get_entry(after.id) is not None
@@ -290,12 +281,12 @@ def test_a_lead_restored_from_a_backup_still_sends_its_new_changes(team, tmp_pat
 
     entry = team.journals["laptop-1"].save_entry(consultation(notes="Anfang"))
     _round_trip(team)
-    backup = _backup_lead(team, tmp_path)
+    backup = _backup(team, tmp_path, "lead")
     for i in range(3):
         lead = team.journals["lead"]
         lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes=f"Korrektur {i}"))
         _round_trip(team)
-    lead = _restore_lead(team, backup)
+    lead = _restore(team, backup, "lead")
     lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes="neu"))
     for _round in range(3):
         _round_trip(team)
