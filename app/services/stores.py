@@ -275,9 +275,8 @@ def delete_migration_backups(path: Path) -> int:
 def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
     """Migration backups carry a copy of the key slots: the old passphrase must not keep
     opening them once it was changed (or leaked)."""
-    folder = path.parent / "backups"
-    for keys_file in sorted(folder.glob(f"{glob.escape(path.stem)}-schema*{glob.escape(path.suffix)}.keys")):
-        backup_db = Path(str(keys_file)[: -len(".keys")])
+    for backup_db in migration_backups(path):
+        keys_file = keyslot_path(backup_db)
         try:
             connect(backup_db, key).close()  # a backup of another journal at this path is left alone
             KeySlots.load(keys_file).with_passphrase(key, new, kdf).save(keys_file)

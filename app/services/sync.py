@@ -340,7 +340,7 @@ RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
 RESEND_ALL_META = "sync.resend_all."  # + device id (lead): "1" while it asks that workstation for everything
 LEAD_IMPORTED_META = "sync.lead_imported"  # workstation: digests of its bundles the lead has imported (recent)
 IMPORTED_LISTED = 30  # how many of a workstation's bundles a reply names as imported, newest first
-# Bundles this journal wrote and has not removed yet:
+# Lead: replies it wrote and has not removed yet:
 # [file name, digest, recipient, seq, last, the payload's ack, folder written to].
 WRITTEN_META, WRITTEN_KEPT = "sync.written", 500
 
@@ -386,11 +386,10 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class SyncService:
-    _run_versions: dict[str, list] = {}
-
     def __init__(self, journal: Journal):
         self.journal = journal
         self.engine = journal.engine
+        self._run_versions: dict[str, list] = {}  # see import_paths and _check_run_versions
 
     # -- identity -----------------------------------------------------------------------
 
@@ -594,8 +593,7 @@ class SyncService:
         }
 
     def _write_bundle(self, folder: Path, header: dict, payload: dict, keys, recipient_enc: bytes) -> tuple[Path, str]:
-        """Write the bundle; its path and digest (what the recipient calls it by). Recorded in
-        `sync.written`, so it can be removed once the other side has taken it in."""
+        """Write the bundle; its path and digest (what the recipient calls it by)."""
         seq = header["seq"]
         while True:
             header["seq"] = seq
@@ -603,15 +601,7 @@ class SyncService:
             path = folder / fmt.file_name(self.journal.device_id, seq, header["recipient"])
             try:
                 atomic_write(path, data, overwrite=False)
-                digest = hashlib.sha256(data).hexdigest()
-                if not self.is_lead:
-                    return path, digest  # removed once the lead names it as imported
-                with writing(self.engine) as conn:
-                    written = json.loads(_meta(conn, WRITTEN_META, "[]"))
-                    written.append([path.name, digest, header["recipient"], header["seq"], header["last"],
-                                    int(payload.get("ack") or 0), _folder_key(folder)])
-                    repo.set_meta(conn, WRITTEN_META, json.dumps(written[-WRITTEN_KEPT:]))
-                return path, digest
+                return path, hashlib.sha256(data).hexdigest()
             except FileExistsError:
                 seq += 1  # never overwrite: a number used before (e.g. restored journal) moves on
 
@@ -667,7 +657,7 @@ class SyncService:
             return self._remove_imported_by_lead(Path(folder))
         here = _folder_key(folder)
         with self.engine.connect() as conn:
-            written = [e for e in json.loads(_meta(conn, WRITTEN_META, "[]")) if len(e) == 7]
+            written = json.loads(_meta(conn, WRITTEN_META, "[]"))
             # A reply is taken in when the workstation has the lead's changes in it (its `ack`
             # reaches the reply's `last`) and the acknowledgement it carried (the workstation's
             # newest bundle starts at or after it): a reply that only acknowledges is news too.
@@ -924,8 +914,13 @@ class SyncService:
             seq = self._next_seq(conn)
             header = self._header(conn, recipient=device.device_id, recipient_enc=enc_public, seq=seq, first=ack,
                                   last=lseq, count=payload.count, keys=keys)
-        path, _digest = self._write_bundle(folder, header, content, keys, enc_public)
+        path, file_digest = self._write_bundle(folder, header, content, keys, enc_public)
         with writing(self.engine) as conn:
+            # Recorded, so the reply can be removed once the workstation has taken it in.
+            written = json.loads(_meta(conn, WRITTEN_META, "[]"))
+            written.append([path.name, file_digest, device.device_id, header["seq"], header["last"], coverage,
+                            _folder_key(folder)])
+            repo.set_meta(conn, WRITTEN_META, json.dumps(written[-WRITTEN_KEPT:]))
             repo.set_meta(conn, f"sync.reply.{device.device_id}", f"{digest}:{path.name}")
             repo.set_meta(conn, "sync.bundle_seq", str(header["seq"]))
             repo.set_meta(conn, "sync.last_export_at", utc_now())
