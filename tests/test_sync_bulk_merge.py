@@ -17,6 +17,8 @@ from helpers.factories import consultation, outreach, tandem
 from helpers.sync_team import make_team, open_team
 
 from app.reports.queries import catch_up
+from app.store import search_index
+from app.store.schema import FTS_CREATE
 from app.sync.replica import _clocks_json
 
 REPORT_TABLES = ("report_facts", "report_mentions", "report_codes")
@@ -41,6 +43,30 @@ def rebuilt_report_rows(journal) -> dict[str, list]:
             rows = {t: sorted(conn.exec_driver_sql(f"SELECT * FROM {t}").fetchall()) for t in REPORT_TABLES}
             tx.rollback()
     return rows
+
+
+def assert_index_matches_entries(journal) -> None:
+    """The full-text index finds what an index built afresh from the live entries finds, word for
+    word: one row per live entry, under its current key (type, start, seq), with its current text."""
+    import re
+
+    import sqlcipher3
+
+    with journal.engine.connect() as conn:
+        live = conn.exec_driver_sql(
+            "SELECT seq, type, start, notes, follow_up FROM entries WHERE deleted_at IS NULL").fetchall()
+        expected = {search_index.key(s, t, start): search_index.body(n, f) for s, t, start, n, f in live}
+        assert {r[0] for r in conn.exec_driver_sql("SELECT id FROM entries_fts_docsize")} == set(expected)
+        fresh = sqlcipher3.connect(":memory:")
+        try:
+            fresh.execute(FTS_CREATE)
+            fresh.executemany("INSERT INTO entries_fts (rowid, body) VALUES (?, ?)", expected.items())
+            for word in sorted({w for text in expected.values() for w in re.findall(r"\w+", text)}):
+                query = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid"
+                assert conn.exec_driver_sql(query, (f'"{word}"',)).fetchall() == \
+                    fresh.execute(query, (f'"{word}"',)).fetchall(), word
+        finally:
+            fresh.close()
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +115,7 @@ def test_a_mixed_bundle_leaves_exactly_the_rows_the_triggers_would_write(templat
         [result] = team.sync("lead").import_paths([team.sync_dir]).results
         assert result.status == "imported" and result.conflicts >= 1  # the concurrent topics edits
         assert report_rows(lead) == rebuilt_report_rows(lead)
+        assert_index_matches_entries(lead)  # d moved: its row is keyed by the new start
         with lead.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM report_pause").scalar() == 0
     finally:
@@ -257,6 +284,8 @@ def test_random_merges_and_saves_then_a_report_equal_the_recomputation(template,
                                                         start=entry.start + dt.timedelta(days=3), end=None))
             if rng.random() < 0.5:
                 assert report_rows(lead) == rebuilt_report_rows(lead)
+            assert_index_matches_entries(lead)
+            assert_index_matches_entries(laptop)
         assert report_rows(lead) == rebuilt_report_rows(lead)
     finally:
         team.close()

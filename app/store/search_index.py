@@ -139,13 +139,20 @@ def add(conn: Connection, rows: list[tuple[str, str]]) -> None:
     raw = conn.connection.driver_connection
     bodies = dict(rows)
     keyed = []
-    ids = list(bodies)
+    ids = sorted(bodies)
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i: i + CHUNK]
         marks = ",".join("?" * len(chunk))
         for rid, seq, kind, start in raw.execute(f"SELECT id, seq, type, start FROM entries WHERE id IN ({marks})", chunk):
             keyed.append((key(seq, kind, start), bodies[rid]))
-    raw.executemany("INSERT INTO entries_fts (rowid, body) VALUES (?, ?)", sorted(keyed))
+    add_keyed(conn, keyed)
+
+
+def add_keyed(conn: Connection, rows: list[tuple[int, str]]) -> None:
+    """Index rows given as (index key, body), for writers that know the key (`key`) already."""
+    if rows:
+        conn.connection.driver_connection.executemany(
+            "INSERT INTO entries_fts (rowid, body) VALUES (?, ?)", sorted(rows))
 
 
 def remove(conn: Connection, rows: Sequence[tuple[int, str, str | None]]) -> None:
@@ -153,7 +160,7 @@ def remove(conn: Connection, rows: Sequence[tuple[int, str, str | None]]) -> Non
     under: what they had before the write that removes them."""
     if rows:
         conn.connection.driver_connection.executemany(
-            "DELETE FROM entries_fts WHERE rowid = ?", [(key(seq, kind, start),) for seq, kind, start in rows]
+            "DELETE FROM entries_fts WHERE rowid = ?", sorted((key(seq, kind, start),) for seq, kind, start in rows)
         )
 
 
