@@ -144,6 +144,29 @@ def test_lead_imports_two_device_bundles_asks_for_the_folder_once_and_sees_devic
         if (data_dir / "settings.ini").exists() else True
 
 
+def test_an_import_on_the_command_line_shows_in_the_sync_view(qtbot, data_dir, open_window):
+    """IT may import the folder with `sync import` (say, every night); the lead's sync view then
+    shows what those bundles brought, as after an import it made itself."""
+    import subprocess
+
+    from helpers.factories import PYTHON, subprocess_env
+
+    team = make_team(data_dir, data_dir / "journal.db", entries=3)
+    done = subprocess.run([PYTHON, "-m", "app", "sync", "import", "--store", str(team["lead"]), str(team["folder"])],
+                          capture_output=True, text=True, timeout=120,
+                          env=subprocess_env(data_dir, MEDIATORLOG_PASSPHRASE=GUI_PASSPHRASE))
+    assert done.returncode == 0, done.stderr
+    window = open_window()
+    view = lead_view(window)
+    window.sync_ui.act_sync_view.trigger()
+    wait_idle(qtbot, window)
+    for name in team["devices"]:
+        row = device_row(view, name)
+        assert row["Last bundle"] == "No. 1"
+        # three consultations of 33 fields each, all of them new here
+        assert row["Received"] == row["Changed here"] == "99" and row["Conflicts"] == "0"
+
+
 def test_the_replies_button_writes_a_bundle_for_each_workstation(qtbot, data_dir, open_window):
     """The button on the sync view, clicked as a lead would (not only Sync now)."""
     team = make_team(data_dir, data_dir / "journal.db")

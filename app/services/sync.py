@@ -339,6 +339,9 @@ RESEND_OWN_META = "sync.restored."  # + device id (lead)
 RESTORED_META, RESTORED_PENDING = "sync.restored", "pending"  # workstation
 RESEND_ALL_META = "sync.resend_all."  # + device id (lead): "1" while it asks that workstation for everything
 LEAD_IMPORTED_META = "sync.lead_imported"  # workstation: digests of its bundles the lead has imported (recent)
+# Lead: per workstation name, what the bundles of its last import brought:
+# {"changes": received, "applied": became current here, "conflicts": found}.
+IMPORT_COUNTS_META = "sync.import_counts"
 IMPORTED_LISTED = 30  # how many of a workstation's bundles a reply names as imported, newest first
 # Lead: replies it wrote and has not removed yet:
 # [file name, digest, recipient, seq, last, the payload's ack, folder written to].
@@ -1198,6 +1201,7 @@ class SyncService:
                         progress(done + 1, len(parsed))
                 if not report.cancelled:
                     self._check_run_versions(conn)
+                    self._record_import_counts(conn, report.imported)
                 if report.cancelled or (cancel and cancel()):
                     report.cancelled = True
                     outer.rollback()
@@ -1214,6 +1218,34 @@ class SyncService:
             for folder in {path.parent for path, from_folder in files if from_folder}:
                 self.remove_acknowledged(folder)
         return report
+
+    def _record_import_counts(self, conn, imported: list[FileResult]) -> None:
+        """In the import's transaction, so the sync view shows what an import brought whichever
+        way it ran (the desktop or `sync import`)."""
+        if not self.is_lead or not imported:
+            return
+        counts = self._import_counts(conn)
+        fresh: dict[str, dict] = {}
+        for r in imported:
+            got = fresh.setdefault(r.sender, {"changes": 0, "applied": 0, "conflicts": 0})
+            got["changes"] += r.changes
+            got["applied"] += r.applied
+            got["conflicts"] += r.conflicts
+        counts.update(fresh)
+        repo.set_meta(conn, IMPORT_COUNTS_META, json.dumps(counts, sort_keys=True))
+
+    def import_counts(self) -> dict[str, dict]:
+        """Workstation name -> what the bundles of its last import brought (`IMPORT_COUNTS_META`)."""
+        with self.engine.connect() as conn:
+            return self._import_counts(conn)
+
+    @staticmethod
+    def _import_counts(conn) -> dict[str, dict]:
+        try:
+            counts = json.loads(_meta(conn, IMPORT_COUNTS_META) or "{}")
+        except ValueError:
+            return {}
+        return counts if isinstance(counts, dict) else {}
 
     def _read(self, path: Path):
         try:

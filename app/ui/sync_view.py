@@ -16,7 +16,6 @@ settings: folder paths and workstation names stay inside the encrypted journal.
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from app.services.journal import Journal
     from app.services.sync import DeviceInfo, ImportReport, SyncService, WaitingBundle
 
-COUNTS_SETTING = "sync.last_import_counts"  # per workstation: what its last imported bundles brought
 WAITING_LABELS = {"new": N_("new"), "imported": N_("imported"), "rejected": N_("refused")}
 STATUS_REFRESH_MS = 30_000
 
@@ -140,6 +138,7 @@ class SyncView(QWidget):
         self.importing = False
         self.waiting: list[WaitingBundle] = []
         self.devices: list[DeviceInfo] = []
+        self.import_counts: dict[str, dict] = {}  # workstation name -> what its last import brought
         self.rejected: list[tuple[str, str]] = []  # (file name, reason code) of the last import
         self.notes: list[str] = []  # what the last action reported
         self._message = None  # makes the text of self.ui.message (see say())
@@ -167,6 +166,7 @@ class SyncView(QWidget):
     def clear(self) -> None:
         """Empty every list and field (the journal is locking or closing)."""
         self.waiting, self.devices, self.rejected, self.notes = [], [], [], []
+        self.import_counts = {}
         self.conflicts.clear()
         self.ui.folder_path.clear()
         self._message = None
@@ -211,12 +211,12 @@ class SyncView(QWidget):
 
         def work():
             waiting = service.waiting_bundles(Path(folder)) if folder and Path(folder).is_dir() else []
-            return waiting, service.devices(), service.list_conflicts()
+            return waiting, service.devices(), service.list_conflicts(), service.import_counts()
 
         self.host.run(work, self._refreshed, self._failed)
 
     def _refreshed(self, result) -> None:
-        self.waiting, self.devices, conflicts = result
+        self.waiting, self.devices, conflicts, self.import_counts = result
         self.conflicts.load(conflicts)
         self._fill()
         self.host.refresh_status()
@@ -259,7 +259,7 @@ class SyncView(QWidget):
     def _fill_devices(self) -> None:
         from app.services.sync import STATE_LABELS
 
-        counts = self.host.import_counts()
+        counts = self.import_counts
         refused = {name for name, _message in self.rejected}
         waiting_changes: dict[str, int] = {}
         for b in self.waiting:
@@ -368,7 +368,6 @@ class SyncView(QWidget):
             return
         self.rejected = [(r.path.name, r.reason) for r in report.rejected]
         imported = report.imported
-        self.host.remember_counts(imported)
         def summary() -> str:
             lines = []
             if imported:
@@ -787,27 +786,6 @@ class SyncUi(QObject):
         self.run(work, done, failed, exclusive=True)
 
     # -- after a merge ---------------------------------------------------------------------------
-
-    def import_counts(self) -> dict:
-        if self.journal is None:
-            return {}
-        try:
-            return json.loads(self.journal.get_setting(COUNTS_SETTING, "{}") or "{}")
-        except ValueError:
-            return {}
-
-    def remember_counts(self, imported) -> None:
-        if self.journal is None or not imported:
-            return
-        counts = self.import_counts()
-        fresh: dict[str, dict] = {}
-        for r in imported:
-            got = fresh.setdefault(r.sender, {"changes": 0, "applied": 0, "conflicts": 0})
-            got["changes"] += r.changes
-            got["applied"] += r.applied
-            got["conflicts"] += r.conflicts
-        counts.update(fresh)
-        self.journal.set_setting(COUNTS_SETTING, json.dumps(counts, sort_keys=True))
 
     def after_merge(self) -> None:
         """The journal changed underneath the window: show it again (and the dashboard, if any)."""
