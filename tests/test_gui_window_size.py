@@ -97,24 +97,35 @@ for _ in range(30):
 def frame(w):
     g = w.frameGeometry()
     return [g.x(), g.y(), g.width(), g.height()]
-print(json.dumps({"window": frame(window), "dashboard": frame(window.dashboard)}))
+area = window.screen().availableGeometry()
+status = window.statusBar()
+bottom = status.mapTo(window, status.rect().bottomLeft()).y() + window.geometry().y()
+print(json.dumps({"window": frame(window), "dashboard": frame(window.dashboard), "screen": [area.width(), area.height()],
+                  "status bar shown": status.isVisible() and bottom < area.height() + 1}))
 window.dashboard.close()
 window.close()
 """
 
 
-def test_a_team_leads_sync_view_and_dashboard_fit_a_1280_by_720_screen(tmp_path, data_dir):
+@pytest.mark.parametrize("scale", ["1", "1.5"])
+def test_a_team_leads_sync_view_and_dashboard_fit_a_1280_by_720_screen(tmp_path, data_dir, scale):
+    """At 150 % Qt has 853 x 480 pixels: the sync view's own minimum height had pushed the window,
+    and with it the status bar, 23 pixels below the screen's edge. The view now scrolls there."""
     screen = tmp_path / "screen.json"
     screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1280, "height": 720,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = subprocess_env(data_dir, QT_QPA_PLATFORM=f"offscreen:configfile={screen}")
+    env = subprocess_env(data_dir, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR=scale)
     tests = str(Path(__file__).parent)
     done = subprocess.run([sys.executable, "-c", LEAD_CHILD, tests], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     shown = json.loads(done.stdout.strip().splitlines()[-1])
+    width, height = shown.pop("screen")
+    assert (width, height) == ((1280, 720) if scale == "1" else (853, 480))
+    assert shown.pop("status bar shown") is True
     for name, (x, y, w, h) in shown.items():
-        assert x >= 0 and y >= 0 and x + w <= 1280 and y + h <= 720, (name, shown)
+        # one pixel of rounding at 150 %
+        assert x >= 0 and y >= 0 and x + w <= width + 1 and y + h <= height + 1, (name, shown)
 
 
 SCALED_CHILD = UNLOCKED_LEAD + """

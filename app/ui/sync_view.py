@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QHeaderView, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from app.i18n import LANGUAGES, NATIVE_NAMES, N_, _, current_language, ngettext
 from app.ui.conflict_view import ConflictView, when_text
 from app.ui.forms.ui_enroll_dialog import Ui_EnrollDialog
 from app.ui.forms.ui_sync_view import Ui_SyncView
-from app.ui.widgets import ask_save_file, combo_code, fill_combo, fill_table, forget_file_dialog_history
+from app.ui.widgets import (FitOrScrollArea, ask_save_file, combo_code, fill_combo, fill_table,
+                            forget_file_dialog_history)
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
@@ -128,7 +129,13 @@ class SyncView(QWidget):
         super().__init__(parent)
         self.host = host
         self.ui = Ui_SyncView()
-        self.ui.setupUi(self)
+        # The view scrolls as a whole where it does not fit: a 1280 x 720 laptop at 150 % leaves
+        # Qt 480 pixels of height, and the view's own minimum pushed the status bar below the edge.
+        self._content = QWidget()
+        self.ui.setupUi(self._content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(FitOrScrollArea(self._content, self))
         self.conflicts = ConflictView(self)
         self.ui.conflicts_layout.addWidget(self.conflicts)
         self.conflicts.resolved.connect(self._conflict_resolved)
@@ -514,7 +521,7 @@ class SyncView(QWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.LanguageChange:
-            self.ui.retranslateUi(self)
+            self.ui.retranslateUi(self._content)
             if self.service is not None:
                 self.ui.folder_path.setText(self.folder() or _("not chosen yet"))
             if self._message is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QBoxLayout, QComboBox, QFileDialog, QFrame, QLayout, QListWidget, QListWidgetItem,
                                QScrollArea, QWidget)
@@ -40,6 +40,35 @@ def focus_in_view(widget: QWidget) -> None:
         if isinstance(parent, QScrollArea):
             parent.ensureWidgetVisible(widget, 0, 40)
         parent = parent.parentWidget()
+
+
+class FitOrScrollArea(QScrollArea):
+    """Shows its widget at the size of the space it has, as a plain layout would, and scrolls only
+    where that space is smaller than the widget's minimum (a 1280 x 720 laptop at 150 % leaves Qt
+    480 pixels of height). QScrollArea's own `widgetResizable` gives a widget with word-wrapped
+    labels its preferred height instead, so it scrolled even where everything fitted."""
+
+    def __init__(self, widget: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from control to control, not to the frame
+        self.setWidget(widget)
+        self.viewport().installEventFilter(self)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if (watched is self.viewport() and kind == QEvent.Type.Resize) or \
+                (watched is self.widget() and kind == QEvent.Type.LayoutRequest):
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        widget, space = self.widget(), self.viewport().size()
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        size = space.expandedTo(least)
+        if widget.size() != size:
+            widget.resize(size)
 
 
 def fit_dialog_to_screen(dialog: QWidget, body: QLayout | None = None, size: tuple[int, int] | None = None) -> None:
