@@ -37,7 +37,7 @@ def test_an_erasure_leaves_no_word_of_the_person_in_the_index_or_in_drafts(team)
     ana.save_draft(f"edit:{kept.id}", {"record": {"notes": "anderes"}})
     assert index_holds(ana, MARK) and index_holds(ana, MARK + "x")
 
-    assert team.sync("laptop-1").erase_client(person.id) == 1  # the deleted one is a tombstone already
+    assert team.sync("laptop-1").erase_client(person.id) == 1  # the deleted one goes too, uncounted
     assert not index_holds(ana, MARK) and not index_holds(ana, MARK + "x")
     assert ana.draft_keys() == [f"edit:{kept.id}"]
     assert [e.id for e in ana.all_entries()] == [kept.id]
@@ -153,3 +153,73 @@ def test_an_erasure_leaves_a_live_entry_about_others_whose_conflict_record_names
     assert team.sync("lead").erase_client(person.id) == 0
     assert lead.get_entry(entry.id).client_ids == [a.id, b.id]
     assert not any(person.id in str(c.loser_value) for c in team.sync("lead").list_conflicts())
+
+
+def test_an_erasure_reaches_an_entry_deleted_everywhere_before_and_its_conflict_records(team):
+    """The lead deleted the person's entry while the laptop edited its notes: the edit lost and
+    stayed in a conflict record on the lead, and the laptop took the deletion. The entry then
+    linked the person nowhere, so their erasure (on the laptop or on the lead) did not find it,
+    and the conflict record kept their notes, ready to be restored with "Take"."""
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    person = ana.save_client(Client(code="HA-ERASE-6"), today=NOW.date())
+    other = ana.save_client(Client(code="HA-OTHER-6"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="Notiz", client_ids=[person.id]), now=NOW)
+    about_other = ana.save_entry(consultation(notes="über andere", client_ids=[other.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), notes=f"Notiz {MARK}"))
+    lead.delete_entry(entry.id)
+    lead.delete_entry(about_other.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    assert ana.get_entry(entry.id) is None and lead.get_entry(entry.id) is None  # deleted on both
+    assert any(c.record_id == entry.id and MARK in str(c.loser_value) for c in team.sync("lead").list_conflicts())
+
+    assert team.sync("laptop-1").erase_client(person.id) == 0  # it had no entry left to show
+    assert ana.is_erased("entries", entry.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert lead.is_erased("entries", entry.id) and lead.is_erased("clients", person.id)
+    assert [c for c in team.sync("lead").list_conflicts() if c.record_id == entry.id] == []
+    with lead.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sync_conflicts WHERE instr(loser_value, ?) > 0",
+                                    (MARK,)).scalar() == 0
+        # what the journals keep of who a deleted entry was about goes with the person
+        assert conn.exec_driver_sql("SELECT entry_id, client_id FROM entry_former_clients").fetchall() == [
+            (about_other.id, other.id)]
+    # the other person's deleted entry is untouched: still deleted, not erased
+    assert not lead.is_erased("entries", about_other.id) and not ana.is_erased("entries", about_other.id)
+
+
+def test_the_lead_erasing_finds_an_entry_a_workstation_deleted_and_restoring_one_forgets_it(team):
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    person = ana.save_client(Client(code="HA-ERASE-7"), today=NOW.date())
+    other = ana.save_client(Client(code="HA-OTHER-7"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="Notiz", client_ids=[person.id]), now=NOW)
+    back = ana.save_entry(consultation(notes="gelöscht und zurück", client_ids=[other.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), notes=f"Notiz {MARK}"))
+    ana.delete_entry(entry.id)  # the deletion is later: the lead's edit loses against it
+    gone = ana.delete_entry(back.id)
+    with ana.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM entry_former_clients").scalar() == 2
+    ana.restore_entry(gone)  # Undo: it is about its people again
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    assert lead.get_entry(entry.id) is None
+    assert any(c.record_id == entry.id for c in team.sync("lead").list_conflicts())
+    with ana.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT entry_id FROM entry_former_clients").fetchall() == [(entry.id,)]
+
+    assert team.sync("lead").erase_client(person.id) == 0
+    assert lead.is_erased("entries", entry.id)
+    assert [c for c in team.sync("lead").list_conflicts() if c.record_id == entry.id] == []
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    assert ana.is_erased("entries", entry.id) and ana.is_erased("clients", person.id)
+    with ana.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM entry_former_clients").scalar() == 0
+    assert ana.get_entry(back.id).client_ids == [other.id] and not ana.is_erased("entries", back.id)

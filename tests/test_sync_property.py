@@ -83,6 +83,10 @@ def erased_ids(journal):
     ("create", 1, False), ("export", 1), ("deliver", 0, False), ("backup", 1), ("create", 1, False),
     ("export", 1), ("deliver", 1, False), ("export", 0), ("restore", 1), ("create", 1, False),
     ("deliver", 2, False)])
+@example(devices=2, ops=[  # deleted on both sides before the erasure: the losing notes stay in a conflict record
+    ("create", 1, True), ("export", 1), ("deliver", 0, False), ("edit", 1, 0, "notes"), ("delete", 0, 0),
+    ("export", 1), ("deliver", 1, False), ("export", 0), ("deliver", 2, False), ("deliver", 3, False),
+    ("deliver", 4, False), ("erase", 1, 0)])
 def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devices, ops):
     run = tmp_path_factory.mktemp("run")
     team = open_team(template, run)
@@ -107,6 +111,7 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
             shutil.copy2(keyslot_path(source), keyslot_path(path))
         team.journals[name] = _unlock(path, template.keys[name])
     seen = set()  # (entry id, field, value) some writer had in front of it when it wrote
+    about: dict[str, str] = {}  # entry id -> the client it was made about (edits never change it)
     produced = []  # bundle files made so far
     try:
         for op in ops:
@@ -120,6 +125,7 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
                     client_ids = [client.id]
                 value = f"v{next(counter)}"
                 entry = journal.save_entry(consultation(notes=value, client_ids=client_ids), now=NOW)
+                about.update({entry.id: c for c in client_ids})
                 wrote(name, (entry.id, "notes", value), (entry.id, "mediator", entry.mediator))
             elif kind in ("edit", "delete"):
                 name = names[op[1] % len(names)]
@@ -214,6 +220,11 @@ def test_replicas_converge_and_no_value_is_lost(template, tmp_path_factory, devi
             conflicts = {(r, f, v) for r, f, v in conn.exec_driver_sql(
                 "SELECT rid, field, loser_value FROM sync_conflicts")}
             erased = {r for (r,) in conn.exec_driver_sql("SELECT rid FROM sync_clock WHERE erased = 1")}
+        # Nothing written about an erased person survives in a conflict record, also of an entry that
+        # was deleted everywhere (no longer linking them) before the erasure.
+        for rid, client_id in about.items():
+            if client_id in erased:
+                assert not any(c[0] == rid for c in conflicts), "a conflict record outlived its person's erasure"
         entries = synced_rows(lead, "entries")
         fields = SPECS["entries"].fields
         erased_anywhere = set().union(*(erased_ids(team.journals[n]) for n in names))

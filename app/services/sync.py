@@ -1470,7 +1470,8 @@ class SyncService:
         """Data-protection erasure of a person: the client and every entry linked to them are
         replaced by content-free tombstones here, their conflict records and unsent changes are
         dropped, and the erasure syncs to every replica, where it wins over any later edit.
-        Returns the number of entries erased."""
+        Returns the number of their entries erased (entries deleted before go too, uncounted:
+        they were tombstones already)."""
         with writing(self.engine) as conn:
             if conn.exec_driver_sql("SELECT 1 FROM clients WHERE id = ?", (client_id,)).first() is None:
                 raise SyncError(_("There is no such client."))

@@ -204,6 +204,8 @@ def write_entry(conn: Connection, entry: Entry) -> None:
         db.execute(_UPDATE_ENTRY, (*values, seq))
         if old["deleted_at"] is None:
             search_index.remove(conn, [(seq, old["type"], old["start"])])
+        else:  # restored: its links are its own again (see tombstone_entry)
+            db.execute("DELETE FROM entry_former_clients WHERE entry_id = ?", (entry.id,))
     else:
         seq = db.execute(_INSERT_ENTRY, values).lastrowid
     search_index.insert_one(conn, seq, entry.type, row["start"], _fts_body(entry))
@@ -230,6 +232,10 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
     conn.execute(update(entries).where(entries.c.seq == seq).values(**cleared))
     if old["deleted_at"] is None:
         search_index.remove(conn, [(seq, old["type"], old["start"])])
+    # Who it was about stays known to this journal, so an erasure of one of them still finds the
+    # entry and its conflict records (schema.entry_former_clients).
+    driver(conn).execute("INSERT OR IGNORE INTO entry_former_clients (entry_id, client_id) "
+                         "SELECT entry_id, client_id FROM entry_clients WHERE entry_id = ?", (entry_id,))
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
     sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 

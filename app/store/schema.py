@@ -85,6 +85,19 @@ entry_clients = Table(
 )
 Index("ix_entry_clients_client", entry_clients.c.client_id)
 
+# The people a deleted entry was about: its links at the deletion, which a tombstone no longer has.
+# An erasure of one of them finds the entry through them, with its conflict records, which may hold
+# a value that lost against the deletion (the person's notes, say). Local bookkeeping, never synced;
+# read only for entries that are deleted (migration 0016).
+entry_former_clients = Table(
+    "entry_former_clients",
+    metadata,
+    Column("entry_id", Text, primary_key=True),
+    Column("client_id", Text, primary_key=True),
+    sqlite_with_rowid=False,
+)
+Index("ix_entry_former_clients_client", entry_former_clients.c.client_id)
+
 clients = Table(
     "clients",
     metadata,

@@ -311,8 +311,10 @@ def snapshot(conn: Connection, tbl: str, rids: Sequence[str]) -> dict[str, dict]
 
 def erase_client(conn: Connection, client_id: str) -> int:
     """Erase a person everywhere: the client, every entry linked to them, their conflict
-    records and unsent changes. Returns the number of entries erased. Syncs as one change."""
+    records and unsent changes. Returns the number of entries erased that were not deleted (what
+    the erasure's preview counts; their deleted entries go too). Syncs as one change."""
     replica = Replica.load(conn)
+    live = conn.exec_driver_sql("SELECT count(*) FROM entry_clients WHERE client_id = ?", (client_id,)).scalar()
     stamp = replica.clock.tick()
     clock = [stamp, replica.device_id, 0, replica.next_lseq()]
     origin = _load_clocks(conn, "clients", [client_id]).get(client_id, (replica.device_id, {}, 0))[0]
@@ -323,7 +325,7 @@ def erase_client(conn: Connection, client_id: str) -> int:
         conn.exec_driver_sql(_LOG_CHANGE, [("clients", client_id, ERASED, 1, stamp, 0),
                                            *(("entries", rid, ERASED, 1, stamp, 0) for rid in entries)])
     replica.save(conn)
-    return len(entries)
+    return live
 
 
 def _erase(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> list[str]:
@@ -378,6 +380,14 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                 f"SELECT entry_id, client_id FROM entry_clients WHERE client_id IN ({marks})", tuple(chunk)
             ):
                 entry_targets.setdefault(entry_id, targets[client_id])
+            # Their entries deleted before: content-free, but conflict records may hold what lost
+            # against the deletion (schema.entry_former_clients).
+            for entry_id, client_id in conn.exec_driver_sql(
+                f"SELECT f.entry_id, f.client_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
+                f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks})", tuple(chunk)
+            ):
+                entry_targets.setdefault(entry_id, targets[client_id])
+            conn.exec_driver_sql(f"DELETE FROM entry_former_clients WHERE client_id IN ({marks})", tuple(chunk))
         # A value that lost may still name the person in a conflict record. An entry deleted here no
         # longer links them: such an entry was theirs, and its conflict records may hold their notes,
         # so it is erased. A live entry about other people only loses the conflict records naming them.
@@ -444,6 +454,7 @@ def _tombstone_entries(conn: Connection, ids: list[str], now: str) -> None:
             f"SELECT seq, type, start FROM entries WHERE deleted_at IS NULL AND id IN ({marks})", tuple(chunk)).fetchall()
         search_index.remove(conn, live)
         conn.exec_driver_sql(f"DELETE FROM entry_clients WHERE entry_id IN ({marks})", tuple(chunk))
+        conn.exec_driver_sql(f"DELETE FROM entry_former_clients WHERE entry_id IN ({marks})", tuple(chunk))
     conn.exec_driver_sql(
         f"UPDATE entries SET {sets}, deleted_at = coalesce(deleted_at, ?) WHERE id = ?",
         [(*cleared.values(), now, rid) for rid in ids],
@@ -525,6 +536,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
     clock_rows, inserts, updates, conflicts, dismiss = [], [], [], [], []
     erase_targets: dict[str, tuple[str, list]] = {}
     fts_delete, fts_insert, fts_keyed, links_reset = [], [], [], []
+    formerly, revived = [], []  # entry_former_clients rows to keep, entries whose rows go
     merged_groups: dict[str, tuple[str, list[Change]]] = {}
     for _tbl, rid, origin, changes in groups:
         if rid in merged_groups:
@@ -705,6 +717,10 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                     fts_keyed.append((search_index.key(old["seq"], row.get("type"), row.get("start")), text))
             if old is None or old.get("clients") != row.get("clients"):
                 links_reset.append((rid, json.loads(row.get("clients") or "[]")))
+                if was_live and not live:  # as a local deletion does (repository.tombstone_entry)
+                    formerly.extend((rid, c) for c in json.loads(old.get("clients") or "[]"))
+            if old is not None and live and not was_live:
+                revived.append((rid,))
 
     _save_clocks(conn, clock_rows)
     if renamed_here:
@@ -727,6 +743,11 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             links = [(r, c) for r, ids in links_reset for c in dict.fromkeys(ids)]
             if links:
                 driver(conn).executemany("INSERT INTO entry_clients (entry_id, client_id) VALUES (?, ?)", links)
+        if formerly:
+            driver(conn).executemany(
+                "INSERT OR IGNORE INTO entry_former_clients (entry_id, client_id) VALUES (?, ?)", formerly)
+        if revived:
+            driver(conn).executemany("DELETE FROM entry_former_clients WHERE entry_id = ?", revived)
     if conflicts:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO sync_conflicts (tbl, rid, field, loser_hlc, loser_dev, loser_value, kind, "

@@ -1,0 +1,31 @@
+"""A deleted entry remembers the people it was about.
+
+Why: a deletion clears an entry's links to its clients (the tombstone is content-free), so when
+the entry was deleted on every journal before one of those people was erased, the erasure could
+not find it. On the team lead its conflict records stayed, and one that holds a value that lost
+against the deletion (the person's notes, say) could even restore it. `entry_former_clients` keeps
+the links a deletion clears; the erasure reads it for entries that are deleted. Entries deleted
+before this revision have no such record.
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        "CREATE TABLE entry_former_clients (entry_id TEXT NOT NULL, client_id TEXT NOT NULL, "
+        "PRIMARY KEY (entry_id, client_id)) WITHOUT ROWID"
+    )
+    op.execute("CREATE INDEX ix_entry_former_clients_client ON entry_former_clients (client_id)")
+
+
+def downgrade() -> None:
+    raise NotImplementedError("stores are never downgraded; restore the backup instead")
