@@ -62,3 +62,39 @@ def test_the_access_file_does_not_name_the_other_people_of_a_joint_entry(team):
     ana.save_entry(consultation(notes="Popa und Dumitrescu (HA-OT-1): Streit", client_ids=[me.id, other.id]), now=NOW)
     out = client_data_json(ana, me.id).decode()
     assert "HA-OT-1" not in out and "Dumitrescu" not in out
+
+
+def test_the_access_file_holds_the_values_of_the_person_that_lost_in_conflicts(team):
+    """An access request asks for everything held about the person. A team lead's journal also
+    holds values that lost in sync conflicts, of their record and entries, also of entries deleted
+    since: the file listed none of them. Other people stay out of them, as in the entries."""
+    import json
+
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    me = ana.save_client(Client(code="HA-ME-2", name="Popa"), today=NOW.date())
+    other = ana.save_client(Client(code="HA-OT-2", name="Dumitrescu"), today=NOW.date())
+    stranger = ana.save_client(Client(code="HA-ST-2"), today=NOW.date())
+    kept = ana.save_entry(consultation(notes="Popa: Mietvertrag", client_ids=[me.id]), now=NOW)
+    joint = ana.save_entry(consultation(notes="Popa und Dumitrescu", client_ids=[me.id, other.id]), now=NOW)
+    unrelated = ana.save_entry(consultation(notes="anderes", client_ids=[stranger.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(kept.id), notes="Popa: Kündigung droht"))
+    ana.save_entry(dataclasses.replace(ana.get_entry(joint.id), notes="Popa, Dumitrescu (HA-OT-2): Streit"))
+    ana.save_entry(dataclasses.replace(ana.get_entry(unrelated.id), notes="anderes, neu"))
+    lead.save_entry(dataclasses.replace(lead.get_entry(kept.id), notes="Popa: Mietvertrag geprüft"),
+                    now=NOW.replace(year=2099))
+    lead.delete_entry(joint.id)
+    lead.delete_entry(unrelated.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    held = client_data(lead, me.id)["conflict_records"]
+    assert sorted((h["entry_id"], h["field"], h["value"], h["entry_deleted"]) for h in held) == sorted([
+        (kept.id, "notes", "Popa: Kündigung droht", False),
+        (joint.id, "notes", "Popa, […] ([…]): Streit", True),
+    ])
+    text = json.dumps(client_data(lead, me.id), ensure_ascii=False)
+    assert "Dumitrescu" not in text and "HA-OT-2" not in text and "anderes, neu" not in text

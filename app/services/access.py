@@ -2,7 +2,7 @@
 (GDPR Art. 15): the register record with its consent, every entry linked to them (as the
 export writes it), a list of other entries whose notes name their code or a part of their name
 (listed only: those are about someone else), and, on a team lead's journal, the workstations
-they are shared with.
+they are shared with and the values of theirs that lost in sync conflicts.
 
 The result is JSON in the person's favour: codes and labels in the interface language side by
 side, dates as ISO text. The file it is written to is NOT encrypted; whoever makes it hands it
@@ -44,6 +44,21 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         shared_with = [name for (name,) in conn.exec_driver_sql(
             "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
             "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
+        # Their entries deleted since, with the other people each was about (schema.entry_former_clients).
+        deleted_about: dict[str, list[str]] = {}
+        for entry_id, other_id in conn.exec_driver_sql(
+                "SELECT f.entry_id, o.client_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
+                "JOIN entry_former_clients o ON o.entry_id = f.entry_id "
+                "WHERE f.client_id = ? AND e.deleted_at IS NOT NULL", (client_id,)):
+            deleted_about.setdefault(entry_id, []).append(other_id)
+
+    def without_others(text: str, other_ids: list[str]) -> str:
+        for other_id in other_ids:
+            if other_id != client_id:
+                other = journal.get_client(other_id)
+                pattern = person_pattern(other.code, other.name) if other is not None else None
+                text = redacted(text, pattern)
+        return text
     entries = []
     for entry in (journal.get_entry(rid) for rid in preview.linked):
         if entry is None:
@@ -56,13 +71,36 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         record["clients"] = [client.code]
         if others:
             record["other_clients"] = len(others)
-            for other_id in others:
-                other = journal.get_client(other_id)
-                pattern = person_pattern(other.code, other.name) if other is not None else None
-                for name in ("notes", "follow_up", "teacher", "social_worker"):
-                    if isinstance(record.get(name), str):
-                        record[name] = redacted(record[name], pattern)
+            for name in ("notes", "follow_up", "teacher", "social_worker"):
+                if isinstance(record.get(name), str):
+                    record[name] = without_others(record[name], others)
         entries.append(record)
+    # Values that lost in a sync conflict, kept on a team lead's journal until the conflict is
+    # resolved: of the person's record, of their entries, and of their entries deleted since.
+    about = {rid: journal.get_entry(rid) for rid in preview.linked}
+    held = []
+    for c in sync.list_conflicts():
+        if c.table == "clients" and c.record_id == client_id:
+            others: list[str] = []
+        elif c.table == "entries" and c.record_id in about:
+            others = about[c.record_id].client_ids if about[c.record_id] is not None else []
+        elif c.table == "entries" and c.record_id in deleted_about:
+            others = deleted_about[c.record_id]
+        else:
+            continue
+        value = c.loser_value
+        if c.field == "clients":  # a list of client ids (JSON text, as stored)
+            try:
+                ids = json.loads(value) if isinstance(value, str) else list(value or [])
+                value = [client.code if i == client_id else "[…]" for i in ids]
+            except (ValueError, TypeError):
+                value = "[…]"
+        elif isinstance(value, str):
+            value = without_others(value, others)
+        held.append({"record": "client" if c.table == "clients" else "entry",
+                     "entry_id": c.record_id if c.table == "entries" else None,
+                     "entry_deleted": c.record_deleted if c.table == "entries" else None,
+                     "field": c.field, "value": value, "found_at": c.detected_at})
     # Other people's entries that name the person: listed, not copied. Their notes are about
     # someone else (Art. 15(4)); whoever answers the request reads them and decides.
     mentions = [{"id": e.id, "type": e.type, "date": e.start.date().isoformat() if e.start else None}
@@ -95,6 +133,10 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
                                      "code or name. They are listed, not copied: read them in the journal and "
                                      "hand over only what concerns this client."),
         "shared_with_workstations": shared_with,
+        "conflict_records": held,
+        "conflict_records_note": _("Values that lost in a sync conflict and are kept until the team lead "
+                                   "resolves it: of this client's record and entries, also entries deleted "
+                                   "since. Other people's codes and names are left out."),
     }
 
 
