@@ -59,8 +59,9 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
                 pattern = person_pattern(other.code, other.name) if other is not None else None
                 text = redacted(text, pattern)
         return text
+    about = {rid: journal.get_entry(rid) for rid in preview.linked}
     entries = []
-    for entry in (journal.get_entry(rid) for rid in preview.linked):
+    for entry in about.values():
         if entry is None:
             continue
         record = entry_to_record(entry, codes)
@@ -77,7 +78,6 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         entries.append(record)
     # Values that lost in a sync conflict, kept on a team lead's journal until the conflict is
     # resolved: of the person's record, of their entries, and of their entries deleted since.
-    about = {rid: journal.get_entry(rid) for rid in preview.linked}
     held = []
     for c in sync.list_conflicts():
         if c.table == "clients" and c.record_id == client_id:
