@@ -229,3 +229,35 @@ def test_the_file_dialogs_leave_no_folder_names_in_qt_settings(tmp_path, data_di
     assert lines["chosen"].endswith("profil.mlprofile") and "Familie" in lines["chosen"]
     assert lines["after ours"] == "None"
     assert not any("Familie" in p.read_text(errors="replace") for p in config.rglob("*") if p.is_file())
+
+
+def test_a_fit_or_scroll_area_can_be_scrolled_to_the_end_after_its_content_grew(qtbot):
+    """Found by the review: the area swallowed its widget's resize, so QScrollArea kept the old
+    scroll range and the end of content that grew while it scrolled could not be reached."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from app.ui.widgets import FitOrScrollArea
+
+    content = QWidget()
+    column = QVBoxLayout(content)
+
+    def add_rows(numbers):
+        for i in numbers:
+            label = QLabel(f"row {i}")
+            label.setMinimumHeight(40)
+            column.addWidget(label)
+
+    add_rows(range(5))
+    area = FitOrScrollArea(content)
+    qtbot.addWidget(area)
+    area.resize(400, 150)
+    area.show()
+    qtbot.waitExposed(area)
+    qtbot.wait(50)
+    add_rows(range(5, 15))  # more to show while the area is small and already scrolls
+    qtbot.wait(100)
+    assert content.height() > area.viewport().height()
+    assert area.verticalScrollBar().maximum() == content.height() - area.viewport().height()
+    area.resize(400, 2000)  # room for all of it: no scrolling, the content fills the area
+    qtbot.wait(100)
+    assert area.verticalScrollBar().maximum() == 0 and content.height() == area.viewport().height()

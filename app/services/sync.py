@@ -1535,6 +1535,13 @@ class SyncService:
                         raise SyncError(_("The entry would come back without its date, which the deletion "
                                           "cleared. Keep the deletion, or write the entry again from the "
                                           "values shown."))
+                    if tbl == "entries" and "clients" not in changes:
+                        # The deletion cleared whom the entry was about: it comes back about them again
+                        # (not about anyone erased since), so it stays theirs, for an erasure too.
+                        changes["clients"] = json.dumps([cid for (cid,) in conn.exec_driver_sql(
+                            "SELECT f.client_id FROM entry_former_clients f JOIN clients c ON c.id = f.client_id "
+                            "LEFT JOIN sync_clock k ON k.tbl = 'clients' AND k.rid = f.client_id "
+                            "WHERE f.entry_id = ? AND coalesce(k.erased, 0) = 0 ORDER BY f.client_id", (rid,))])
                     changes[replica.DELETED] = None
                     conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND kind = 'deleted'",
                                          (tbl, rid))

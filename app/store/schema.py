@@ -86,9 +86,9 @@ entry_clients = Table(
 Index("ix_entry_clients_client", entry_clients.c.client_id)
 
 # The people a deleted entry was about: its links at the deletion, which a tombstone no longer has.
-# An erasure of one of them finds the entry through them, with its conflict records, which may hold
-# a value that lost against the deletion (the person's notes, say). Local bookkeeping, never synced;
-# read only for entries that are deleted (migration 0016).
+# An erasure of one of them finds the entry's conflict records through them, which may hold a value
+# that lost against the deletion (the person's notes, say); "Take" restores the entry about them.
+# Local bookkeeping, never synced; read only for entries that are deleted (migration 0016).
 entry_former_clients = Table(
     "entry_former_clients",
     metadata,

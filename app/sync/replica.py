@@ -380,14 +380,14 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                 f"SELECT entry_id, client_id FROM entry_clients WHERE client_id IN ({marks})", tuple(chunk)
             ):
                 entry_targets.setdefault(entry_id, targets[client_id])
-            # Their entries deleted before: content-free, but conflict records may hold what lost
-            # against the deletion (schema.entry_former_clients).
-            for entry_id, client_id in conn.exec_driver_sql(
-                f"SELECT f.entry_id, f.client_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
-                f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks})", tuple(chunk)
-            ):
-                entry_targets.setdefault(entry_id, targets[client_id])
-            conn.exec_driver_sql(f"DELETE FROM entry_former_clients WHERE client_id IN ({marks})", tuple(chunk))
+            # Their entries deleted before: content-free, but their conflict records may hold what lost
+            # against the deletion (schema.entry_former_clients). Those records go, here. The entries
+            # are not erased: what this journal remembers of a deletion may be out of date (the
+            # entry restored elsewhere about someone else), and an erasure would win everywhere.
+            conn.exec_driver_sql(
+                "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND rid IN ("
+                "SELECT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
+                f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks}))", tuple(chunk))
         # A value that lost may still name the person in a conflict record. An entry deleted here no
         # longer links them: such an entry was theirs, and its conflict records may hold their notes,
         # so it is erased. A live entry about other people only loses the conflict records naming them.
@@ -748,6 +748,8 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 "INSERT OR IGNORE INTO entry_former_clients (entry_id, client_id) VALUES (?, ?)", formerly)
         if revived:
             driver(conn).executemany("DELETE FROM entry_former_clients WHERE entry_id = ?", revived)
+    if conflicts and entries:
+        conflicts = _without_erased_people(conn, conflicts)
     if conflicts:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO sync_conflicts (tbl, rid, field, loser_hlc, loser_dev, loser_value, kind, "
@@ -764,6 +766,22 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         # a person counts with the entries their erasure takes along ("3 records", not "1 record")
         linked = _erase(conn, tbl, erase_targets, replica)
         result.erased += len(linked) + (len(erase_targets) if tbl == "clients" else 0)
+
+
+def _without_erased_people(conn: Connection, conflicts: list[tuple]) -> list[tuple]:
+    """Conflicts of entries that stay deleted and were about a person erased since: a late value
+    (a bundle written before the erasure reached its writer) is not kept. Their erasure took such
+    records (see `_erase_records`); the entry itself is a tombstone."""
+    rids = sorted({c[1] for c in conflicts})
+    gone: set[str] = set()
+    for i in range(0, len(rids), CHUNK):
+        chunk = rids[i: i + CHUNK]
+        gone.update(rid for (rid,) in conn.exec_driver_sql(
+            "SELECT DISTINCT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
+            "JOIN sync_clock k ON k.tbl = 'clients' AND k.rid = f.client_id "
+            f"WHERE k.erased = 1 AND e.deleted_at IS NOT NULL AND f.entry_id IN ({','.join('?' * len(chunk))})",
+            tuple(chunk)))
+    return [c for c in conflicts if c[1] not in gone] if gone else conflicts
 
 
 def _compact(clocks: dict, fields: Sequence[str]) -> dict:

@@ -61,7 +61,7 @@ class FitOrScrollArea(QScrollArea):
         if (watched is self.viewport() and kind == QEvent.Type.Resize) or \
                 (watched is self.widget() and kind == QEvent.Type.LayoutRequest):
             self._fit()
-        return False
+        return super().eventFilter(watched, event)  # QScrollArea sets its scroll range on these too
 
     def _fit(self) -> None:
         widget, space = self.widget(), self.viewport().size()

@@ -4,7 +4,8 @@ Why: a deletion clears an entry's links to its clients (the tombstone is content
 the entry was deleted on every journal before one of those people was erased, the erasure could
 not find it. On the team lead its conflict records stayed, and one that holds a value that lost
 against the deletion (the person's notes, say) could even restore it. `entry_former_clients` keeps
-the links a deletion clears; the erasure reads it for entries that are deleted. Entries deleted
+the links a deletion clears; the erasure reads it for entries that are deleted, and drops their
+conflict records. Entries deleted
 before this revision have no such record.
 
 Revision ID: 0016
