@@ -624,3 +624,19 @@ def test_after_resolving_a_conflict_the_next_one_is_selected_and_the_list_keeps_
     last = panel.conflicts[2].id
     click(qtbot, panel.ui.keep_current)
     assert panel.selected().id == panel.conflicts[1].id and last not in [c.id for c in panel.conflicts]
+
+
+def test_counts_the_desktop_kept_before_the_upgrade_show_until_the_next_import(qtbot, data_dir, open_window):
+    team = make_team(data_dir, data_dir / "journal.db", entries=1)
+    lead = _open(team["lead"])
+    lead.set_setting("sync.last_import_counts", '{"laptop-ana": {"changes": 7, "applied": 5, "conflicts": 1}}')
+    lead.close()
+    window = open_window()
+    view = lead_view(window)
+    window.sync_ui.act_sync_view.trigger()
+    wait_idle(qtbot, window)
+    row = device_row(view, "laptop-ana")
+    assert (row["Received"], row["Changed here"], row["Conflicts"]) == ("7", "5", "1")
+    import_with_gui(qtbot, window)
+    row = device_row(view, "laptop-ana")
+    assert (row["Received"], row["Changed here"], row["Conflicts"]) == ("33", "33", "0")

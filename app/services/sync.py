@@ -1242,7 +1242,9 @@ class SyncService:
     @staticmethod
     def _import_counts(conn) -> dict[str, dict]:
         try:
-            counts = json.loads(_meta(conn, IMPORT_COUNTS_META) or "{}")
+            # (Before sync.import_counts the desktop kept them as a preference: shown until the next import.)
+            counts = json.loads(_meta(conn, IMPORT_COUNTS_META) or _meta(conn, "setting.sync.last_import_counts")
+                                or "{}")
         except ValueError:
             return {}
         return counts if isinstance(counts, dict) else {}
