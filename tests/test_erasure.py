@@ -294,3 +294,20 @@ def test_the_lead_erasing_drops_the_conflicts_of_an_entry_a_workstation_deleted_
     team.sync("laptop-1").import_paths([team.sync_dir])
     assert ana.is_erased("clients", person.id)
     assert ana.get_entry(back.id).client_ids == [other.id] and not ana.is_erased("entries", back.id)
+
+
+def test_undo_of_a_deletion_after_the_persons_erasure_does_not_bring_their_entry_back(team):
+    """Found in the walk-through: the erasure found the entry deleted (it left it so), and Undo
+    then wrote it back with the person's notes."""
+    import pytest
+
+    from app.services.journal import RecordErased
+
+    ana = team.journals["laptop-1"]
+    person = ana.save_client(Client(code="HA-UNDO-1", name="Popa"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes=f"Popa {MARK}", client_ids=[person.id]), now=NOW)
+    gone = ana.delete_entry(entry.id)
+    team.sync("laptop-1").erase_client(person.id)
+    with pytest.raises(RecordErased):
+        ana.restore_entry(gone)
+    assert ana.get_entry(entry.id) is None and not index_holds(ana, MARK)

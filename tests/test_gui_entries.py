@@ -445,6 +445,31 @@ def test_an_entry_erased_while_open_in_the_form_is_closed_and_not_saved_back(qtb
     assert window.current_form is None and journal.list_entries() == []
 
 
+def test_undo_of_a_deletion_does_not_bring_back_an_entry_whose_person_was_erased_meanwhile(qtbot, open_window):
+    """Found in the walk-through: Undo after the person's erasure brought their entry back, with
+    their notes, for good (the lead had it erased and never sent it again)."""
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+
+    window = open_window()
+    journal = window.journal
+    person = journal.save_client(Client(code="ER-UNDO-1", name="Popa"))
+    window.new_entry(CONSULTATION)
+    fill_consultation(qtbot, window.current_form)
+    window.current_form.ui.clients.setText("ER-UNDO-1")
+    type_text(window.current_form.ui.notes, "Popa Schulden")
+    window.save_entry()
+    [row] = journal.list_entries()
+    window.ui.journal_view.selectRow(0)
+    qtbot.keyClick(window.ui.journal_view, Qt.Key.Key_Delete)
+    assert window.undo_button.isVisible()
+    SyncService(journal).erase_client(person.id)  # Erase... while Undo is still offered
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert journal.get_entry(row.id) is None and journal.list_entries() == []
+    assert not window.undo_button.isVisible()
+    assert "erased on a data-protection request" in window.ui.statusbar.currentMessage()
+
+
 def test_a_client_erased_while_its_window_is_open_is_not_saved_back(qtbot, open_window):
     from PySide6.QtWidgets import QDialogButtonBox
 

@@ -98,3 +98,46 @@ def test_the_access_file_holds_the_values_of_the_person_that_lost_in_conflicts(t
     ])
     text = json.dumps(client_data(lead, me.id), ensure_ascii=False)
     assert "Dumitrescu" not in text and "HA-OT-2" not in text and "anderes, neu" not in text
+
+
+def test_the_access_file_of_another_person_holds_no_losing_edit_about_the_person(team):
+    """Found in the walk-through: conflict records were matched by the entry's clients now, not by
+    those of the losing edit, so A's file held an edit about P (unredacted) and P's did not."""
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    p, a, b = (ana.save_client(Client(code=c, name=n), today=NOW.date())
+               for c, n in (("HA-P-3", "Popa"), ("HA-A-3", "Albu"), ("HA-B-3", "Bratu")))
+    entry = ana.save_entry(consultation(notes="über A", client_ids=[a.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[a.id, p.id],
+                                       notes="Popa (HA-P-3): Schulden"))
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), client_ids=[a.id, b.id], notes="A und B"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    held_for_a = client_data(lead, a.id)["conflict_records"]
+    assert not any("Popa" in str(h["value"]) or "HA-P-3" in str(h["value"]) for h in held_for_a), held_for_a
+    held_for_p = client_data(lead, p.id)["conflict_records"]
+    assert {(h["field"], str(h["value"])) for h in held_for_p} >= {
+        ("notes", "Popa (HA-P-3): Schulden"), ("clients", "['[…]', 'HA-P-3']")}
+
+
+def test_the_access_file_leaves_out_a_person_named_only_in_the_losing_edit(team):
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    p, b, c = (ana.save_client(Client(code=k, name=n), today=NOW.date())
+               for k, n in (("HA-P-4", "Popa"), ("HA-B-4", "Bratu"), ("HA-C-4", "Cristea")))
+    entry = ana.save_entry(consultation(notes="über Popa", client_ids=[p.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[p.id, c.id],
+                                       notes="Popa und Cristea (HA-C-4): Streit"))
+    lead.save_entry(dataclasses.replace(lead.get_entry(entry.id), client_ids=[p.id, b.id], notes="Popa, Bratu"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    held = client_data(lead, p.id)["conflict_records"]
+    text = str(held)
+    assert "Cristea" not in text and "HA-C-4" not in text, text
+    assert ("notes", "Popa und […] ([…]): Streit") in {(h["field"], str(h["value"])) for h in held}

@@ -44,13 +44,6 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         shared_with = [name for (name,) in conn.exec_driver_sql(
             "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
             "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
-        # Their entries deleted since, with the other people each was about (schema.entry_former_clients).
-        deleted_about: dict[str, list[str]] = {}
-        for entry_id, other_id in conn.exec_driver_sql(
-                "SELECT f.entry_id, o.client_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
-                "JOIN entry_former_clients o ON o.entry_id = f.entry_id "
-                "WHERE f.client_id = ? AND e.deleted_at IS NOT NULL", (client_id,)):
-            deleted_about.setdefault(entry_id, []).append(other_id)
 
     def without_others(text: str, other_ids: list[str]) -> str:
         for other_id in other_ids:
@@ -59,6 +52,7 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
                 pattern = person_pattern(other.code, other.name) if other is not None else None
                 text = redacted(text, pattern)
         return text
+
     about = {rid: journal.get_entry(rid) for rid in preview.linked}
     entries = []
     for entry in about.values():
@@ -76,35 +70,11 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
                 if isinstance(record.get(name), str):
                     record[name] = without_others(record[name], others)
         entries.append(record)
-    # Values that lost in a sync conflict, kept on a team lead's journal until the conflict is
-    # resolved: of the person's record, of their entries, and of their entries deleted since.
-    held = []
-    for c in sync.list_conflicts():
-        if c.table == "clients" and c.record_id == client_id:
-            others: list[str] = []
-        elif c.table == "entries" and c.record_id in about:
-            others = about[c.record_id].client_ids if about[c.record_id] is not None else []
-        elif c.table == "entries" and c.record_id in deleted_about:
-            others = deleted_about[c.record_id]
-        else:
-            continue
-        value = c.loser_value
-        if c.field == "clients":  # a list of client ids (JSON text, as stored)
-            try:
-                ids = json.loads(value) if isinstance(value, str) else list(value or [])
-                value = [client.code if i == client_id else "[…]" for i in ids]
-            except (ValueError, TypeError):
-                value = "[…]"
-        elif isinstance(value, str):
-            value = without_others(value, others)
-        held.append({"record": "client" if c.table == "clients" else "entry",
-                     "entry_id": c.record_id if c.table == "entries" else None,
-                     "entry_deleted": c.record_deleted if c.table == "entries" else None,
-                     "field": c.field, "value": value, "found_at": c.detected_at})
     # Other people's entries that name the person: listed, not copied. Their notes are about
     # someone else (Art. 15(4)); whoever answers the request reads them and decides.
     mentions = [{"id": e.id, "type": e.type, "date": e.start.date().isoformat() if e.start else None}
                 for e in (journal.get_entry(rid) for rid in preview.mentions) if e is not None]
+    held = _conflict_records(journal, client_id, client.code, without_others)
     return {
         "about": _("Everything this journal holds about the client {code}, for their access request. The "
                    "file is not encrypted: hand it over and delete it.").format(code=client.code),
@@ -138,6 +108,54 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
                                    "resolves it: of this client's record and entries, also entries deleted "
                                    "since. Other people's codes and names are left out."),
     }
+
+
+def _conflict_records(journal: Journal, client_id: str, code: str, without_others) -> list[dict[str, Any]]:
+    """Values that lost in a sync conflict, kept on a team lead's journal until it is resolved:
+    of the person's record, and of the entries the losing edit was about them (its own list of
+    clients where it changed that list, else the entry's clients now, or before its deletion).
+    The records of one losing edit go together, as an erasure takes them (app/sync/replica.py)."""
+    with journal.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT k.tbl, k.rid, k.field, k.loser_value, k.loser_dev, k.loser_hlc, k.detected_at, e.clients, "
+            "e.deleted_at FROM sync_conflicts k LEFT JOIN entries e ON k.tbl = 'entries' AND e.id = k.rid "
+            "ORDER BY k.id").fetchall()
+        former: dict[str, list[str]] = {}
+        for entry_id, other_id in conn.exec_driver_sql("SELECT entry_id, client_id FROM entry_former_clients"):
+            former.setdefault(entry_id, []).append(other_id)
+
+    def ids(value: Any) -> list[str]:
+        try:
+            found = json.loads(value) if isinstance(value, str) else list(value or [])
+        except (ValueError, TypeError):
+            return []
+        return [str(i) for i in found] if isinstance(found, list) else []
+
+    named = {(rid, dev, hlc): ids(value) for tbl, rid, field, value, dev, hlc, *_rest in rows
+             if tbl == "entries" and field == "clients"}
+    held = []
+    for tbl, rid, field, value, dev, hlc, found_at, clients, deleted_at in rows:
+        if tbl == "clients":
+            if rid != client_id:
+                continue
+            others: set[str] = set()
+        elif tbl == "entries":
+            now_about = ids(clients) if deleted_at is None else former.get(rid, [])
+            edit_about = named.get((rid, dev, hlc))
+            if client_id not in (edit_about if edit_about is not None else now_about):
+                continue
+            others = (set(edit_about or []) | set(now_about)) - {client_id}
+        else:
+            continue
+        if field == "clients":
+            value = [code if i == client_id else "[…]" for i in ids(value)]
+        elif isinstance(value, str):
+            value = without_others(value, sorted(others))
+        held.append({"record": "client" if tbl == "clients" else "entry",
+                     "entry_id": rid if tbl == "entries" else None,
+                     "entry_deleted": (deleted_at is not None) if tbl == "entries" else None,
+                     "field": field, "value": value, "found_at": found_at})
+    return held
 
 
 def client_data_json(journal: Journal, client_id: str, *, now: dt.datetime | None = None) -> bytes:

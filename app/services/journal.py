@@ -209,8 +209,12 @@ class Journal:
         return entry
 
     def restore_entry(self, entry: Entry) -> Entry:
-        """Undo a deletion: the entry comes back with the same id."""
+        """Undo a deletion: the entry comes back with the same id. Not an entry erased meanwhile,
+        nor one about a person erased meanwhile (their erasure found it deleted, and left it so)."""
         with writing(self.engine) as conn:
+            if repo.record_erased(conn, "entries", entry.id) or \
+                    any(repo.record_erased(conn, "clients", c) for c in entry.client_ids):
+                raise RecordErased()
             restored = replace(entry, meta=replace(entry.meta, updated_at=utc_now(), device_id=self.device_id))
             repo.write_entry(conn, restored)
         return restored

@@ -912,12 +912,21 @@ class MainWindow(QMainWindow):
     def undo_delete(self) -> None:
         if self.journal is None or not self.deleted:
             return
-        restored = self.journal.restore_entry(self.deleted.pop())
+        from app.services.journal import RecordErased
+
+        try:
+            restored = self.journal.restore_entry(self.deleted.pop())
+        except RecordErased:
+            restored = None
         if self.deleted:
             self.undo_timer.start()
         else:
             self.undo_timer.stop()
             self.undo_button.hide()
+        if restored is None:
+            self.ui.statusbar.showMessage(_("Not restored: the entry's client was erased on a data-protection "
+                                            "request, and the entry with them."), 10000)
+            return
         self.model.reload()
         self._select(restored.id)
         self.refresh_follow_ups()
