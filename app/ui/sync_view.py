@@ -313,7 +313,8 @@ class SyncView(QWidget):
         tabs = self.ui.sections
         refused = {name for name, _message in self.rejected}
         new = sum(1 for b in self.waiting if b.state == "new" and b.path.name not in refused)
-        tabs.setTabText(0, _("&Bundles ({count})").format(count=new))
+        # Counted: the bundles waiting to be imported; the list also shows those taken in already.
+        tabs.setTabText(0, ngettext("&Bundles ({count} new)", "&Bundles ({count} new)", new).format(count=new))
         tabs.setTabText(1, _("&Workstations ({count})").format(count=len(self.devices)))
         tabs.setTabText(2, _("C&onflicts ({count})").format(count=len(self.conflicts.conflicts)))
 
