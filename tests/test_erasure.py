@@ -311,3 +311,75 @@ def test_undo_of_a_deletion_after_the_persons_erasure_does_not_bring_their_entry
     with pytest.raises(RecordErased):
         ana.restore_entry(gone)
     assert ana.get_entry(entry.id) is None and not index_holds(ana, MARK)
+
+
+def test_a_late_edit_that_names_a_person_erased_meanwhile_is_not_kept(team):
+    """Found by the second review: a losing edit that put the person on an entry about someone
+    else arrived after the erasure; its values were kept (only the entry's former clients were
+    checked), listed in the other person's access file unredacted, and Take brought them back."""
+    import datetime as dt
+
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    q = ana.save_client(Client(code="HA-LATE-Q", name="Quast"), today=NOW.date())
+    p = ana.save_client(Client(code="HA-LATE-P", name="Popa"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="über Q", client_ids=[q.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    for f in team.sync_dir.iterdir():
+        f.unlink()
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[q.id, p.id], notes=f"Popa {MARK}",
+                                       start=dt.datetime(2025, 3, 11, 9, 30), end=dt.datetime(2025, 3, 11, 10, 0)))
+    [late] = team.sync("laptop-1").export_bundles()
+    kept = late.path.rename(team.folder / late.path.name)
+    lead.delete_entry(entry.id)
+    team.sync("lead").erase_client(p.id)
+    team.sync("lead").import_paths([kept])
+    held = [c for c in team.sync("lead").list_conflicts() if c.record_id == entry.id]
+    assert not any(MARK in str(c.loser_value) or p.id in str(c.loser_value) for c in held), held
+    assert not any(MARK in str(r["value"]) for r in client_data(lead, q.id)["conflict_records"])
+
+
+def test_keep_on_the_list_of_clients_does_not_hide_the_rest_of_the_edit_from_an_erasure(team):
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    q = ana.save_client(Client(code="HA-KEEP-Q", name="Quast"), today=NOW.date())
+    p = ana.save_client(Client(code="HA-KEEP-P", name="Popa"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="über Q", client_ids=[q.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    lead.delete_entry(entry.id)
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[q.id, p.id], notes=f"Popa {MARK}"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    clients = next(c for c in team.sync("lead").list_conflicts() if c.field == "clients")
+    team.sync("lead").resolve_conflict(clients.id, "keep")
+    assert [r["field"] for r in client_data(lead, p.id)["conflict_records"]] == ["notes"]  # still theirs
+    team.sync("lead").erase_client(p.id)
+    assert [c for c in team.sync("lead").list_conflicts() if MARK in str(c.loser_value)] == []
+
+
+def test_an_erasure_takes_the_records_the_access_file_lists_and_no_other(team):
+    """The laptop took P off a joint entry (its edit is about Q only) while the lead deleted it:
+    P's access file rightly leaves that edit out, and P's erasure must leave it too (it is Q's)."""
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    q = ana.save_client(Client(code="HA-ACC-Q", name="Quast"), today=NOW.date())
+    p = ana.save_client(Client(code="HA-ACC-P", name="Popa"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="über P und Q", client_ids=[p.id, q.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[q.id], notes=f"nur Quast {MARK}"))
+    lead.delete_entry(entry.id)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    before = {(c.record_id, c.field) for c in team.sync("lead").list_conflicts()}
+    listed = {(r["entry_id"], r["field"]) for r in client_data(lead, p.id)["conflict_records"]}
+    assert listed == set()
+    assert {(r["entry_id"], r["field"]) for r in client_data(lead, q.id)["conflict_records"]} == before
+    team.sync("lead").erase_client(p.id)
+    after = {(c.record_id, c.field) for c in team.sync("lead").list_conflicts()}
+    assert before - after == listed

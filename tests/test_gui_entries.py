@@ -470,6 +470,32 @@ def test_undo_of_a_deletion_does_not_bring_back_an_entry_whose_person_was_erased
     assert "erased on a data-protection request" in window.ui.statusbar.currentMessage()
 
 
+def test_undo_refused_after_an_erasure_leaves_no_draft_of_the_person(qtbot, open_window):
+    """Found by the second review: the entry's draft (its clients cleared in the form, so no
+    longer naming the person) kept their words after the erasure."""
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+
+    window = open_window()
+    journal = window.journal
+    person = journal.save_client(Client(code="ER-UNDO-9", name="Popa"))
+    window.new_entry(CONSULTATION)
+    fill_consultation(qtbot, window.current_form)
+    window.current_form.ui.clients.setText("ER-UNDO-9")
+    type_text(window.current_form.ui.notes, "Popa Schulden")
+    window.save_entry()
+    [row] = journal.list_entries()
+    window.open_entry(row.id)
+    window.current_form.ui.clients.setText("")
+    type_text(window.current_form.ui.notes, " zqxjkvmarker")
+    window.ui.journal_view.selectRow(0)
+    qtbot.keyClick(window.ui.journal_view, Qt.Key.Key_Delete)
+    SyncService(journal).erase_client(person.id)
+    qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    assert "erased on a data-protection request" in window.ui.statusbar.currentMessage()
+    assert journal.draft_keys() == []
+
+
 def test_a_client_erased_while_its_window_is_open_is_not_saved_back(qtbot, open_window):
     from PySide6.QtWidgets import QDialogButtonBox
 

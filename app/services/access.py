@@ -112,13 +112,13 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
 
 def _conflict_records(journal: Journal, client_id: str, code: str, without_others) -> list[dict[str, Any]]:
     """Values that lost in a sync conflict, kept on a team lead's journal until it is resolved:
-    of the person's record, and of the entries the losing edit was about them (its own list of
-    clients where it changed that list, else the entry's clients now, or before its deletion).
-    The records of one losing edit go together, as an erasure takes them (app/sync/replica.py)."""
+    of the person's record, and of the losing edits about them (`sync_conflicts.about`: the edit's
+    own list of clients where it changed that list, else the entry's). The same records an erasure
+    of the person takes (app/sync/replica.py `_erase_records`)."""
     with journal.engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT k.tbl, k.rid, k.field, k.loser_value, k.loser_dev, k.loser_hlc, k.detected_at, e.clients, "
-            "e.deleted_at FROM sync_conflicts k LEFT JOIN entries e ON k.tbl = 'entries' AND e.id = k.rid "
+            "e.deleted_at, k.about FROM sync_conflicts k LEFT JOIN entries e ON k.tbl = 'entries' AND e.id = k.rid "
             "ORDER BY k.id").fetchall()
         former: dict[str, list[str]] = {}
         for entry_id, other_id in conn.exec_driver_sql("SELECT entry_id, client_id FROM entry_former_clients"):
@@ -134,14 +134,15 @@ def _conflict_records(journal: Journal, client_id: str, code: str, without_other
     named = {(rid, dev, hlc): ids(value) for tbl, rid, field, value, dev, hlc, *_rest in rows
              if tbl == "entries" and field == "clients"}
     held = []
-    for tbl, rid, field, value, dev, hlc, found_at, clients, deleted_at in rows:
+    for tbl, rid, field, value, dev, hlc, found_at, clients, deleted_at, about in rows:
         if tbl == "clients":
             if rid != client_id:
                 continue
             others: set[str] = set()
         elif tbl == "entries":
             now_about = ids(clients) if deleted_at is None else former.get(rid, [])
-            edit_about = named.get((rid, dev, hlc))
+            # whom the losing edit was about, as kept when it was found (records before 0016: worked out)
+            edit_about = ids(about) if about is not None else named.get((rid, dev, hlc))
             if client_id not in (edit_about if edit_about is not None else now_about):
                 continue
             others = (set(edit_about or []) | set(now_about)) - {client_id}

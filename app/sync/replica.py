@@ -365,6 +365,7 @@ def _erase_drafts(conn: Connection, entry_ids: Iterable[str], client_ids: Iterab
 
 def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, list]], replica: Replica) -> list[str]:
     entry_targets: dict[str, tuple[str, list]] = {}
+    former_entries: set[str] = set()  # deleted entries formerly about an erased client (entry_former_clients)
     codes: set[str] = set()
     if tbl == "clients":
         rids = list(targets)
@@ -380,12 +381,15 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                 f"SELECT entry_id, client_id FROM entry_clients WHERE client_id IN ({marks})", tuple(chunk)
             ):
                 entry_targets.setdefault(entry_id, targets[client_id])
-            # Their entries deleted before: content-free, but their conflict records may hold what lost
-            # against the deletion (schema.entry_former_clients). Those records go, here. The entries
-            # are not erased: what this journal remembers of a deletion may be out of date (the
-            # entry restored elsewhere about someone else), and an erasure would win everywhere.
+            # Their entries deleted before: content-free, and not erased (what this journal remembers
+            # of a deletion may be out of date: the entry restored elsewhere about someone else, and
+            # an erasure would win everywhere), but their drafts go (below) ...
+            former_entries.update(rid for (rid,) in conn.exec_driver_sql(
+                "SELECT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
+                f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks})", tuple(chunk)))
+            # ... and, from records found before `about` was kept (migration 0016), their conflict records.
             conn.exec_driver_sql(
-                "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND rid IN ("
+                "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND about IS NULL AND rid IN ("
                 "SELECT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
                 f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks}))", tuple(chunk))
         # A value that lost may still name the person in a conflict record. An entry deleted here no
@@ -397,12 +401,14 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                     "WHERE k.tbl = 'entries' AND k.field = 'clients' AND instr(k.loser_value, ?) > 0", (client_id,)):
                 if deleted_at is not None:
                     entry_targets.setdefault(entry_id, targets[client_id])
-            # A live entry about others: the losing edit that named the person goes whole, all its
-            # fields (its notes were written about them too), not only the list of clients.
+            # A losing edit about the person goes whole, all its fields (its notes were written about
+            # them too), whatever happened to its other records (Keep on its list of clients, say):
+            # by `about`, or, in records found before it was kept, by the list of clients it wrote.
             conn.exec_driver_sql(
                 "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND (rid, loser_dev, loser_hlc) IN ("
-                "SELECT rid, loser_dev, loser_hlc FROM sync_conflicts WHERE tbl = 'entries' AND field = 'clients' "
-                "AND instr(loser_value, ?) > 0)", (client_id,))
+                "SELECT rid, loser_dev, loser_hlc FROM sync_conflicts WHERE tbl = 'entries' AND "
+                "(instr(about, ?) > 0 OR (about IS NULL AND field = 'clients' AND instr(loser_value, ?) > 0)))",
+                (client_id, client_id))
         now = to_iso(replica.clock.last)
         conn.exec_driver_sql(
             "UPDATE clients SET code = id, name = '', birth_year = NULL, contact = '', languages = '[]', "
@@ -438,7 +444,7 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
             conn.exec_driver_sql(
                 f"DELETE FROM sync_log WHERE tbl = ? AND field != ? AND rid IN ({','.join('?' * len(chunk))})",
                 (t, ERASED, *chunk))
-    _erase_drafts(conn, by_table.get("entries", []), by_table.get("clients", []), codes)
+    _erase_drafts(conn, [*by_table.get("entries", []), *former_entries], by_table.get("clients", []), codes)
     return list(entry_targets)
 
 
@@ -722,6 +728,8 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             if old is not None and live and not was_live:
                 revived.append((rid,))
 
+    # Whom each losing edit was about, from the entries as they are before this merge writes them.
+    about = _losing_edits_about(conn, conflicts, merged_groups) if conflicts and entries else {}
     _save_clocks(conn, clock_rows)
     if renamed_here:
         conn.exec_driver_sql(_LOG_CHANGE, renamed_here)
@@ -748,15 +756,16 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 "INSERT OR IGNORE INTO entry_former_clients (entry_id, client_id) VALUES (?, ?)", formerly)
         if revived:
             driver(conn).executemany("DELETE FROM entry_former_clients WHERE entry_id = ?", revived)
-    if conflicts and entries:
-        conflicts = _without_erased_people(conn, conflicts)
+    if about:
+        conflicts = _without_erased_people(conn, conflicts, about)
     if conflicts:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO sync_conflicts (tbl, rid, field, loser_hlc, loser_dev, loser_value, kind, "
-            "detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "detected_at, about) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # When this import found it (the replica's clock has not seen the bundle's stamps yet,
             # so its own last stamp is an older local edit's).
-            [(*c, to_iso(pack(wall_ms()))) for c in conflicts],
+            [(*c, to_iso(pack(wall_ms())), json.dumps(about[(c[1], c[4], c[3])]) if about else None)
+             for c in conflicts],
         )
         result.conflicts += len(conflicts)
     if dismiss:
@@ -768,20 +777,57 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         result.erased += len(linked) + (len(erase_targets) if tbl == "clients" else 0)
 
 
-def _without_erased_people(conn: Connection, conflicts: list[tuple]) -> list[tuple]:
-    """Conflicts of entries that stay deleted and were about a person erased since: a late value
-    (a bundle written before the erasure reached its writer) is not kept. Their erasure took such
-    records (see `_erase_records`); the entry itself is a tombstone."""
+def _json_ids(value: Any) -> list[str]:
+    try:
+        found = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return []
+    return [str(i) for i in found] if isinstance(found, list) else []
+
+
+def _losing_edits_about(conn: Connection, conflicts: list[tuple], merged_groups: dict) -> dict[tuple, list[str]]:
+    """(rid, loser dev, loser hlc) -> the client ids the losing edit was about: its own list of
+    clients where it changed it (a change of this merge), else the entry's clients before this
+    merge, or before its deletion (entry_former_clients). Read before the merge writes."""
     rids = sorted({c[1] for c in conflicts})
-    gone: set[str] = set()
+    before: dict[str, tuple] = {}
+    former: dict[str, list[str]] = defaultdict(list)
     for i in range(0, len(rids), CHUNK):
         chunk = rids[i: i + CHUNK]
-        gone.update(rid for (rid,) in conn.exec_driver_sql(
-            "SELECT DISTINCT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
-            "JOIN sync_clock k ON k.tbl = 'clients' AND k.rid = f.client_id "
-            f"WHERE k.erased = 1 AND e.deleted_at IS NOT NULL AND f.entry_id IN ({','.join('?' * len(chunk))})",
+        marks = ",".join("?" * len(chunk))
+        for rid, clients, deleted_at in conn.exec_driver_sql(
+                f"SELECT id, clients, deleted_at FROM entries WHERE id IN ({marks})", tuple(chunk)):
+            before[rid] = (clients, deleted_at)
+        for rid, client_id in conn.exec_driver_sql(
+                f"SELECT entry_id, client_id FROM entry_former_clients WHERE entry_id IN ({marks})", tuple(chunk)):
+            former[rid].append(client_id)
+    about: dict[tuple, list[str]] = {}
+    for _tbl, rid, _name, hlc, dev, _value, _kind in conflicts:
+        if (rid, dev, hlc) in about:
+            continue
+        own = next((c.value for c in merged_groups[rid][1] if c.field == "clients" and c.hlc == hlc and c.dev == dev),
+                   None) if rid in merged_groups else None
+        if own is not None:
+            about[(rid, dev, hlc)] = _json_ids(own)
+        else:
+            clients, deleted_at = before.get(rid, ("[]", None))
+            about[(rid, dev, hlc)] = _json_ids(clients) if deleted_at is None else former[rid]
+    return about
+
+
+def _without_erased_people(conn: Connection, conflicts: list[tuple], about: dict[tuple, list[str]]) -> list[tuple]:
+    """Not kept: values of a losing edit about a person erased since (a bundle written before the
+    erasure reached its writer). Their erasure took such records (see `_erase_records`)."""
+    ids = sorted({i for people in about.values() for i in people})
+    erased: set[str] = set()
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i: i + CHUNK]
+        erased.update(rid for (rid,) in conn.exec_driver_sql(
+            f"SELECT rid FROM sync_clock WHERE tbl = 'clients' AND erased = 1 AND rid IN ({','.join('?' * len(chunk))})",
             tuple(chunk)))
-    return [c for c in conflicts if c[1] not in gone] if gone else conflicts
+    if not erased:
+        return conflicts
+    return [c for c in conflicts if erased.isdisjoint(about[(c[1], c[4], c[3])])]
 
 
 def _compact(clocks: dict, fields: Sequence[str]) -> dict:

@@ -1,11 +1,13 @@
-"""A deleted entry remembers the people it was about.
+"""A deleted entry, and a value that lost in a conflict, remember the people they were about.
 
 Why: a deletion clears an entry's links to its clients (the tombstone is content-free), so when
 the entry was deleted on every journal before one of those people was erased, the erasure could
 not find it. On the team lead its conflict records stayed, and one that holds a value that lost
 against the deletion (the person's notes, say) could even restore it. `entry_former_clients` keeps
-the links a deletion clears; the erasure reads it for entries that are deleted, and drops their
-conflict records. Entries deleted
+the links a deletion clears. `sync_conflicts.about` records whom a losing edit was about (its
+own list of clients where it changed it, else the entry's, before its deletion for a deleted
+one): an erasure drops, and an access file lists, a person's conflict records by it, also after
+the lead chose Keep on the list of clients of the same edit. Entries deleted
 before this revision have no such record.
 
 Revision ID: 0016
@@ -26,6 +28,7 @@ def upgrade() -> None:
         "PRIMARY KEY (entry_id, client_id)) WITHOUT ROWID"
     )
     op.execute("CREATE INDEX ix_entry_former_clients_client ON entry_former_clients (client_id)")
+    op.execute("ALTER TABLE sync_conflicts ADD COLUMN about TEXT")
 
 
 def downgrade() -> None:
