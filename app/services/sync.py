@@ -1543,7 +1543,8 @@ class SyncService:
                         changes["clients"] = json.dumps([cid for (cid,) in conn.exec_driver_sql(
                             "SELECT f.client_id FROM entry_former_clients f JOIN clients c ON c.id = f.client_id "
                             "LEFT JOIN sync_clock k ON k.tbl = 'clients' AND k.rid = f.client_id "
-                            "WHERE f.entry_id = ? AND coalesce(k.erased, 0) = 0 ORDER BY f.client_id", (rid,))])
+                            "WHERE f.entry_id = ? AND f.at_deletion = 1 AND coalesce(k.erased, 0) = 0 ORDER BY f.client_id",
+                            (rid,))])
                     changes[replica.DELETED] = None
                     conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND kind = 'deleted'",
                                          (tbl, rid))

@@ -16,7 +16,7 @@ from app.domain.entries import ENTRY_CLASSES, Client, Entry, RecordMeta
 from app.domain.filters import JournalFilter, fts_query
 from app.store import reporting, search_index
 from app.store.engine import driver
-from app.store.schema import META_UPSERT, catalog_values, clients, entries, entry_clients
+from app.store.schema import FORMER_CLIENT, META_UPSERT, catalog_values, clients, entries, entry_clients
 from app.sync import replica as sync_replica  # every write below records its field versions
 
 LIST_COLUMNS = ("languages", "topics", "referrals", "partners")
@@ -204,8 +204,11 @@ def write_entry(conn: Connection, entry: Entry) -> None:
         db.execute(_UPDATE_ENTRY, (*values, seq))
         if old["deleted_at"] is None:
             search_index.remove(conn, [(seq, old["type"], old["start"])])
-        else:  # restored: its links are its own again (see tombstone_entry)
-            db.execute("DELETE FROM entry_former_clients WHERE entry_id = ?", (entry.id,))
+            taken_off = set(json.loads(old["clients"] or "[]")) - set(entry.client_ids)
+            if taken_off:  # (see tombstone_entry)
+                db.executemany(FORMER_CLIENT, [(entry.id, c, 0) for c in sorted(taken_off)])
+        else:  # restored: its links at the deletion are its own again (see tombstone_entry)
+            db.execute("DELETE FROM entry_former_clients WHERE entry_id = ? AND at_deletion = 1", (entry.id,))
     else:
         seq = db.execute(_INSERT_ENTRY, values).lastrowid
     search_index.insert_one(conn, seq, entry.type, row["start"], _fts_body(entry))
@@ -234,8 +237,8 @@ def tombstone_entry(conn: Connection, entry_id: str, *, now: str, author: str, d
         search_index.remove(conn, [(seq, old["type"], old["start"])])
     # Who it was about stays known to this journal, so an erasure of one of them still finds the
     # entry and its conflict records (schema.entry_former_clients).
-    driver(conn).execute("INSERT OR IGNORE INTO entry_former_clients (entry_id, client_id) "
-                         "SELECT entry_id, client_id FROM entry_clients WHERE entry_id = ?", (entry_id,))
+    driver(conn).executemany(FORMER_CLIENT, [(entry_id, c, 1) for (c,) in driver(conn).execute(
+        "SELECT client_id FROM entry_clients WHERE entry_id = ?", (entry_id,)).fetchall()])
     conn.execute(delete(entry_clients).where(entry_clients.c.entry_id == entry_id))
     sync_replica.track(conn, "entries", [(entry_id, before.get(entry_id), {**before.get(entry_id, {}), **cleared})])
 

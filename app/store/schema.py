@@ -85,18 +85,24 @@ entry_clients = Table(
 )
 Index("ix_entry_clients_client", entry_clients.c.client_id)
 
-# The people a deleted entry was about: its links at the deletion, which a tombstone no longer has.
-# An erasure of one of them finds the entry's conflict records through them, which may hold a value
-# that lost against the deletion (the person's notes, say); "Take" restores the entry about them.
-# Local bookkeeping, never synced; read only for entries that are deleted (migration 0016).
+# The people an entry was about and is no longer: its links at its deletion, which a tombstone no
+# longer has, and clients an edit took off it. A conflict found later counts them among whom the
+# losing edit may be about (sync_conflicts.about), so an erasure of one of them takes it; "Take"
+# restores a deleted entry about those linked at the deletion. Local bookkeeping, never synced
+# (migration 0016).
 entry_former_clients = Table(
     "entry_former_clients",
     metadata,
     Column("entry_id", Text, primary_key=True),
     Column("client_id", Text, primary_key=True),
+    # 1: linked when the entry was deleted (Take restores these); 0: taken off it by an earlier edit
+    Column("at_deletion", Integer, nullable=False, server_default=text("1")),
     sqlite_with_rowid=False,
 )
 Index("ix_entry_former_clients_client", entry_former_clients.c.client_id)
+# Records a client an entry was about and no longer is: (entry_id, client_id, at_deletion); 1 wins.
+FORMER_CLIENT = ("INSERT INTO entry_former_clients (entry_id, client_id, at_deletion) VALUES (?, ?, ?) "
+                 "ON CONFLICT (entry_id, client_id) DO UPDATE SET at_deletion = max(at_deletion, excluded.at_deletion)")
 
 clients = Table(
     "clients",

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from app.store import jsontext, search_index
 from app.store.engine import driver
-from app.store.schema import META_UPSERT
+from app.store.schema import FORMER_CLIENT, META_UPSERT
 from app.sync.hlc import Clock, pack, to_iso, wall_ms
 
 DELETED = "deleted_at"  # the tombstone field: a timestamp when deleted, NULL when alive
@@ -724,7 +724,10 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             if old is None or old.get("clients") != row.get("clients"):
                 links_reset.append((rid, json.loads(row.get("clients") or "[]")))
                 if was_live and not live:  # as a local deletion does (repository.tombstone_entry)
-                    formerly.extend((rid, c) for c in json.loads(old.get("clients") or "[]"))
+                    formerly.extend((rid, c, 1) for c in json.loads(old.get("clients") or "[]"))
+                elif was_live:  # clients an edit took off it (as repository.write_entry records them)
+                    kept = set(json.loads(row.get("clients") or "[]"))
+                    formerly.extend((rid, c, 0) for c in json.loads(old.get("clients") or "[]") if c not in kept)
             if old is not None and live and not was_live:
                 revived.append((rid,))
 
@@ -752,10 +755,9 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             if links:
                 driver(conn).executemany("INSERT INTO entry_clients (entry_id, client_id) VALUES (?, ?)", links)
         if formerly:
-            driver(conn).executemany(
-                "INSERT OR IGNORE INTO entry_former_clients (entry_id, client_id) VALUES (?, ?)", formerly)
+            driver(conn).executemany(FORMER_CLIENT, formerly)
         if revived:
-            driver(conn).executemany("DELETE FROM entry_former_clients WHERE entry_id = ?", revived)
+            driver(conn).executemany("DELETE FROM entry_former_clients WHERE entry_id = ? AND at_deletion = 1", revived)
     if about:
         conflicts = _without_erased_people(conn, conflicts, about)
     if conflicts:
@@ -786,9 +788,8 @@ def _json_ids(value: Any) -> list[str]:
 
 
 def _losing_edits_about(conn: Connection, conflicts: list[tuple], merged_groups: dict) -> dict[tuple, list[str]]:
-    """(rid, loser dev, loser hlc) -> the client ids the losing edit was about: its own list of
-    clients where it changed it (a change of this merge), else the entry's clients before this
-    merge, or before its deletion (entry_former_clients). Read before the merge writes."""
+    """(rid, loser dev, loser hlc) -> the client ids the losing edit may be about (see below).
+    Read before the merge writes."""
     rids = sorted({c[1] for c in conflicts})
     before: dict[str, tuple] = {}
     former: dict[str, list[str]] = defaultdict(list)
@@ -801,18 +802,19 @@ def _losing_edits_about(conn: Connection, conflicts: list[tuple], merged_groups:
         for rid, client_id in conn.exec_driver_sql(
                 f"SELECT entry_id, client_id FROM entry_former_clients WHERE entry_id IN ({marks})", tuple(chunk)):
             former[rid].append(client_id)
-    about: dict[tuple, list[str]] = {}
-    for _tbl, rid, _name, hlc, dev, _value, _kind in conflicts:
-        if (rid, dev, hlc) in about:
-            continue
-        own = next((c.value for c in merged_groups[rid][1] if c.field == "clients" and c.hlc == hlc and c.dev == dev),
-                   None) if rid in merged_groups else None
-        if own is not None:
-            about[(rid, dev, hlc)] = _json_ids(own)
-        else:
-            clients, deleted_at = before.get(rid, ("[]", None))
-            about[(rid, dev, hlc)] = _json_ids(clients) if deleted_at is None else former[rid]
-    return about
+    # Whom a losing edit was written about is not recorded anywhere; what is known is who the entry
+    # is about now, was about before its deletion or before an edit took them off, and whom this
+    # merge's changes put on it. The edit counts as about all of them: an erasure of any of them
+    # then takes it, rather than leave someone's words behind.
+    people: dict[str, set[str]] = {}
+    for rid in rids:
+        found = set(_json_ids(before.get(rid, ("[]", None))[0])) | set(former[rid])
+        if rid in merged_groups:
+            for c in merged_groups[rid][1]:
+                if c.field == "clients":
+                    found.update(_json_ids(c.value))
+        people[rid] = found
+    return {(rid, dev, hlc): sorted(people[rid]) for _tbl, rid, _name, hlc, dev, _value, _kind in conflicts}
 
 
 def _without_erased_people(conn: Connection, conflicts: list[tuple], about: dict[tuple, list[str]]) -> list[tuple]:
