@@ -408,7 +408,7 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
                 "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND (rid, loser_dev, loser_hlc) IN ("
                 "SELECT rid, loser_dev, loser_hlc FROM sync_conflicts WHERE tbl = 'entries' AND "
                 "(instr(about, ?) > 0 OR (about IS NULL AND field = 'clients' AND instr(loser_value, ?) > 0)))",
-                (client_id, client_id))
+                (json.dumps(client_id), client_id))  # quoted: an imported id may be part of another
         now = to_iso(replica.clock.last)
         conn.exec_driver_sql(
             "UPDATE clients SET code = id, name = '', birth_year = NULL, contact = '', languages = '[]', "

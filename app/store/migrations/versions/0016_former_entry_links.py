@@ -4,10 +4,11 @@ Why: a deletion clears an entry's links to its clients (the tombstone is content
 the entry was deleted on every journal before one of those people was erased, the erasure could
 not find it. On the team lead its conflict records stayed, and one that holds a value that lost
 against the deletion (the person's notes, say) could even restore it. `entry_former_clients` keeps
-the links a deletion clears, and clients an edit took off an entry. `sync_conflicts.about` records everyone a losing edit may be about
-(whom the entry was about, before its deletion or before an edit took them off, and whom the
-merge put on it): an erasure drops, and an access file lists, a person's conflict records by it,
-also after the lead chose Keep on the list of clients of the same edit. Entries deleted
+the links a deletion clears, and clients an edit took off an entry. `sync_conflicts.about`
+records everyone a losing edit may be about (whom the entry was about, before its deletion or
+before an edit took them off, and whom the merge put on it): an erasure drops, and an access file
+lists, a person's conflict records by it, also after the lead chose Keep on the list of clients
+of the same edit. Entries deleted
 before this revision have no such record.
 
 Revision ID: 0016
