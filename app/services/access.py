@@ -22,6 +22,7 @@ from app.domain.records import entry_to_record
 from app.i18n import _, current_language
 from app.services.journal import Journal
 from app.services.sync import SyncService
+from app.sync.replica import client_ids_in
 
 
 class AccessError(Exception):
@@ -112,9 +113,10 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
 
 def _conflict_records(journal: Journal, client_id: str, code: str, without_others) -> list[dict[str, Any]]:
     """Values that lost in a sync conflict, kept on a team lead's journal until it is resolved:
-    of the person's record, and of the losing edits about them (`sync_conflicts.about`: the edit's
-    own list of clients where it changed that list, else the entry's). The same records an erasure
-    of the person takes (app/sync/replica.py `_erase_records`)."""
+    of the person's record, and of the losing edits that may be about them (`sync_conflicts.about`:
+    everyone the entry was about when the conflict was found, before its deletion or before an edit
+    took them off, and whom the merge put on it). The records an erasure of the person takes from
+    entries it does not erase whole (app/sync/replica.py `_erase_records`)."""
     with journal.engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT k.tbl, k.rid, k.field, k.loser_value, k.loser_dev, k.loser_hlc, k.detected_at, e.clients, "
@@ -124,14 +126,7 @@ def _conflict_records(journal: Journal, client_id: str, code: str, without_other
         for entry_id, other_id in conn.exec_driver_sql("SELECT entry_id, client_id FROM entry_former_clients"):
             former.setdefault(entry_id, []).append(other_id)
 
-    def ids(value: Any) -> list[str]:
-        try:
-            found = json.loads(value) if isinstance(value, str) else list(value or [])
-        except (ValueError, TypeError):
-            return []
-        return [str(i) for i in found] if isinstance(found, list) else []
-
-    named = {(rid, dev, hlc): ids(value) for tbl, rid, field, value, dev, hlc, *_rest in rows
+    named = {(rid, dev, hlc): client_ids_in(value) for tbl, rid, field, value, dev, hlc, *_rest in rows
              if tbl == "entries" and field == "clients"}
     held = []
     for tbl, rid, field, value, dev, hlc, found_at, clients, deleted_at, about in rows:
@@ -140,16 +135,16 @@ def _conflict_records(journal: Journal, client_id: str, code: str, without_other
                 continue
             others: set[str] = set()
         elif tbl == "entries":
-            now_about = ids(clients) if deleted_at is None else former.get(rid, [])
+            now_about = client_ids_in(clients) if deleted_at is None else former.get(rid, [])
             # whom the losing edit was about, as kept when it was found (records before 0016: worked out)
-            edit_about = ids(about) if about is not None else named.get((rid, dev, hlc))
+            edit_about = client_ids_in(about) if about is not None else named.get((rid, dev, hlc))
             if client_id not in (edit_about if edit_about is not None else now_about):
                 continue
             others = (set(edit_about or []) | set(now_about)) - {client_id}
         else:
             continue
         if field == "clients":
-            value = [code if i == client_id else "[…]" for i in ids(value)]
+            value = [code if i == client_id else "[…]" for i in client_ids_in(value)]
         elif isinstance(value, str):
             value = without_others(value, sorted(others))
         held.append({"record": "client" if tbl == "clients" else "entry",

@@ -196,8 +196,9 @@ sync_conflicts = Table(
     Column("loser_value", NullType),
     Column("kind", Text, nullable=False),  # concurrent | deleted
     Column("detected_at", Text, nullable=False),
-    # Entries: JSON list of the client ids the losing edit was about (its own list where it changed
-    # it, else the entry's). An erasure takes, and an access file lists, a person's records by it.
+    # Entries: JSON list of the client ids the losing edit may be about (everyone the entry was
+    # about when it was found, before its deletion or before an edit took them off, and whom the
+    # merge put on it). An erasure takes, and an access file lists, a person's records by it.
     # NULL in records found before migration 0016.
     Column("about", Text),
     UniqueConstraint("tbl", "rid", "field", "loser_hlc", "loser_dev"),

@@ -212,9 +212,9 @@ _ENTRY_ALL = (*_ENTRY_FIELDS, "seq")
 
 def _select_entries(conn: Connection, groups, *, everything: bool) -> dict[str, dict]:
     """The current rows of the entries the groups change, each with the columns its merge reads:
-    the fields its changes name, `_ENTRY_ALWAYS`, and `_ENTRY_TEXT` if they name one of it; every column for a deletion or an erasure (the
-    tombstone clears the content and records what it overrode), or with `everything` (erased
-    clients: the links of every entry are checked). An edit of the notes reads 7 of the 34 columns,
+    the fields its changes name, `_ENTRY_ALWAYS`, and `_ENTRY_TEXT` if they name one of it; every
+    column for a deletion or an erasure (the tombstone clears the content and records what it
+    overrode), or with `everything` (erased clients: the links of every entry are checked). An edit of the notes reads 7 of the 34 columns,
     one of the outcome 4.
     Fetching a column is most of a read: for the 26,516 rows of the 100,000-change sync bench, every
     column took 0.24 s, the keys alone 0.04 s (cached pages), and the merge's read went from
@@ -387,11 +387,9 @@ def _erase_records(conn: Connection, tbl: str, targets: dict[str, tuple[str, lis
             former_entries.update(rid for (rid,) in conn.exec_driver_sql(
                 "SELECT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
                 f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks})", tuple(chunk)))
-            # ... and, from records found before `about` was kept (migration 0016), their conflict records.
-            conn.exec_driver_sql(
-                "DELETE FROM sync_conflicts WHERE tbl = 'entries' AND about IS NULL AND rid IN ("
-                "SELECT f.entry_id FROM entry_former_clients f JOIN entries e ON e.id = f.entry_id "
-                f"WHERE e.deleted_at IS NOT NULL AND f.client_id IN ({marks}))", tuple(chunk))
+        # ... and, from records found before `about` was kept (migration 0016), their conflict records.
+        driver(conn).executemany("DELETE FROM sync_conflicts WHERE tbl = 'entries' AND about IS NULL AND rid = ?",
+                                 [(rid,) for rid in sorted(former_entries)])
         # A value that lost may still name the person in a conflict record. An entry deleted here no
         # longer links them: such an entry was theirs, and its conflict records may hold their notes,
         # so it is erased. A live entry about other people only loses the conflict records naming them.
@@ -766,7 +764,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
             "detected_at, about) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # When this import found it (the replica's clock has not seen the bundle's stamps yet,
             # so its own last stamp is an older local edit's).
-            [(*c, to_iso(pack(wall_ms())), json.dumps(about[(c[1], c[4], c[3])]) if about else None)
+            [(*c, to_iso(pack(wall_ms())), json.dumps(about[c[1]]) if about else None)
              for c in conflicts],
         )
         result.conflicts += len(conflicts)
@@ -779,7 +777,8 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
         result.erased += len(linked) + (len(erase_targets) if tbl == "clients" else 0)
 
 
-def _json_ids(value: Any) -> list[str]:
+def client_ids_in(value: Any) -> list[str]:
+    """The client ids of an entry's `clients` value (JSON text as stored, or a list); [] if unreadable."""
     try:
         found = json.loads(value) if isinstance(value, str) else value
     except ValueError:
@@ -787,9 +786,9 @@ def _json_ids(value: Any) -> list[str]:
     return [str(i) for i in found] if isinstance(found, list) else []
 
 
-def _losing_edits_about(conn: Connection, conflicts: list[tuple], merged_groups: dict) -> dict[tuple, list[str]]:
-    """(rid, loser dev, loser hlc) -> the client ids the losing edit may be about (see below).
-    Read before the merge writes."""
+def _losing_edits_about(conn: Connection, conflicts: list[tuple], merged_groups: dict) -> dict[str, list[str]]:
+    """Entry id -> the client ids its losing edits may be about (see below). Read before the merge
+    writes."""
     rids = sorted({c[1] for c in conflicts})
     before: dict[str, tuple] = {}
     former: dict[str, list[str]] = defaultdict(list)
@@ -806,18 +805,17 @@ def _losing_edits_about(conn: Connection, conflicts: list[tuple], merged_groups:
     # is about now, was about before its deletion or before an edit took them off, and whom this
     # merge's changes put on it. The edit counts as about all of them: an erasure of any of them
     # then takes it, rather than leave someone's words behind.
-    people: dict[str, set[str]] = {}
+    about: dict[str, list[str]] = {}
     for rid in rids:
-        found = set(_json_ids(before.get(rid, ("[]", None))[0])) | set(former[rid])
-        if rid in merged_groups:
-            for c in merged_groups[rid][1]:
-                if c.field == "clients":
-                    found.update(_json_ids(c.value))
-        people[rid] = found
-    return {(rid, dev, hlc): sorted(people[rid]) for _tbl, rid, _name, hlc, dev, _value, _kind in conflicts}
+        found = set(client_ids_in(before.get(rid, ("[]", None))[0])) | set(former[rid])
+        for c in merged_groups[rid][1] if rid in merged_groups else ():
+            if c.field == "clients":
+                found.update(client_ids_in(c.value))
+        about[rid] = sorted(found)
+    return about
 
 
-def _without_erased_people(conn: Connection, conflicts: list[tuple], about: dict[tuple, list[str]]) -> list[tuple]:
+def _without_erased_people(conn: Connection, conflicts: list[tuple], about: dict[str, list[str]]) -> list[tuple]:
     """Not kept: values of a losing edit about a person erased since (a bundle written before the
     erasure reached its writer). Their erasure took such records (see `_erase_records`)."""
     ids = sorted({i for people in about.values() for i in people})
@@ -829,7 +827,7 @@ def _without_erased_people(conn: Connection, conflicts: list[tuple], about: dict
             tuple(chunk)))
     if not erased:
         return conflicts
-    return [c for c in conflicts if erased.isdisjoint(about[(c[1], c[4], c[3])])]
+    return [c for c in conflicts if erased.isdisjoint(about[c[1]])]
 
 
 def _compact(clocks: dict, fields: Sequence[str]) -> dict:

@@ -8,8 +8,7 @@ the links a deletion clears, and clients an edit took off an entry. `sync_confli
 records everyone a losing edit may be about (whom the entry was about, before its deletion or
 before an edit took them off, and whom the merge put on it): an erasure drops, and an access file
 lists, a person's conflict records by it, also after the lead chose Keep on the list of clients
-of the same edit. Entries deleted
-before this revision have no such record.
+of the same edit. Entries deleted before this revision have no such record.
 
 Revision ID: 0016
 Revises: 0015
