@@ -66,6 +66,27 @@ def test_the_size_the_user_left_the_window_at_comes_back(qtbot, open_window, gui
     assert not gui_settings.value("geometry").isEmpty()  # a size only, nothing of the content
 
 
+def test_a_window_once_wide_can_be_made_narrow_again_on_every_page(qtbot, open_window, data_dir):
+    """Moved from a docked monitor to a 1366 x 768 laptop at 150 % (911 x 512), the window must
+    shrink to the laptop's width, on the unlock page and the journal alike."""
+    fresh = open_window(unlock_now=False)
+    assert fresh.ui.pages.currentWidget() is fresh.ui.unlock_page
+    fresh.resize(853, 480)
+    qtbot.waitUntil(lambda: fresh.width() == 853, timeout=2000)
+    fresh.close()
+    window = open_window()
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280)
+    window.lock()
+    assert window.ui.pages.currentWidget() is window.ui.unlock_page
+    for page in (window.ui.unlock_page, window.ui.work_page, window.ui.setup_page):
+        window.ui.pages.setCurrentWidget(page)
+        window.resize(1280, 800)
+        qtbot.waitUntil(lambda: window.width() == 1280)
+        window.resize(853, 480)
+        qtbot.waitUntil(lambda: window.width() == 853, timeout=2000)
+
+
 # A child process with its own screen: a team lead's window, unlocked, in the language of argv[2].
 UNLOCKED_LEAD = """
 import json, sys, time

@@ -40,7 +40,7 @@ from app.ui.journal_model import FOLLOW_UP_COLUMN, MEDIATOR_COLUMN, NOTE_COLUMN,
 from app.ui.sync_view import SyncUi, confirm
 from app.ui.tasks import TaskRunner
 from app.ui.translator import apply_language, apply_region
-from app.ui.widgets import RESIZE_PRECISION_ROWS, WINDOW_FRAME_ALLOWANCE, combo_code, fill_combo, fill_table, focus_in_view, short_date
+from app.ui.widgets import RESIZE_PRECISION_ROWS, WINDOW_FRAME_ALLOWANCE, centred_column, combo_code, fill_combo, fill_table, focus_in_view, short_date
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
@@ -114,9 +114,11 @@ class MainWindow(QMainWindow):
         self.ui = Ui_MainWindow()
         self.ui.setupUi(self)
         self.setup = Ui_FirstRun()
-        self.setup.setupUi(self.ui.setup_page)
+        self.setup_column = centred_column(self.ui.setup_page)
+        self.setup.setupUi(self.setup_column)
         self.unlock_form = Ui_Unlock()
-        self.unlock_form.setupUi(self.ui.unlock_page)
+        self.unlock_column = centred_column(self.ui.unlock_page)
+        self.unlock_form.setupUi(self.unlock_column)
         self._place_on_screen()
 
         self.draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
@@ -248,6 +250,7 @@ class MainWindow(QMainWindow):
         for combo in (ui.type_filter, ui.place_filter, ui.client_filter):
             combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToContents)
         ui.form_panel.setMinimumWidth(460)
+        ui.form_panel.hide()  # until a form opens: a splitter counts a child not hidden in its minimum width
         ui.form_panel.installEventFilter(self)  # shown or hidden: side by side with the journal, or in its place
         ui.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         ui.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop that showed no focus anywhere
@@ -297,8 +300,8 @@ class MainWindow(QMainWindow):
         self.ui.retranslateUi(self)
         self._form_say(self._form_text)  # retranslateUi emptied it
         self.ui.statusbar.clearMessage()  # a passing message in the old language
-        self.setup.retranslateUi(self.ui.setup_page)
-        self.unlock_form.retranslateUi(self.ui.unlock_page)
+        self.setup.retranslateUi(self.setup_column)
+        self.unlock_form.retranslateUi(self.unlock_column)
         self._restore_setup_values(setup_values)
         carried_profile.apply(self, self.carried)
         self.menu_file.setTitle(_("&File"))
@@ -1308,13 +1311,6 @@ class MainWindow(QMainWindow):
                 self.open_entry(entry_id)
             else:
                 self.new_entry(entry_type)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        # Setup and unlock read best as a centred column, not stretched across a wide screen.
-        side = max(24, (self.width() - 640) // 2)
-        for page in (self.ui.setup_page, self.ui.unlock_page):
-            page.layout().setContentsMargins(side, 24, side, 24)
-        super().resizeEvent(event)
 
     def _arrange_form(self) -> None:
         """The open form beside the journal where the screen is wide enough for both, in the
