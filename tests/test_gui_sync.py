@@ -640,3 +640,41 @@ def test_counts_the_desktop_kept_before_the_upgrade_show_until_the_next_import(q
     import_with_gui(qtbot, window)
     row = device_row(view, "laptop-ana")
     assert (row["Received"], row["Changed here"], row["Conflicts"]) == ("33", "33", "0")
+
+
+def test_on_a_narrow_window_the_workstations_headers_take_two_lines_to_show_more_columns(
+        qtbot, data_dir, open_window):
+    """At 1280 x 720 scaled to 150 % (853 x 480) the eleven columns do not fit: headers of two
+    words wrap, so that a column is only as wide as its values or its longest header word."""
+    make_team(data_dir, data_dir / "journal.db", names=("laptop-wehringhausen", "laptop-ivo"))
+    window = open_window()
+    view = lead_view(window)
+    window.ui.tabs.setCurrentWidget(view)
+    import_with_gui(qtbot, window)
+    view.ui.sections.setCurrentWidget(view.ui.devices_tab)
+    table = view.ui.devices_view
+    header = table.horizontalHeader()
+
+    def visible_columns() -> int:
+        room = table.viewport().width()
+        return sum(1 for c in range(header.count()) if header.sectionViewportPosition(c) + header.sectionSize(c) <= room)
+
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280)
+    assert visible_columns() == header.count()  # wide enough: one line, nothing wraps
+    assert not header.defaultAlignment() & Qt.TextFlag.TextWordWrap
+    unwrapped = {c: header.sectionSize(c) for c in range(header.count())}
+
+    window.resize(853, 480)
+    qtbot.waitUntil(lambda: window.width() == 853)
+    qtbot.waitUntil(lambda: bool(header.defaultAlignment() & Qt.TextFlag.TextWordWrap))
+    column = [table.horizontalHeaderItem(c).text() for c in range(header.count())].index("Last bundle")
+    assert header.sectionSize(column) < unwrapped[column]
+    assert header.height() >= 2 * header.fontMetrics().lineSpacing()  # room for the second line
+    for c in range(header.count()):  # no value is cut: each column still holds its widest value
+        assert header.sectionSize(c) >= table.sizeHintForColumn(c) or c == header.count() - 1
+    assert visible_columns() >= 7
+
+    window.resize(1280, 800)  # back on the docked monitor: one line again
+    qtbot.waitUntil(lambda: not header.defaultAlignment() & Qt.TextFlag.TextWordWrap)
+    assert visible_columns() == header.count()

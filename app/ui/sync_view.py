@@ -28,7 +28,7 @@ from app.i18n import LANGUAGES, NATIVE_NAMES, N_, _, current_language, ngettext
 from app.ui.conflict_view import ConflictView, when_text
 from app.ui.forms.ui_enroll_dialog import Ui_EnrollDialog
 from app.ui.forms.ui_sync_view import Ui_SyncView
-from app.ui.widgets import (FitOrScrollArea, ask_save_file, combo_code, fill_combo, fill_table,
+from app.ui.widgets import (FitOrScrollArea, WrapHeadersToFit, ask_save_file, combo_code, fill_combo, fill_table,
                             forget_file_dialog_history)
 
 if TYPE_CHECKING:
@@ -161,6 +161,7 @@ class SyncView(QWidget):
         for table in (ui.waiting_view, ui.rejected_view, ui.devices_view):
             table.verticalHeader().hide()
         ui.rejected_view.setMaximumHeight(self.fontMetrics().height() * 9)
+        self.devices_headers = WrapHeadersToFit(ui.devices_view)
         self._reset_progress()
         self.clear()
 
@@ -288,6 +289,7 @@ class SyncView(QWidget):
         fill_table(table, [_("Workstation"), _("Used by"), _("State"), _("Last bundle"), _("Made"), _("Imported"),
                            _("New, waiting"), _("Received"), _("Changed here"), _("Conflicts"), _("Gaps")], rows)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.devices_headers.fit()
         tips = [_("Changes in bundles that wait in the sync folder"),
                 _("Changes in the bundles imported last"), _("Changes that became current in this journal")]
         for column, tip in zip((6, 7, 8), tips):
