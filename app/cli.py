@@ -304,12 +304,14 @@ def cmd_devices(args) -> int:
 def cmd_sync_export(args) -> int:
     with _open(args) as journal:
         results = _sync(journal).export_bundles(Path(args.to) if args.to else None)
+    from app.services.sync import peer_label
+
     if not results:
         print(_("Nothing new to send."))
     for r in results:
         # records, as `sync status` and the status bar count them; the field changes in brackets
         print(_("Wrote {path} for {recipient}: changed records: {records} (field changes: {count}).").format(
-            path=r.path, recipient=r.recipient, records=r.records, count=r.changes))
+            path=r.path, recipient=peer_label(r.recipient), records=r.records, count=r.changes))
     return EXIT_OK
 
 
@@ -366,13 +368,15 @@ def cmd_conflicts(args) -> int:
     if args.format == "json":
         _print_json([c.__dict__ for c in conflicts])
         return EXIT_OK
+    from app.services.sync import peer_label
+
     if not conflicts:
         print(_("No open conflicts."))
     for c in conflicts:
         print("\t".join([str(c.id), c.table, c.record_id, c.field, c.kind,
-                         _("current: {value} ({device}, {time})").format(value=c.current_value, device=c.current_device,
+                         _("current: {value} ({device}, {time})").format(value=c.current_value, device=peer_label(c.current_device),
                                                                         time=c.current_time),
-                         _("other: {value} ({device}, {time})").format(value=c.loser_value, device=c.loser_device,
+                         _("other: {value} ({device}, {time})").format(value=c.loser_value, device=peer_label(c.loser_device),
                                                                       time=c.loser_time)]))
     return EXIT_OK
 

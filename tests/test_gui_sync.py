@@ -273,7 +273,7 @@ def test_resolving_a_conflict_side_by_side(qtbot, data_dir, open_window):
     assert panel.ui.current_value.toPlainText() == "Ana: brought the rent contract"
     assert panel.ui.loser_value.toPlainText() == "Lead: appointment moved to Friday"
     assert panel.ui.current_who.text().startswith("From laptop-ana, ")
-    assert panel.ui.loser_who.text().startswith("From lead, ")
+    assert panel.ui.loser_who.text().startswith("From team lead, ")
     assert panel.ui.conflicts_list.item(0, 1).text() == "Notes"
 
     window.lock()  # nothing of the record stays on screen while locked
@@ -678,3 +678,157 @@ def test_on_a_narrow_window_the_workstations_headers_take_two_lines_to_show_more
     window.resize(1280, 800)  # back on the docked monitor: one line again
     qtbot.waitUntil(lambda: not header.defaultAlignment() & Qt.TextFlag.TextWordWrap)
     assert visible_columns() == header.count()
+
+
+# -- what the lead's view counts (found in a walk-through, 2026-11-22) -------------------------
+
+def test_the_conflict_view_names_the_lead_in_the_users_language(qtbot, data_dir, open_window):
+    from app.ui.translator import apply_language
+
+    _entry, window, view, panel = conflict_on_screen(qtbot, data_dir, open_window, "Termin verschoben", "Mietvertrag")
+    try:
+        apply_language("de")
+        qtbot.waitUntil(lambda: panel.ui.loser_who.text().startswith("Von Teamleitung, "))
+        assert panel.ui.conflicts_list.item(0, 3).text() == "Teamleitung"  # "Lost value from"
+    finally:
+        apply_language("en")
+
+
+def test_new_waiting_counts_the_changes_of_cumulative_bundles_once(qtbot, data_dir, open_window):
+    """Each bundle carries every change the lead has not acknowledged: a laptop that synced twice
+    before the lead's import has two bundles with its first entry in both."""
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-ana",))
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    device.save_entry(consultation(notes="Tuesday"))
+    SyncService(device).export_bundles(team["folder"])
+    device.close()
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    waiting = device_row(view, "laptop-ana")["New, waiting"]
+    import_with_gui(qtbot, window)
+    assert device_row(view, "laptop-ana")["Changed here"] == "66"  # two consultations of 33 fields
+    assert waiting == "66"
+
+
+def test_the_progress_counts_only_the_bundles_this_import_takes_in(qtbot, data_dir, open_window):
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "journal.db")
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([team["folder"]])
+    SyncService(lead).export_bundles(team["folder"])  # the replies wait in the folder for the laptops
+    lead.close()
+    for device in team["devices"].values():  # the laptops work on and write their next bundles
+        journal = _open(device["path"])
+        journal.save_entry(consultation(notes="next day"))
+        SyncService(journal).export_bundles(team["folder"])
+        journal.close()
+    assert len(list(team["folder"].glob("*.mlsync"))) == 6
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    assert view.ui.sections.tabText(0) == "&Bundles (2 new)"
+    totals = []
+    view.progress.changed.connect(lambda done, total: totals.append((done, total)))
+    import_with_gui(qtbot, window)
+    assert "Imported 2 bundles" in view.ui.message.text()
+    assert totals == [(1, 2), (2, 2)]
+
+
+def test_a_cancelled_import_leaves_the_refused_bundles_listed(qtbot, data_dir, open_window):
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "journal.db")
+    altered = sorted(team["folder"].glob("*.mlsync"))[0]  # one bundle damaged on the way
+    data = bytearray(altered.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    altered.write_bytes(bytes(data))
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    assert view.ui.rejected_label.text() == "1 refused bundle"
+    for device in team["devices"].values():  # the laptop whose bundle came through syncs again
+        journal = _open(device["path"])
+        if journal.device_id[:12] not in altered.name:
+            journal.save_entry(consultation(notes="again"))
+            SyncService(journal).export_bundles(team["folder"])
+        journal.close()
+    click(qtbot, view.ui.refresh)
+    wait_idle(qtbot, window)
+    shown = (table_rows(view.ui.rejected_view), view.ui.rejected_label.text(), view.ui.sections.tabText(0))
+    assert shown[1:] == ("1 refused bundle", "&Bundles (1 new)")
+
+    gate = threading.Event()
+    view.progress.changed.connect(lambda done, total: gate.wait(10), Qt.ConnectionType.DirectConnection)
+    click(qtbot, view.ui.import_button)
+    qtbot.waitUntil(lambda: view.ui.progress.value() >= 1, timeout=IMPORT_TIMEOUT_MS)
+    click(qtbot, view.ui.cancel)
+    gate.set()
+    qtbot.waitUntil(lambda: not view.importing, timeout=IMPORT_TIMEOUT_MS)
+    wait_idle(qtbot, window)
+    assert view.ui.message.text() == "Import cancelled: the journal is as it was before."
+    assert (table_rows(view.ui.rejected_view), view.ui.rejected_label.text(), view.ui.sections.tabText(0)) == shown
+
+
+def test_a_revoked_laptop_and_its_replacement_of_the_same_name_keep_their_own_counts(
+        qtbot, data_dir, open_window, monkeypatch):
+    from app.services.provision import create_store_from_profile
+    from app.services.sync import SyncService
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "journal.db", names=("laptop-2",), entries=2)
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    assert device_row(view, "laptop-2")["Received"] == "66"
+    monkeypatch.setattr(sync_view, "confirm", lambda *a: True)
+    view.ui.devices_view.selectRow(0)
+    click(qtbot, view.ui.revoke)  # lost: revoked, and a replacement enrolled under the same name
+    wait_idle(qtbot, window)
+    profile = data_dir / "replacement.mlprofile"
+    monkeypatch.setattr(sync_view, "ask_save_path", lambda *a: str(profile))
+    monkeypatch.setattr(sync_view.EnrollDialog, "exec", lambda self: 1)
+    monkeypatch.setattr(sync_view.EnrollDialog, "values", lambda self: {
+        "workstation": "laptop-2", "user": "Ivo", "language": "de", "sync_dir": str(team["folder"])})
+    click(qtbot, view.ui.enroll)
+    wait_idle(qtbot, window)
+    window.lock()
+    replacement = create_store_from_profile(data_dir / "replacement.db", GUI_PASSPHRASE, profile.read_bytes(),
+                                            kdf=GUI_FAST_KDF)
+    replacement.save_entry(consultation(notes="replacement"))
+    SyncService(replacement).export_bundles(team["folder"])
+    replacement.close()
+    unlock(qtbot, window)
+    wait_idle(qtbot, window)
+
+    def rows() -> tuple[dict, dict]:
+        table = view.ui.devices_view
+        headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        both = [dict(zip(headers, row)) for row in table_rows(table)]
+        return tuple(sorted(both, key=lambda r: r["State"] != "revoked"))
+
+    revoked, new = rows()
+    assert (revoked["State"], revoked["New, waiting"], revoked["Received"]) == ("revoked", "0", "66")
+    assert (new["New, waiting"], new["Received"]) == ("33", "—")
+    import_with_gui(qtbot, window)
+    revoked, new = rows()
+    assert (revoked["Received"], new["Received"]) == ("66", "33")
+
+
+def test_sync_now_counts_received_records_that_changed_here(qtbot, data_dir, open_window):
+    """The lead's reply repeats the reference lists and acknowledges: nothing changes here."""
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",), entries=2)
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([team["folder"]])
+    SyncService(lead).export_bundles(team["folder"])
+    lead.close()
+    window = open_window(team["devices"]["laptop-ana"]["path"])
+    window.sync_ui.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: window.sync_ui.jobs == 0 and "Sync done" in window.ui.statusbar.currentMessage(),
+                    timeout=IMPORT_TIMEOUT_MS)
+    assert window.ui.statusbar.currentMessage() == "Sync done: 2 changes sent to the team lead, 0 changes received."

@@ -73,6 +73,8 @@ class FileResult:
     seq: int = 0
     changes: int = 0
     applied: int = 0
+    sender_id: str = ""  # the sender's device id (a revoked laptop and its replacement share a name)
+    records: int = 0  # records created or changed here (what a mediator's "received" counts)
     conflicts: int = 0
     erased: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -111,6 +113,7 @@ class WaitingBundle:
     created_at: str
     state: str  # "new" | "imported" | "rejected"
     reason: str = ""
+    sender_id: str = ""  # the sender's device id, as the header says
 
 
 @dataclass
@@ -189,6 +192,15 @@ class ErasurePreview:
     @property
     def entries(self) -> int:
         return len(self.linked)
+
+
+LEAD = "lead"  # how a bundle's sender, a conflict's device or an export's recipient names the team lead
+
+
+def peer_label(name: str) -> str:
+    """A workstation's name as the user reads it; the team lead's journal in the user's language.
+    (`LEAD` itself stays in JSON output and in the data: it is an identifier.)"""
+    return _("team lead") if name == LEAD else name
 
 
 def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
@@ -649,7 +661,7 @@ class SyncService:
             repo.set_meta(conn, "sync.ack_sent", str(coverage))
             repo.set_meta(conn, "sync.sent_upto", str(last))  # what is in a bundle, waiting for the lead
             repo.set_meta(conn, "sync.last_export_at", utc_now())
-        return ExportResult(path, "lead", header["seq"], payload.count, path.stat().st_size, len(payload.rows))
+        return ExportResult(path, LEAD, header["seq"], payload.count, path.stat().st_size, len(payload.rows))
 
     def remove_acknowledged(self, folder: Path) -> int:
         """Delete from `folder` the bundles this journal wrote that the other side has taken in:
@@ -1118,11 +1130,20 @@ class SyncService:
             if state == "new" and revoked:  # it will be refused: said before the import, not after it
                 state, reason = "rejected", "revoked_sender"
             found.append(WaitingBundle(path, sender, _int(h.get("seq")), _int(h.get("count")),
-                                       str(h.get("created_at", "")), state, reason))
+                                       str(h.get("created_at", "")), state, reason, str(h.get("sender") or "")))
         # by workstation and number, not by file name (a random device id): fifteen laptops' bundles
         # read in order
         found.sort(key=lambda w: (w.sender == "", w.sender.casefold(), w.seq, w.path.name))
         return found
+
+    def _passed_over(self, conn, item, from_folder: bool) -> bool:
+        """A file of a folder that `_import_one` passes over at once: not for this journal, or
+        imported before (by this run too)."""
+        if not from_folder or isinstance(item, FileResult):
+            return False
+        h = item.header
+        return (h.get("recipient") != self.journal.device_id or str(h.get("sender") or "") == self.journal.device_id
+                or self._imported_before(conn, str(h.get("sender")), h.get("seq"), item.digest))
 
     @staticmethod
     def _imported_before(conn, sender: str, seq, digest: str) -> bool:
@@ -1141,7 +1162,7 @@ class SyncService:
 
     def _sender_name(self, conn, device_id: str) -> str:
         if device_id == _meta(conn, "sync.lead_id"):
-            return "lead"
+            return LEAD
         row = conn.exec_driver_sql("SELECT name FROM sync_peers WHERE device_id = ?", (device_id,)).fetchone()
         return row[0] if row else ""
 
@@ -1180,7 +1201,11 @@ class SyncService:
                 # A sender with several bundles in this run: what each brought, to see at the end
                 # whether its newest lacks what an older one carried (see _check_run_versions).
                 self._run_versions = {sender: [] for sender, n in senders.items() if n > 1 and self.is_lead}
-                for done, (path, from_folder, item) in enumerate(parsed):
+                # The progress counts what this import takes in, not the folder's other files (the
+                # lead's own replies, bundles for other journals, bundles imported before).
+                counted = [not self._passed_over(conn, item, from_folder) for _path, from_folder, item in parsed]
+                total, done = sum(counted), 0
+                for (path, from_folder, item), counts in zip(parsed, counted):
                     if cancel and cancel():
                         report.cancelled = True
                         break
@@ -1197,8 +1222,9 @@ class SyncService:
                             result = FileResult(path, "rejected", exc.reason, rejection_message(exc.reason, path.name))
                     if result.status != "skipped" or not from_folder:
                         report.results.append(result)
-                    if progress:
-                        progress(done + 1, len(parsed))
+                    if progress and counts:
+                        done += 1
+                        progress(done, total)
                 if not report.cancelled:
                     self._check_run_versions(conn)
                     self._record_import_counts(conn, report.imported)
@@ -1227,7 +1253,8 @@ class SyncService:
         counts = self._import_counts(conn)
         fresh: dict[str, dict] = {}
         for r in imported:
-            got = fresh.setdefault(r.sender, {"changes": 0, "applied": 0, "conflicts": 0})
+            counts.pop(r.sender, None)  # kept by name before 2026-11-22
+            got = fresh.setdefault(r.sender_id, {"changes": 0, "applied": 0, "conflicts": 0})
             got["changes"] += r.changes
             got["applied"] += r.applied
             got["conflicts"] += r.conflicts
@@ -1235,7 +1262,8 @@ class SyncService:
         repo.set_meta(conn, IMPORT_COUNTS_META, json.dumps(counts, sort_keys=True))
 
     def import_counts(self) -> dict[str, dict]:
-        """Workstation name -> what the bundles of its last import brought (`IMPORT_COUNTS_META`)."""
+        """Workstation's device id -> what the bundles of its last import brought
+        (`IMPORT_COUNTS_META`; counts kept before 2026-11-22 are keyed by the workstation's name)."""
         with self.engine.connect() as conn:
             return self._import_counts(conn)
 
@@ -1298,7 +1326,7 @@ class SyncService:
             if sender != _meta(conn, "sync.lead_id"):
                 raise BundleError("unknown_sender")
             b.verify(crypto.unb64(_meta(conn, "sync.team_sign_public")))
-            sender_name = "lead"
+            sender_name = LEAD
 
         schema = str(h.get("schema") or "")
         if schema not in known_revisions():
@@ -1372,16 +1400,17 @@ class SyncService:
                 repo.set_meta(conn, "sync.enrolled", "1")
                 repo.set_meta(conn, "sync.enroll_secret", "")  # the one-time secret is spent
         repo.set_meta(conn, "sync.last_import_at", now)
-        result = FileResult(path, "imported", sender=sender_name, seq=seq, changes=applied.changes,
+        result = FileResult(path, "imported", sender=sender_name, sender_id=sender, records=applied.rows, seq=seq,
+                            changes=applied.changes,
                             applied=applied.applied, conflicts=applied.conflicts, erased=applied.erased,
                             warnings=warnings)
         result.message = _("{file}: changes from {sender}: {changes}, applied: {applied}, conflicts: "
                              "{conflicts}.").format(
-            file=name, changes=applied.changes, sender=sender_name, applied=applied.applied,
+            file=name, changes=applied.changes, sender=peer_label(sender_name), applied=applied.applied,
             conflicts=applied.conflicts)
         if applied.max_hlc and millis(applied.max_hlc) - wall_ms() > MAX_DRIFT_MS:
             result.warnings.append(_("The clock of {sender} is ahead by more than a day ({time}). Ask them to set "
-                                     "the date and time of the computer.").format(sender=sender_name,
+                                     "the date and time of the computer.").format(sender=peer_label(sender_name),
                                                                                   time=to_iso(applied.max_hlc)))
         if applied.skipped:
             result.warnings.append(_("{count} changes belong to records not received yet; they will apply when "
@@ -1485,7 +1514,7 @@ class SyncService:
         with self.engine.connect() as conn:
             names = {d: n for d, n in conn.exec_driver_sql("SELECT device_id, name FROM sync_peers "
                                                            "WHERE device_id IS NOT NULL")}
-            names[self.journal.device_id] = "lead"
+            names[self.journal.device_id] = LEAD
             out = []
             rows = conn.exec_driver_sql(
                 "SELECT k.id, k.tbl, k.rid, k.field, k.kind, k.loser_value, k.loser_dev, k.loser_hlc, k.detected_at, "

@@ -188,6 +188,8 @@ class ConflictView(QWidget):
         self._fill([])
 
     def _fill(self, conflicts: list[ConflictInfo]) -> None:
+        from app.services.sync import peer_label
+
         selected = self.selected()
         selected_row = self.conflicts.index(selected) if selected is not None else 0
         # A refresh (another import, Check again, a failed resolve) keeps a new value being typed
@@ -196,7 +198,7 @@ class ConflictView(QWidget):
         kept = typed if selected is not None and typed != self._prefilled else None
         self.conflicts = list(conflicts)
         rows = [(str(c.id), [self._record_text(c), field_label(c.field), _(KIND_LABELS.get(c.kind, c.kind)),
-                             c.loser_device, when_text(c.detected_at)]) for c in self.conflicts]
+                             peer_label(c.loser_device), when_text(c.detected_at)]) for c in self.conflicts]
         table = self.ui.conflicts_list
         table.blockSignals(True)
         fill_table(table, [_("Record"), _("Field"), _("What happened"), _("Lost value from"), _("Found")], rows)
@@ -246,6 +248,8 @@ class ConflictView(QWidget):
         return self.conflicts[rows[0].row()]
 
     def _show_selected(self) -> None:
+        from app.services.sync import peer_label
+
         ui, c = self.ui, self.selected()
         for widget in (ui.keep_current, ui.take_loser, ui.save_edit, ui.edit_value):
             widget.setEnabled(c is not None)
@@ -258,14 +262,14 @@ class ConflictView(QWidget):
             self._set_button_texts(None)
             return
         ui.record.setText(_("{record} — field: {field}").format(record=self._record_text(c), field=field_label(c.field)))
-        ui.loser_who.setText(_("From {device}, {time}").format(device=c.loser_device, time=when_text(c.loser_time)))
+        ui.loser_who.setText(_("From {device}, {time}").format(device=peer_label(c.loser_device), time=when_text(c.loser_time)))
         ui.loser_value.setPlainText(display_value(self.journal, c.field, c.loser_value))
         if c.record_deleted:
-            ui.current_who.setText(_("Deleted by {device}, {time}").format(device=c.current_device,
+            ui.current_who.setText(_("Deleted by {device}, {time}").format(device=peer_label(c.current_device),
                                                                           time=when_text(c.current_time)))
             ui.current_value.setPlainText(_("The record was deleted."))
         else:
-            ui.current_who.setText(_("From {device}, {time}").format(device=c.current_device,
+            ui.current_who.setText(_("From {device}, {time}").format(device=peer_label(c.current_device),
                                                                      time=when_text(c.current_time)))
             ui.current_value.setPlainText(display_value(self.journal, c.field, c.current_value))
         editable = c.field in EDITABLE.get(c.table, set()) and not c.record_deleted

@@ -17,6 +17,7 @@ settings: folder paths and workstation names stay inside the encrypted journal.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -145,7 +146,7 @@ class SyncView(QWidget):
         self.importing = False
         self.waiting: list[WaitingBundle] = []
         self.devices: list[DeviceInfo] = []
-        self.import_counts: dict[str, dict] = {}  # workstation name -> what its last import brought
+        self.import_counts: dict[str, dict] = {}  # device id (before 2026-11-22: name) -> what its last import brought
         self.rejected: list[tuple[str, str]] = []  # (file name, reason code) of the last import
         self.notes: list[str] = []  # what the last action reported
         self._message = None  # makes the text of self.ui.message (see say())
@@ -174,6 +175,7 @@ class SyncView(QWidget):
     def clear(self) -> None:
         """Empty every list and field (the journal is locking or closing)."""
         self.waiting, self.devices, self.rejected, self.notes = [], [], [], []
+        self._shown_before: tuple[list, list] = ([], [])
         self.import_counts = {}
         self.conflicts.clear()
         self.ui.folder_path.clear()
@@ -269,17 +271,24 @@ class SyncView(QWidget):
 
         counts = self.import_counts
         refused = {name for name, _message in self.rejected}
-        waiting_changes: dict[str, int] = {}
+        # By device id: a revoked laptop and its replacement share a name. (A workstation waiting
+        # for its first bundle has no device id yet: its bundle is known by the name it enrolls.)
+        ids = {d.device_id for d in self.devices if d.device_id}
+        names = Counter(d.name for d in self.devices)
+        newest: dict[str, WaitingBundle] = {}
         for b in self.waiting:
-            if b.state == "new" and b.sender and b.path.name not in refused:
-                waiting_changes[b.sender] = waiting_changes.get(b.sender, 0) + b.changes
+            key = b.sender_id if b.sender_id in ids else b.sender
+            if b.state == "new" and key and b.path.name not in refused and (
+                    key not in newest or b.seq > newest[key].seq):
+                newest[key] = b  # it carries every change the older ones carry that is still not acknowledged
         rows = []
         for d in self.devices:
-            got = counts.get(d.name) or {}
+            waiting = newest.get(d.device_id) if d.device_id else newest.get(d.name)
+            got = counts.get(d.device_id) or (counts.get(d.name) if names[d.name] == 1 else None) or {}
             last = _("No. {seq}").format(seq=d.last_bundle_seq) if d.last_bundle_seq else "—"
             rows.append((d.name, [
                 d.name, d.user or "—", _(STATE_LABELS.get(d.state, d.state)), last, when_text(d.last_bundle_at),
-                when_text(d.last_import_at), str(waiting_changes.get(d.name, 0)),
+                when_text(d.last_import_at), str(waiting.changes if waiting else 0),
                 str(got.get("changes", "—")), str(got.get("applied", "—")), str(got.get("conflicts", "—")),
                 self._gaps_text(d),
             ]))
@@ -290,7 +299,8 @@ class SyncView(QWidget):
                            _("New, waiting"), _("Received"), _("Changed here"), _("Conflicts"), _("Gaps")], rows)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.devices_headers.fit()
-        tips = [_("Changes in bundles that wait in the sync folder"),
+        tips = [_("Changes in the newest bundle waiting in the sync folder: each bundle carries every change "
+                  "not yet acknowledged"),
                 _("Changes in the bundles imported last"), _("Changes that became current in this journal")]
         for column, tip in zip((6, 7, 8), tips):
             table.horizontalHeaderItem(column).setToolTip(tip)
@@ -342,6 +352,7 @@ class SyncView(QWidget):
         folder = self.host.ensure_folder()
         if not folder:
             return
+        self._shown_before = (self.rejected, self.notes)  # shown again if the import is cancelled or fails
         self.rejected, self.notes = [], []
         self.cancel_event = threading.Event()
         self.importing = True
@@ -373,6 +384,7 @@ class SyncView(QWidget):
     def _imported(self, report: ImportReport, then_reply: bool) -> None:
         self._reset_progress()
         if report.cancelled:
+            self.rejected, self.notes = self._shown_before
             self.say(lambda: _("Import cancelled: the journal is as it was before."))
             self.refresh()
             return
@@ -411,6 +423,10 @@ class SyncView(QWidget):
 
     def _import_failed(self, exc: BaseException) -> None:
         self._reset_progress()
+        self.rejected, self.notes = self._shown_before
+        self._fill_rejected()
+        self._fill_waiting()
+        self._update_titles()
         self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
@@ -770,7 +786,9 @@ class SyncUi(QObject):
         def done(result) -> None:
             sent, changes, report = result
             self.act_sync_now.setEnabled(True)
-            received = sum(r.changes for r in report.imported)
+            # Records, as "sent" counts them: a reply repeats the reference lists and acknowledges,
+            # and its field versions that change nothing here are not news.
+            received = sum(r.records for r in report.imported)
             parts = [ngettext("Sync done: {count} change sent to the team lead",
                               "Sync done: {count} changes sent to the team lead", changes).format(count=changes),
                      ngettext("{count} change received.", "{count} changes received.", received).format(count=received)]
