@@ -505,19 +505,34 @@ def test_sync_now_tells_the_mediator_what_the_import_has_to_say(qtbot, data_dir,
     assert window.journal.get_client(person.id) is None
 
 
-def test_unsynced_warning_is_asked_before_dropping_work(qtbot, data_dir, monkeypatch):
+def test_revoking_a_laptop_whose_bundles_wait_unimported_says_they_would_be_refused(
+        qtbot, data_dir, open_window, monkeypatch):
+    """Revoking is the one action that drops work already written: a lost laptop's bundles from
+    before the loss, still in the folder. The question names them and says to import first."""
     from app.services.sync import SyncService
     from app.ui import sync_view
 
-    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",))
-    device = _open(team["devices"]["laptop-ana"]["path"])
-    try:
-        asked = []
-        monkeypatch.setattr(sync_view, "confirm", lambda parent, title, text: asked.append(text) or False)
-        assert sync_view.confirm_unsynced(None, SyncService(device)) is False
-        assert "have not reached the team lead yet" in asked[0]
-    finally:
-        device.close()
+    team = make_team(data_dir, data_dir / "journal.db")
+    window = open_window()
+    view = lead_view(window)
+    import_with_gui(qtbot, window)
+    device = _open(team["devices"]["laptop-ivo"]["path"])
+    for day in ("Monday", "Tuesday"):
+        device.save_entry(consultation(notes=day))
+        SyncService(device).export_bundles(team["folder"])
+    device.close()
+    click(qtbot, view.ui.refresh)
+    wait_idle(qtbot, window)
+    questions = []
+    monkeypatch.setattr(sync_view, "confirm", lambda parent, title, text: questions.append(text) or False)
+    names = [row[0] for row in table_rows(view.ui.devices_view)]
+    for name in ("laptop-ana", "laptop-ivo"):
+        view.ui.devices_view.selectRow(names.index(name))
+        click(qtbot, view.ui.revoke)
+    assert "wait in the sync folder" not in questions[0]  # nothing of laptop-ana waits
+    assert "Its bundles No. 2, 3 wait in the sync folder and have not been imported" in questions[1]
+    assert "import them first" in questions[1]
+    assert device_row(view, "laptop-ivo")["State"] == "enrolled"  # answered No
 
 
 @pytest.mark.parametrize("language", ["de", "ro", "bg", "rom"])

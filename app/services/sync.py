@@ -5,7 +5,6 @@ This is the API the CLI and the desktop client use (no Qt here). Everything is o
 
     sync = SyncService(journal)
     sync.status()                      -> SyncStatus (unacknowledged changes, last sync, ...)
-    sync.unsynced_warning()            -> str | None, to show before an action that drops work
     sync.export_bundles(to_dir=None)   -> list[ExportResult] (device: one bundle to the lead;
                                           lead: one per device that has something to receive)
     sync.waiting_bundles(folder)       -> list[WaitingBundle] (what lies in the folder for us)
@@ -551,20 +550,6 @@ class SyncService:
                 last_import_at=_meta(conn, "sync.last_import_at"), sync_dir=_meta(conn, "sync.sync_dir"),
                 open_conflicts=conflicts, devices=devices,
             )
-
-    def unsynced_warning(self) -> str | None:
-        """A message to show (and confirm) before an action that would drop unsynced work, such
-        as deleting or replacing this journal; None when nothing would be lost."""
-        state = self.status()
-        if not state.in_team or self.is_lead or state.unacknowledged == 0:
-            return None
-        return ngettext(
-            "{count} change on this computer has not reached the team lead yet. Export a sync bundle and "
-            "wait for the lead's reply first, or it will be lost.",
-            "{count} changes on this computer have not reached the team lead yet. Export a sync bundle and "
-            "wait for the lead's reply first, or they will be lost.",
-            state.unacknowledged,
-        ).format(count=state.unacknowledged)
 
     # -- export --------------------------------------------------------------------------
 

@@ -59,14 +59,6 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def confirm_unsynced(parent: QWidget, service: SyncService | None) -> bool:
-    """Before an action that would drop unsynced work: say so and let the user stop."""
-    message = service.unsynced_warning() if service is not None else None
-    if not message:
-        return True
-    return confirm(parent, _("Changes not synced"), message + "\n\n" + _("Continue anyway?"))
-
-
 def _is_user_error(exc: BaseException) -> bool:
     from app.services.stores import StoreError
     from app.services.sync import SyncError
@@ -510,12 +502,22 @@ class SyncView(QWidget):
                 seq=device.last_bundle_seq, time=when_text(device.last_bundle_at))
         else:
             since = _("It has not sent any bundle yet.")
-        text = "\n\n".join([
+        # Its bundles still waiting in the folder are refused too: work it did before it was lost.
+        waiting = sorted(b.seq for b in self.waiting if b.state == "new" and (
+            b.sender_id == device.device_id if device.device_id else b.sender == device.name))
+        held = ngettext(
+            "Its bundle No. {numbers} waits in the sync folder and has not been imported: it would be refused "
+            "too. If it was written before the laptop was lost, answer No and import it first.",
+            "Its bundles No. {numbers} wait in the sync folder and have not been imported: they would be refused "
+            "too. If they were written before the laptop was lost, answer No and import them first.",
+            len(waiting)).format(numbers=", ".join(str(n) for n in waiting)) if waiting else ""
+        text = "\n\n".join(filter(None, [
             _("Revoke the workstation {name}? Every bundle it sends from now on will be refused.").format(
                 name=device.name),
             since,
+            held,
             _("If the laptop is found again, enroll it anew."),
-        ])
+        ]))
         if not confirm(self, _("Revoke workstation"), text) or self.service is None:
             return
         from app.services.sync import SyncError
@@ -844,5 +846,5 @@ class SyncUi(QObject):
             self.view._failed(exc)
 
 
-__all__ = ["SyncUi", "SyncView", "EnrollDialog", "confirm_unsynced", "ask_folder", "ask_save_path", "confirm",
+__all__ = ["SyncUi", "SyncView", "EnrollDialog", "ask_folder", "ask_save_path", "confirm",
            "Qt"]
