@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QStyle, QStyleOptionHeader
 
 from gui_fixtures import *  # noqa: F403 (fixtures: open_window, gui_settings)
 from gui_fixtures import GUI_FAST_KDF, GUI_PASSPHRASE, make_store, unlock, widget_texts
@@ -847,3 +848,66 @@ def test_sync_now_counts_received_records_that_changed_here(qtbot, data_dir, ope
     qtbot.waitUntil(lambda: window.sync_ui.jobs == 0 and "Sync done" in window.ui.statusbar.currentMessage(),
                     timeout=IMPORT_TIMEOUT_MS)
     assert window.ui.statusbar.currentMessage() == "Sync done: 2 changes sent to the team lead, 0 changes received."
+
+
+def test_a_wrapped_workstations_header_fits_the_header_height_in_romani(qtbot, data_dir, open_window):
+    from app.ui.translator import apply_language
+
+    make_team(data_dir, data_dir / "journal.db", names=("ana", "ivo"))  # used by "Ana", "Ivo"
+    window = open_window()
+    view = lead_view(window)
+    window.ui.tabs.setCurrentWidget(view)
+    import_with_gui(qtbot, window)
+    view.ui.sections.setCurrentWidget(view.ui.devices_tab)
+    table = view.ui.devices_view
+    header = table.horizontalHeader()
+    try:
+        apply_language("rom")
+        window.resize(853, 480)  # 1280 x 720 at 150 %
+        qtbot.waitUntil(lambda: window.width() == 853)
+        qtbot.waitUntil(lambda: bool(header.defaultAlignment() & Qt.TextFlag.TextWordWrap))
+        qtbot.wait(50)
+        cut = []
+        for c in range(header.count()):
+            text = table.horizontalHeaderItem(c).text()
+            option = QStyleOptionHeader()
+            option.initFrom(header)
+            option.rect = QRect(0, 0, header.sectionSize(c), header.height())
+            option.section, option.text = c, text
+            label = header.style().subElementRect(QStyle.SubElement.SE_HeaderLabel, option, header)
+            needed = header.fontMetrics().boundingRect(QRect(0, 0, label.width(), 10_000),
+                                                       int(Qt.TextFlag.TextWordWrap), text)
+            if needed.height() > label.height() or needed.width() > label.width():
+                cut.append(f"{text!r}: needs {needed.width()} x {needed.height()}, has {label.width()} x {label.height()}")
+        assert not cut, "\n".join(cut)
+    finally:
+        apply_language("en")
+
+
+def test_sync_now_does_not_say_nothing_was_received_when_the_reply_erased_records(
+        qtbot, data_dir, open_window, monkeypatch):
+    from app.domain.entries import Client
+    from app.services.sync import SyncService
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",), entries=0, export=False)
+    folder, device_path = team["folder"], team["devices"]["laptop-ana"]["path"]
+    device = _open(device_path)
+    person = device.save_client(Client(code="HA-SYNC-1"))
+    device.save_entry(consultation(notes="mit Familie", client_ids=[person.id]))
+    SyncService(device).export_bundles(folder)
+    device.close()
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    SyncService(lead).erase_client(person.id)  # a data-protection request reached the team lead
+    SyncService(lead).export_bundles(folder)
+    lead.close()
+
+    shown = []
+    monkeypatch.setattr(sync_view.QMessageBox, "information", lambda _parent, _title, text: shown.append(text))
+    window = open_window(device_path)
+    window.sync_ui.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=IMPORT_TIMEOUT_MS)
+    assert "2 records were erased" in shown[0]
+    assert window.journal.get_client(person.id) is None  # the reply did change this journal
+    assert "Sync done: 2 changes sent to the team lead, 2 changes received." in shown[0], shown[0]

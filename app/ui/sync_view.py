@@ -788,9 +788,9 @@ class SyncUi(QObject):
         def done(result) -> None:
             sent, changes, report = result
             self.act_sync_now.setEnabled(True)
-            # Records, as "sent" counts them: a reply repeats the reference lists and acknowledges,
-            # and its field versions that change nothing here are not news.
-            received = sum(r.records for r in report.imported)
+            # Records, as "sent" counts them (erased ones too): a reply repeats the reference lists
+            # and acknowledges, and its field versions that change nothing here are not news.
+            received = sum(r.records + r.erased for r in report.imported)
             parts = [ngettext("Sync done: {count} change sent to the team lead",
                               "Sync done: {count} changes sent to the team lead", changes).format(count=changes),
                      ngettext("{count} change received.", "{count} changes received.", received).format(count=received)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QBoxLayout, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLayout, QListWidget,
                                QListWidgetItem, QScrollArea, QWidget)
@@ -221,7 +221,7 @@ class WrapHeadersToFit(QObject):
             return
         metrics = header.fontMetrics()
         padding = header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMargin, None, header) * 2 + 8
-        wrapped = False
+        lines = 0
         for column, width in enumerate(widths):
             item = table.horizontalHeaderItem(column)
             words = item.text().split() if item is not None else []
@@ -230,10 +230,14 @@ class WrapHeadersToFit(QObject):
             narrow = max(table.sizeHintForColumn(column), max(metrics.horizontalAdvance(w) for w in words) + padding)
             if narrow < width:
                 header.resizeSection(column, narrow)
-                wrapped = True
-        if wrapped:
+                # As many lines as the words take at that width (three for short values and a
+                # header of three short words).
+                wrapped = metrics.boundingRect(QRect(0, 0, narrow - padding, 10_000), Qt.TextFlag.TextWordWrap,
+                                               item.text())
+                lines = max(lines, round(wrapped.height() / metrics.lineSpacing()))
+        if lines:
             header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-            header.setMinimumHeight(metrics.lineSpacing() * 2 + padding)
+            header.setMinimumHeight(metrics.lineSpacing() * max(lines, 2) + padding)
 
 
 def short_date(value) -> str:
