@@ -1128,6 +1128,7 @@ class SyncService:
             return False
         h = item.header
         return (h.get("recipient") != self.journal.device_id or str(h.get("sender") or "") == self.journal.device_id
+                or h.get("team") != _meta(conn, "sync.team_id")
                 or self._imported_before(conn, str(h.get("sender")), h.get("seq"), item.digest))
 
     @staticmethod
