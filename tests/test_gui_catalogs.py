@@ -15,11 +15,14 @@ from gui_fixtures import (
     select_combo,
     type_text,
 )
+from helpers.sync_team import team_fixtures
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from app.domain.entries import CONSULTATION, OUTREACH_VISIT, Consultation
+from app.i18n import set_language
 from app.ui.dialogs import CatalogEditor
+from app.ui.widgets import combo_code
 
 
 def drive_modal(qtbot, expected_type, actions, errors: list) -> None:
@@ -130,3 +133,37 @@ def test_only_a_team_lead_can_edit_reference_lists(qtbot, open_window, data_dir)
     assert not window.act_catalogs.isEnabled()
     window.edit_catalogs()  # even if called, nothing opens
     assert QApplication.activeModalWidget() is None
+
+
+template, team = team_fixtures(1)  # a lead and one workstation, for a list value that travels
+
+
+def _roundtrip(team):
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    assert not team.sync("laptop-1").import_paths([team.sync_dir]).rejected
+
+
+def test_a_district_renamed_by_the_lead_shows_the_new_name_in_every_language(team, qtbot, monkeypatch):
+    lead, ana = team.journals["lead"], team.journals["laptop-1"]
+    set_language("ro")
+    editor = CatalogEditor(lead)
+    qtbot.addWidget(editor)
+    editor.ui.catalog.setCurrentIndex(editor.ui.catalog.findData("districts"))
+    assert combo_code(editor.ui.catalog) == "districts"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Cartierul Vechi", True))
+    editor.add_value()
+    [row] = [r for r in range(editor.ui.values.rowCount()) if editor.ui.values.item(r, 1).text() == "Cartierul Vechi"]
+    code = editor.ui.values.item(row, 0).text()
+    _roundtrip(team)
+    ana._catalogs = None
+    assert ana.catalogs.label("districts", code, "de") == "Cartierul Vechi"  # everyone sees the new value
+
+    editor.ui.values.item(row, 1).setText("Altstadt-Nord")  # the lead renames it (typing in the table)
+    assert lead.catalogs.label("districts", code, "ro") == "Altstadt-Nord"
+    _roundtrip(team)
+    ana._catalogs = None
+    assert ana.catalogs.label("districts", code, "ro") == "Altstadt-Nord"
+    for language in ("de", "bg", "rom"):
+        assert ana.catalogs.label("districts", code, language) == "Altstadt-Nord", language

@@ -11,7 +11,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionHeader
 
 from gui_fixtures import *  # noqa: F403 (fixtures: open_window, gui_settings)
-from gui_fixtures import GUI_FAST_KDF, GUI_PASSPHRASE, make_store, unlock, widget_texts
+from gui_fixtures import GUI_FAST_KDF, GUI_PASSPHRASE, combo_codes, make_store, select_combo, type_text, unlock, widget_texts
 from helpers.factories import consultation
 
 IMPORT_TIMEOUT_MS = 20_000
@@ -882,3 +882,39 @@ def test_a_wrapped_workstations_header_fits_the_header_height_in_romani(qtbot, d
         assert not cut, "\n".join(cut)
     finally:
         apply_language("en")
+
+
+def test_an_open_form_offers_the_district_the_lead_added_after_sync_now(qtbot, data_dir, open_window):
+    from dataclasses import replace
+
+    from app.domain.catalogs import CatalogValue
+    from app.domain.entries import CONSULTATION
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",), entries=0)
+    folder, device_path = team["folder"], team["devices"]["laptop-ana"]["path"]
+
+    window = open_window(device_path)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    form = window.forms[CONSULTATION]
+    select_combo(form.ui.district, "haspe")
+    type_text(form.ui.notes, "Hausbesuch, noch offen")
+
+    lead = _open(team["lead"])
+    SyncService(lead).import_paths([folder])
+    lead.put_catalog_value(CatalogValue(catalog="districts", code="kuhlerkamp", label="Kuhlerkamp",
+                                        labels={"en": "Kuhlerkamp"}, sort=50))
+    lead.put_catalog_value(replace(lead.catalogs.get("districts", "haspe"), active=False))
+    SyncService(lead).export_bundles(folder)
+    lead.close()
+
+    window.sync_ui.act_sync_now.trigger()
+    wait_idle(qtbot, window)
+    assert window.journal.catalogs.get("districts", "kuhlerkamp") is not None  # the update arrived
+
+    # what was typed is still there, and saving asks for another district ...
+    assert form.ui.notes.toPlainText() == "Hausbesuch, noch offen"
+    qtbot.keyClick(form.ui.notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert window.ui.form_message.text() == "Not saved yet: please check the marked fields."
+    # ... which the form must offer: the district the lead just added
+    assert "kuhlerkamp" in combo_codes(form.ui.district)

@@ -192,3 +192,48 @@ def test_a_workstation_restored_from_a_backup_overwrites_nothing_silently(team, 
     team.sync("lead").import_paths([team.sync_dir])
     conflicts = team.sync("lead").list_conflicts()
     assert [(c.field, c.loser_value) for c in conflicts] == [("notes", "zweite Fassung")]
+
+
+def test_a_healed_lost_bundle_is_not_reported_missing_next_to_a_real_gap(team, tmp_path):
+    lead_path = team.folder / "lead.db"
+    laptop = team.journals["laptop-1"]
+    stick = tmp_path / "stick"
+    stick.mkdir()
+
+    # Bundle 2 goes to a USB stick that is lost; bundle 3 in the shared folder carries all of it.
+    first = laptop.save_entry(consultation(notes="auf dem verlorenen Stick"))
+    [lost] = team.sync("laptop-1").export_bundles(stick)
+    lost.path.unlink()
+    laptop.save_entry(consultation(notes="im Ordner"))
+    [healing] = team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+    assert team.journals["lead"].get_entry(first.id) is not None
+    assert [d.missing_bundles for d in team.sync("lead").devices()] == [[]]  # healed: no gap
+
+    # The lead's journal is backed up here, then takes in one more bundle and acknowledges it.
+    team.journals["lead"].close()
+    _copy_journal(lead_path, tmp_path / "lead-backup.db")
+    team.journals["lead"] = open_store(lead_path, PASSPHRASE)
+    laptop.save_entry(consultation(notes="geht mit der Wiederherstellung verloren"))
+    [gone] = team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+
+    # The lead is restored from the backup: the changes of bundle `gone` are really missing now.
+    team.journals["lead"].close()
+    _copy_journal(tmp_path / "lead-backup.db", lead_path)
+    team.journals["lead"] = open_store(lead_path, PASSPHRASE)
+    laptop.save_entry(consultation(notes="nach der Wiederherstellung"))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    [device] = team.sync("lead").devices()
+    assert device.missing_changes, "the real gap is reported"
+    assert gone.seq in device.missing_bundles
+    # Bundle `lost` was healed by bundle `healing`, which this journal still holds.
+    assert lost.seq not in device.missing_bundles, (
+        f"bundle {lost.seq} reported missing, though bundle {healing.seq} brought all its changes: "
+        f"{device.missing_bundles}")

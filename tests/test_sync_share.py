@@ -350,3 +350,39 @@ def test_a_shared_entry_that_also_names_an_unshared_person_can_be_edited_and_mar
     assert boris.validate(dataclasses.replace(boris.get_entry(other.id), client_ids=[private.id]))
     roundtrip(team, "laptop-2")
     assert ana.get_entry(both.id).notes == "Beide, ergänzt" and ana.get_entry(both.id).follow_up_done
+
+
+def test_after_the_share_ends_an_entry_relinked_to_another_family_no_longer_reaches_the_workstation(team):
+    ana, boris = team.journals["laptop-1"], team.journals["laptop-2"]
+    family = ana.save_client(Client(code="HA-FAM-07"), today=NOW.date())
+    other = ana.save_client(Client(code="HA-OTH-09"), today=NOW.date())
+    entry = ana.save_entry(consultation(notes="Termin Familie P.", client_ids=[family.id]), now=NOW)
+    roundtrip(team, "laptop-1")
+    team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    roundtrip(team)
+    assert boris.get_entry(entry.id).notes == "Termin Familie P."
+
+    # Ana notices the consultation was with another family and corrects the link
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), client_ids=[other.id]), now=NOW)
+    roundtrip(team, "laptop-1")
+    team.sync("lead").unshare_client("HA-FAM-07", "laptop-2")
+    ana.save_entry(dataclasses.replace(ana.get_entry(entry.id), notes="Familie Q.: Mietschulden, Räumungsklage"),
+                   now=NOW)
+    roundtrip(team, "laptop-1")
+    # no further updates after the share ended
+    assert boris.get_entry(entry.id).notes != "Familie Q.: Mietschulden, Räumungsklage"
+
+
+def test_an_erased_client_is_no_longer_listed_as_shared(team):
+    ana = team.journals["laptop-1"]
+    family = ana.save_client(Client(code="HA-FAM-07", name="Familie P."), today=NOW.date())
+    ana.save_entry(consultation(notes="Erstgespräch", client_ids=[family.id]), now=NOW)
+    roundtrip(team, "laptop-1")
+    team.sync("lead").share_client("HA-FAM-07", "laptop-2")
+    roundtrip(team)
+    assert [s.client_code for s in team.sync("lead").shares()] == ["HA-FAM-07"]
+
+    team.sync("lead").erase_client(family.id)
+    roundtrip(team)
+    assert team.journals["laptop-2"].get_client(family.id) is None  # the erasure reached laptop-2
+    assert team.sync("lead").shares() == []

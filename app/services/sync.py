@@ -29,7 +29,7 @@ import gc
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,6 +374,29 @@ def _sent_bundles(conn) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+def _missing_bundles(bundles: Sequence[tuple], holes: list[tuple[int, int]]) -> list[int]:
+    """The numbers of a sender's bundles that never arrived and may have carried missing changes.
+    A bundle carries every change not yet acknowledged, so one that never arrived is healed by the
+    next: its number is a gap only while changes are missing between the last change of the
+    bundle before it and that of the bundle after it (a lost bundle healed long ago is not named
+    beside a later real gap). `bundles`: rows of (seq, first, last, ...); `holes`: (after, up to]."""
+    if not bundles or not holes:
+        return []
+    lasts: dict[int, int] = {}
+    for seq, _first, last, *_rest in bundles:
+        lasts[seq] = max(lasts.get(seq, 0), last)
+    arrived = sorted(lasts)
+    missing = []
+    for number in range(1, arrived[-1] + 1):
+        if number in lasts:
+            continue
+        below = max((lasts[s] for s in arrived if s < number), default=0)
+        above = min((lasts[s] for s in arrived if s > number))
+        if any(after < above and upto > below for after, upto in holes):
+            missing.append(number)
+    return missing
+
+
 def _int(value) -> int:
     """A header number as given, or 0: any file can sit in a shared folder, signed or not."""
     return value if type(value) is int else 0
@@ -501,9 +524,7 @@ class SyncService:
                 (device_id or "",)).fetchall()
             seqs = [b[0] for b in bundles]
             _high, holes = _coverage((b[1], b[2]) for b in bundles)
-            # A bundle carries every change not yet acknowledged, so one that never arrived is healed
-            # by the next: its number is a gap only while some change numbers are still missing.
-            missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs)) if seqs and holes else []
+            missing = _missing_bundles(bundles, holes)
             found.append(DeviceInfo(
                 name=name, device_id=device_id or "", user=user or "", state=state, provisioned_at=provisioned or "",
                 enrolled_at=enrolled or "", revoked_at=revoked or "", last_bundle_seq=seqs[-1] if seqs else 0,
@@ -869,11 +890,12 @@ class SyncService:
     def _export_to_device(self, folder: Path, device: DeviceInfo) -> ExportResult | None:
         with self.engine.connect() as conn:
             sharing = conn.exec_driver_sql(
-                "SELECT 1 FROM sync_shares WHERE tbl = 'clients' AND device_id = ? AND unshared_at IS NULL LIMIT 1",
+                "SELECT 1 FROM sync_shares WHERE device_id = ? AND unshared_at IS NULL LIMIT 1",
                 (device.device_id,)).first() is not None
         if sharing:
-            with writing(self.engine) as conn:  # entries that came to link to a shared client since
+            with writing(self.engine) as conn:  # entries that came to link, or stopped linking, to a shared client
                 self._extend_shares(conn, device.device_id)
+                self._shrink_shares(conn, device.device_id)
         with self.engine.connect() as conn:
             keys = self._keys(conn)
             peer = conn.exec_driver_sql(
@@ -1029,6 +1051,8 @@ class SyncService:
                 "AND e.device_id = s.device_id AND e.unshared_at IS NULL) FROM sync_shares s "
                 "JOIN sync_peers p ON p.device_id = s.device_id LEFT JOIN clients c ON c.id = s.rid "
                 "WHERE s.tbl = 'clients' AND s.unshared_at IS NULL AND (? IS NULL OR p.name = ?) "
+                # An erased person's share is kept only so that the erasure reaches the workstation.
+                "AND NOT EXISTS (SELECT 1 FROM sync_clock k WHERE k.tbl = 'clients' AND k.rid = s.rid AND k.erased = 1) "
                 "ORDER BY p.name, c.code", (workstation, workstation)).fetchall()
         return [ShareInfo(name, rid, code, entries, shared_at) for name, rid, code, shared_at, entries in rows]
 
@@ -1057,6 +1081,17 @@ class SyncService:
             "ON CONFLICT (tbl, rid, device_id) DO UPDATE SET shared_at = excluded.shared_at, since = excluded.since, "
             "unshared_at = NULL", [(rid, device_id, now, since) for rid in missing])
         return len(missing)
+
+    def _shrink_shares(self, conn, device_id: str) -> int:
+        """Live entries shared with the device that no longer link to any client shared with it
+        (an edit put them on someone else) are shared no more: they are no longer about anyone the
+        workstation may see. Deleted ones stay shared, so their deletion reaches it. Returns how many."""
+        return conn.exec_driver_sql(
+            "UPDATE sync_shares SET unshared_at = ? WHERE tbl = 'entries' AND device_id = ? AND unshared_at IS NULL "
+            "AND rid IN (SELECT id FROM entries WHERE deleted_at IS NULL) AND rid NOT IN ("
+            "SELECT ec.entry_id FROM entry_clients ec JOIN sync_shares s ON s.tbl = 'clients' "
+            "AND s.rid = ec.client_id AND s.device_id = ? AND s.unshared_at IS NULL)",
+            (utc_now(), device_id, device_id)).rowcount
 
     def _share_device(self, conn, workstation: str, *, enrolled: bool) -> tuple[str, str]:
         name = workstation.strip()

@@ -245,9 +245,13 @@ class CatalogEditor(QDialog):
         value = self.journal.catalogs.get(self.catalog(), code) if code else None
         if value is None or not item.text().strip():
             return
+        language, text = current_language(), item.text().strip()
         labels = dict(value.labels)
-        labels[current_language()] = item.text().strip()
-        self.journal.put_catalog_value(replace(value, labels=labels))
+        labels[language] = text
+        # A value added here: languages with no label of their own show its source label, which is
+        # what was typed when it was added. If that is the name being changed, they get the new one.
+        label = text if value.label == value.display(language) else value.label
+        self.journal.put_catalog_value(replace(value, label=label, labels=labels))
 
     def add_value(self) -> None:
         label, ok = QInputDialog.getText(self, _("Add value"), _("Label of the new value:"))

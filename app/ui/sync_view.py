@@ -825,6 +825,8 @@ class SyncUi(QObject):
         window.journal._catalogs = None  # reference lists may have come with the bundle
         window.drop_erased_form()  # an erasure that came with the bundle closes the entry it erased
         window._fill_filters()
+        if window.current_form is not None:  # new or renamed list values, keeping what is typed
+            window.current_form.reload()
         window.model.reload()
         window.refresh_clients()
         window.refresh_follow_ups()
