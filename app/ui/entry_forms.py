@@ -155,7 +155,18 @@ class EntryForm(QWidget):
     def reload(self) -> None:
         """Fill the widgets again (new labels or catalog values) with what they show now."""
         dirty = self.dirty
+        # The clients field as typed: a code not in the register yet (a new person, registered on
+        # saving) does not survive reading it into client ids; load() took it for a link to someone
+        # not shared with this computer and hid it.
+        clients = self.ui.clients.text() if hasattr(self.ui, "clients") else None
+        hidden = list(self.hidden_client_ids)
         self.load(self.read())
+        if clients is not None:
+            self.hidden_client_ids = hidden
+            self.ui.clients.blockSignals(True)
+            self.ui.clients.setText(clients)
+            self.ui.clients.blockSignals(False)
+            self._say_hidden_clients()
         self.dirty = dirty
 
     # -- entry <-> widgets ------------------------------------------------------------
