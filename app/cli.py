@@ -365,20 +365,29 @@ def cmd_conflicts(args) -> int:
             print(_("Conflict {id} resolved.").format(id=args.resolve))
             return EXIT_OK
         conflicts = sync.list_conflicts()
-    if args.format == "json":
-        _print_json([c.__dict__ for c in conflicts])
-        return EXIT_OK
+        if args.format == "json":
+            _print_json([c.__dict__ for c in conflicts])
+            return EXIT_OK
+        if not conflicts:
+            print(_("No open conflicts."))
+        for c in conflicts:  # the values in words: labels, client codes, dates as the user writes them
+            print("\t".join(_conflict_line(journal, c)))
+    return EXIT_OK
+
+
+def _conflict_line(journal, c) -> list[str]:
+    """One open conflict as the desktop's conflict view shows it: number, record, field, what
+    happened, the current value and the one that lost, each with who and when."""
+    from app.services.conflict_text import KIND_LABELS, display_value, field_label, record_text, when_text
     from app.services.sync import peer_label
 
-    if not conflicts:
-        print(_("No open conflicts."))
-    for c in conflicts:
-        print("\t".join([str(c.id), c.table, c.record_id, c.field, c.kind,
-                         _("current: {value} ({device}, {time})").format(value=c.current_value, device=peer_label(c.current_device),
-                                                                        time=c.current_time),
-                         _("other: {value} ({device}, {time})").format(value=c.loser_value, device=peer_label(c.loser_device),
-                                                                      time=c.loser_time)]))
-    return EXIT_OK
+    current = _("The record was deleted.") if c.record_deleted else display_value(journal, c.field, c.current_value)
+    return [str(c.id), record_text(journal, c), field_label(c.field), _(KIND_LABELS.get(c.kind, c.kind)),
+            _("current: {value} ({device}, {time})").format(value=current, device=peer_label(c.current_device),
+                                                            time=when_text(c.current_time)),
+            _("other: {value} ({device}, {time})").format(value=display_value(journal, c.field, c.loser_value),
+                                                          device=peer_label(c.loser_device),
+                                                          time=when_text(c.loser_time))]
 
 
 def cmd_erase_client(args) -> int:

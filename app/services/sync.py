@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -395,6 +396,14 @@ def _missing_bundles(bundles: Sequence[tuple], holes: list[tuple[int, int]]) -> 
         if any(after < above and upto > below for after, upto in holes):
             missing.append(number)
     return missing
+
+
+def _typed_date(text: str):
+    """A date as a person types it: 20.11.2026 or 2026-11-20."""
+    import datetime as dt
+
+    day = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
+    return dt.date(int(day[3]), int(day[2]), int(day[1])) if day else dt.date.fromisoformat(text)
 
 
 def _int(value) -> int:
@@ -1574,6 +1583,10 @@ class SyncService:
             tbl, rid, name, kind, loser = found
             if choice == "edit" and tbl == "entries":
                 value = self._checked_entry_value(conn, rid, name, value)
+            elif choice == "edit" and tbl == "clients":
+                value = self._checked_client_value(conn, rid, name, value)
+            elif choice == "take" and tbl == "entries" and kind != "deleted":
+                self._check_taken_entry_value(conn, rid, name, loser)
             if choice != "keep":
                 changes = {name: loser if choice == "take" else value}
                 if kind == "deleted" and choice == "take":
@@ -1633,6 +1646,66 @@ class SyncService:
         if problems:
             raise SyncError(problems[0].message)
         return repo.entry_to_row(entry)[name]
+
+    def _check_taken_entry_value(self, conn, rid: str, name: str, value: Any) -> None:
+        """The value that lost, taken back, must make a valid entry with the values that stay (an
+        end taken from one side and a start kept from the other can put the end first)."""
+        import datetime as dt
+
+        from app.domain.validation import validate_entry
+
+        row = conn.exec_driver_sql("SELECT * FROM entries WHERE id = ?", (rid,)).mappings().first()
+        if row is None or row["deleted_at"] is not None or name not in replica.SPECS["entries"].fields:
+            return
+        stored = repo.row_to_entry(dict(row))
+        taken = dict(row, **{name: value})
+        try:
+            entry = repo.row_to_entry(taken)
+        except (TypeError, ValueError):
+            raise SyncError(_("The value that lost cannot be taken back: it no longer fits this entry. Keep the "
+                              "current value, or write a new one.")) from None
+        problems = validate_entry(entry, self.journal.catalogs, now=dt.datetime.now(), previous=stored)
+        if problems:
+            raise SyncError(problems[0].message)
+
+    def _checked_client_value(self, conn, rid: str, name: str, value: Any) -> Any:
+        """A value typed to resolve a conflict of a client's field, checked as the client dialog
+        checks it, in the form the column stores it (a bad one would sync to every workstation)."""
+        import dataclasses
+        import datetime as dt
+
+        from app.domain.records import CLIENT_CODE_PATTERN
+        from app.domain.validation import validate_client
+
+        row = conn.exec_driver_sql("SELECT * FROM clients WHERE id = ?", (rid,)).mappings().first()
+        if row is None or row["deleted_at"] is not None or name not in replica.SPECS["clients"].fields:
+            return value  # a deleted client is refused by _write_fields; bookkeeping is never typed
+        text = "" if value is None else str(value).strip()
+        today = dt.date.today()
+        if name == "code":
+            parsed: Any = text.upper()
+            if not parsed:
+                raise SyncError(_("Every client needs a code."))
+            if not CLIENT_CODE_PATTERN.match(parsed):
+                raise SyncError(_("A client code may contain only letters, digits and hyphens."))
+        elif name == "birth_year":
+            if text and not text.isdigit():
+                raise SyncError(_("The birth year must be between 1900 and {year}.").format(year=today.year))
+            parsed = int(text) if text else None
+        elif name in ("languages", "consent_scopes"):
+            parsed = [part.strip() for part in text.replace(",", ";").split(";") if part.strip()]
+        elif name == "consent_date":
+            try:
+                parsed = _typed_date(text) if text else None
+            except ValueError:
+                raise SyncError(_("Not a date: {text}. Use DD.MM.YYYY or YYYY-MM-DD.").format(text=text)) from None
+        else:
+            parsed = text
+        client = dataclasses.replace(repo.row_to_client(row), **{name: parsed})
+        problems = validate_client(client, self.journal.catalogs, today=today)
+        if problems:
+            raise SyncError(problems[0].message)
+        return repo.client_to_row(client)[name]
 
     def _write_fields(self, conn, tbl: str, rid: str, changes: dict[str, Any]) -> None:
         """Change some columns of one record through the repository (so it is tracked)."""

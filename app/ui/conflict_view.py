@@ -5,107 +5,26 @@ change. Record content is shown only while the journal is unlocked: `clear()` em
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHeaderView, QMessageBox, QScrollArea, QWidget
 
-from app.domain.entries import ENTRY_TYPE_LABELS
-from app.i18n import N_, _, ngettext
+from app.i18n import _, ngettext
+from app.services.conflict_text import KIND_LABELS, display_value, field_label, record_text, when_text
 from app.ui.forms.ui_conflict_view import Ui_ConflictView
-from app.ui.widgets import fill_table, short_date
+from app.ui.widgets import fill_table
 
 if TYPE_CHECKING:
     from app.services.journal import Journal
     from app.services.sync import ConflictInfo, SyncService
 
-FIELD_LABELS = {
-    "type": N_("Type"), "start": N_("Start"), "end": N_("End"), "mediator": N_("Mediator"),
-    "district": N_("District"), "school": N_("School"), "setting": N_("Setting"),
-    "accompanied_to": N_("Accompanied to"), "format": N_("Format"), "teacher": N_("Teacher"),
-    "social_worker": N_("School social worker"), "pupils_count": N_("Pupils"), "families_count": N_("Families"),
-    "place_type": N_("Place"), "purpose": N_("Purpose"), "adults_reached": N_("Adults reached"),
-    "children_reached": N_("Children reached"), "languages": N_("Languages"), "topics": N_("Topics"),
-    "referrals": N_("Referrals"), "partners": N_("Partners"), "clients": N_("Clients"), "outcome": N_("Outcome"),
-    "follow_up": N_("Follow-up"), "follow_up_due": N_("Follow-up due"), "follow_up_done": N_("Follow-up done"),
-    "notes": N_("Notes"), "code": N_("Code"), "kind": N_("Person or household"), "name": N_("Name"),
-    "birth_year": N_("Year of birth"), "contact": N_("Contact"), "consent_date": N_("Consent"),
-    "consent_scopes": N_("Consent covers"), "label": N_("Label"), "labels": N_("Translations"),
-    "active": N_("In use"), "sort": N_("Order"), "deleted_at": N_("Deleted"),
-}
 # Free text only: a new value typed here cannot break a date, a number or a list of codes.
 EDITABLE = {
     "entries": {"notes", "follow_up", "teacher", "social_worker", "mediator", "accompanied_to"},
     "clients": {"name", "contact", "notes"},
     "catalog_values": {"label"},
 }
-# Fields holding codes of a reference list, shown with their labels.
-CATALOG_OF = {
-    "district": ("districts",), "school": ("schools",), "setting": ("settings",), "languages": ("languages",),
-    "topics": ("topics", "school_topics"), "referrals": ("services",), "accompanied_to": ("services",),
-    "partners": ("partners",), "outcome": ("outcomes",), "place_type": ("place_types",),
-    "purpose": ("purposes",), "consent_scopes": ("consent_scopes",),
-}
-KIND_LABELS = {"concurrent": N_("Changed on two computers"), "deleted": N_("Changed after it was deleted"),
-               "duplicate_code": N_("Same client code used for another person")}
-
-
-def local_time(iso: str) -> dt.datetime | None:
-    """An ISO time as stored (UTC, 'Z') in the computer's local time."""
-    if not iso:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
-    return value
-
-
-def when_text(iso: str) -> str:
-    """Today: the time; another day: date and time; unknown: a dash."""
-    from app.i18n.formats import format_datetime, format_time
-
-    value = local_time(iso)
-    if value is None:
-        return "—"
-    return format_time(value) if value.date() == dt.date.today() else format_datetime(value)
-
-
-def field_label(name: str) -> str:
-    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
-
-
-def display_value(journal: Journal | None, name: str, value: Any) -> str:
-    """A stored value as a person reads it (lists joined, codes as their labels)."""
-    if value is None or value == "":
-        return _("(empty)")
-    if name in ("follow_up_done", "active"):
-        return _("yes") if value else _("no")
-    items = None
-    if isinstance(value, str) and value.startswith("["):
-        try:
-            items = json.loads(value)
-        except ValueError:
-            items = None
-    lists = CATALOG_OF.get(name, ())
-    catalogs = journal.catalogs if (journal is not None and lists) else None
-
-    def label(code) -> str:
-        for catalog in lists:
-            text = catalogs.label(catalog, str(code))
-            if text != str(code):
-                return text
-        return str(code)
-
-    if isinstance(items, list):
-        return ", ".join(label(v) for v in items) if items else _("(empty)")
-    if name == "type" and value in ENTRY_TYPE_LABELS:
-        return _(ENTRY_TYPE_LABELS[value])
-    return label(value)
 
 
 def confirm_restore(parent: QWidget) -> bool:
@@ -223,23 +142,7 @@ class ConflictView(QWidget):
             self.ui.edit_value.setPlainText(kept)
 
     def _record_text(self, c: ConflictInfo) -> str:
-        journal = self.journal
-        if c.table == "entries":
-            entry = journal.get_entry(c.record_id) if journal is not None else None
-            if entry is not None:
-                return _("{type}, {date}").format(type=_(ENTRY_TYPE_LABELS[entry.type]), date=short_date(entry.start))
-            kind = journal.entry_type(c.record_id) if journal is not None else None
-            if kind in ENTRY_TYPE_LABELS:  # two deleted entries in the list can at least be told apart by type
-                return _("{type} (deleted)").format(type=_(ENTRY_TYPE_LABELS[kind]))
-            return _("Entry (deleted)")
-        if c.table == "clients":
-            client = journal.get_client(c.record_id) if journal is not None else None
-            return _("Client {code}").format(code=client.code) if client is not None else _("Client (deleted)")
-        catalog, _sep, code = c.record_id.partition("/")
-        from app.domain.catalogs import CATALOGS
-
-        name = _(CATALOGS[catalog]) if catalog in CATALOGS else catalog
-        return _("Reference list {list}: {code}").format(list=name, code=code)
+        return record_text(self.journal, c)
 
     def selected(self) -> ConflictInfo | None:
         rows = self.ui.conflicts_list.selectionModel().selectedRows() if self.ui.conflicts_list.selectionModel() else []
@@ -318,4 +221,4 @@ class ConflictView(QWidget):
         super().changeEvent(event)
 
 
-__all__ = ["ConflictView", "display_value", "when_text", "local_time", "Qt"]
+__all__ = ["ConflictView", "Qt"]

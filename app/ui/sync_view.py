@@ -26,7 +26,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from app.i18n import LANGUAGES, NATIVE_NAMES, N_, _, current_language, ngettext
-from app.ui.conflict_view import ConflictView, when_text
+from app.services.conflict_text import when_text
+from app.ui.conflict_view import ConflictView
 from app.ui.forms.ui_enroll_dialog import Ui_EnrollDialog
 from app.ui.forms.ui_sync_view import Ui_SyncView
 from app.ui.widgets import (FitOrScrollArea, WrapHeadersToFit, ask_save_file, combo_code, fill_combo, fill_table,
