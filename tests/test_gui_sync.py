@@ -734,6 +734,9 @@ def test_new_waiting_counts_the_changes_of_cumulative_bundles_once(qtbot, data_d
     import_with_gui(qtbot, window)
     assert device_row(view, "laptop-ana")["Changed here"] == "66"  # two consultations of 33 fields
     assert waiting == "66"
+    # Received: the second bundle's copy of Monday's changes is not counted again (it was 99).
+    assert device_row(view, "laptop-ana")["Received"] == "66"
+    assert "Imported 2 bundles with 66 changes." in view.ui.message.text()
 
 
 def test_the_progress_counts_only_the_bundles_this_import_takes_in(qtbot, data_dir, open_window):
@@ -918,3 +921,37 @@ def test_an_open_form_offers_the_district_the_lead_added_after_sync_now(qtbot, d
     assert window.ui.form_message.text() == "Not saved yet: please check the marked fields."
     # ... which the form must offer: the district the lead just added
     assert "kuhlerkamp" in combo_codes(form.ui.district)
+
+
+def test_a_damaged_bundle_for_the_lead_is_not_reported_to_the_other_mediators(qtbot, data_dir, open_window,
+                                                                               monkeypatch):
+    """Its name says it is for the team lead: on another laptop it is passed over, as every
+    bundle for someone else is; the lead's view lists it with its reason."""
+    from app.ui import sync_view
+
+    team = make_team(data_dir, data_dir / "journal.db")
+    ana = next(team["folder"].glob("ml-*.mlsync"))
+    cut = ana.read_bytes()
+    ana.write_bytes(cut[: len(cut) // 2])  # a copy cut off halfway
+    shown = []
+    for kind in ("warning", "information"):
+        monkeypatch.setattr(sync_view.QMessageBox, kind, staticmethod(lambda *a, **k: shown.append(a[2])))
+    def sender_of_the_cut_bundle(path) -> bool:
+        journal = _open(path)
+        try:
+            return ana.name.startswith(f"ml-{journal.device_id[:12]}-")
+        finally:
+            journal.close()
+
+    other = next(d["path"] for d in team["devices"].values() if not sender_of_the_cut_bundle(d["path"]))
+    device = open_window(other)
+    for _click in range(2):
+        device.sync_ui.act_sync_now.trigger()
+        qtbot.waitUntil(lambda: device.sync_ui.jobs == 0 and "Sync done" in device.ui.statusbar.currentMessage(),
+                        timeout=IMPORT_TIMEOUT_MS)
+    assert not [text for text in shown if ana.name in text]
+    device.close()
+    window = open_window()
+    view = lead_view(window)
+    wait_idle(qtbot, window)
+    assert ana.name in dict(table_rows(view.ui.rejected_view))

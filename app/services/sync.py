@@ -71,7 +71,7 @@ class FileResult:
     message: str = ""
     sender: str = ""  # workstation name (or "lead")
     seq: int = 0
-    changes: int = 0
+    changes: int = 0  # field changes new to this journal (an earlier bundle may have brought the rest)
     applied: int = 0
     sender_id: str = ""  # the sender's device id (a revoked laptop and its replacement share a name)
     records: int = 0  # records created or changed here (what a mediator's "received" counts)
@@ -1144,7 +1144,8 @@ class SyncService:
             except FileNotFoundError:
                 continue
             except (BundleError, OSError) as exc:
-                found.append(WaitingBundle(path, "", 0, 0, "", "rejected", getattr(exc, "reason", "truncated")))
+                if not fmt.named_for_another(path.name, self.journal.device_id):
+                    found.append(WaitingBundle(path, "", 0, 0, "", "rejected", getattr(exc, "reason", "truncated")))
                 continue
             h = b.header
             if h.get("recipient") != self.journal.device_id:
@@ -1218,7 +1219,13 @@ class SyncService:
                 # wrote first enrolls (by sender id, whichever sorted first won).
                 parsed = []
                 for path, from_folder in files:
-                    parsed.append((path, from_folder, self._read(path)))
+                    item = self._read(path)
+                    if from_folder and isinstance(item, FileResult) and \
+                            fmt.named_for_another(path.name, self.journal.device_id):
+                        # Unreadable, and for someone else: theirs to report (a cut-off bundle for the
+                        # lead was shown to every mediator at every sync).
+                        item = FileResult(path, "skipped")
+                    parsed.append((path, from_folder, item))
                 first_made: dict[str, str] = {}
                 for _path, _folder, item in parsed:
                     if not isinstance(item, FileResult):
@@ -1431,12 +1438,12 @@ class SyncService:
                 repo.set_meta(conn, "sync.enroll_secret", "")  # the one-time secret is spent
         repo.set_meta(conn, "sync.last_import_at", now)
         result = FileResult(path, "imported", sender=sender_name, sender_id=sender, records=applied.rows, seq=seq,
-                            changes=applied.changes,
+                            changes=applied.changes - applied.known,
                             applied=applied.applied, conflicts=applied.conflicts, erased=applied.erased,
                             warnings=warnings)
         result.message = _("{file}: changes from {sender}: {changes}, applied: {applied}, conflicts: "
                              "{conflicts}.").format(
-            file=name, changes=applied.changes, sender=peer_label(sender_name), applied=applied.applied,
+            file=name, changes=applied.changes - applied.known, sender=peer_label(sender_name), applied=applied.applied,
             conflicts=applied.conflicts)
         if applied.max_hlc and millis(applied.max_hlc) - wall_ms() > MAX_DRIFT_MS:
             result.warnings.append(_("The clock of {sender} is ahead by more than a day ({time}). Ask them to set "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -160,6 +161,16 @@ def read(path: Path) -> Bundle:
 def file_pattern(sender_id: str, recipient_id: str) -> str:
     """A glob pattern for the names `file_name` gives the sender's bundles to the recipient."""
     return f"ml-{sender_id[:12]}-*-to-{recipient_id[:12]}{SUFFIX}"
+
+
+_NAMED = re.compile(r"ml-[^-]+-\d+-to-(?P<recipient>[^.\s]+?)(?: \(\d+\))?" + re.escape(SUFFIX) + "$")
+
+
+def named_for_another(name: str, recipient_id: str) -> bool:
+    """A file whose name (as `file_name` gives it, or a copy of it such as "... (1).mlsync")
+    says it is for another recipient: when it cannot be read, it is that recipient's to report."""
+    named = _NAMED.match(name)
+    return named is not None and named["recipient"] != recipient_id[:12]
 
 
 def file_name(sender_id: str, seq: int, recipient_id: str) -> str:

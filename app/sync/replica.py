@@ -478,6 +478,7 @@ class Change(NamedTuple):
 @dataclass
 class ApplyResult:
     changes: int = 0  # field changes received
+    known: int = 0  # of those, versions this journal had already (an earlier bundle carried them too)
     applied: int = 0  # field versions that became current here
     conflicts: int = 0  # conflict records written
     rows: int = 0  # records created or changed
@@ -601,6 +602,7 @@ def _apply_table(conn, tbl, groups, record_conflicts, replica, result) -> None:
                 wins = True
             else:
                 if cur[0] == c.hlc and cur[1] == c.dev:
+                    result.known += 1
                     continue  # already have this version
                 wins = c.hlc > cur[0] or (c.hlc == cur[0] and c.dev > cur[1])
             if name == DELETED:
