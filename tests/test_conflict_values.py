@@ -10,9 +10,12 @@ import datetime as dt
 
 import pytest
 from helpers.conflict_scene import build
-from helpers.factories import PASSPHRASE
+from helpers.factories import NOW, PASSPHRASE, consultation
+from helpers.sync_team import team_fixtures
 
 from app.cli import main
+
+template, team = team_fixtures(1)
 
 
 @pytest.fixture
@@ -140,3 +143,30 @@ def test_taking_an_end_before_the_current_start_is_refused(tmp_path, monkeypatch
     assert entry.end >= entry.start, f"exit {code}, {out.strip()!r}: {entry.start} - {entry.end} " \
                                      f"({entry.duration_minutes} min)"
     assert code == 1 and err.count("\n") == 1 and still_open
+
+
+def test_the_leads_lost_start_and_end_are_taken_back_together(team):
+    lead, laptop = team.journals["lead"], team.journals["laptop-1"]
+    entry = laptop.save_entry(consultation(start=dt.datetime(2025, 3, 10, 8, 0), end=dt.datetime(2025, 3, 10, 9, 0)),
+                              now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    team.sync("lead").export_bundles()
+    team.sync("laptop-1").import_paths([team.sync_dir])
+
+    mine = lead.get_entry(entry.id)  # the lead: the evening, 20:00-21:00 (written first: it loses)
+    mine.start, mine.end = dt.datetime(2025, 3, 10, 20, 0), dt.datetime(2025, 3, 10, 21, 0)
+    lead.save_entry(mine, now=NOW)
+    theirs = laptop.get_entry(entry.id)  # the laptop: the morning, 8:30-9:30 (later: it wins)
+    theirs.start, theirs.end = dt.datetime(2025, 3, 10, 8, 30), dt.datetime(2025, 3, 10, 9, 30)
+    laptop.save_entry(theirs, now=NOW + dt.timedelta(minutes=1))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    conflicts = {c.field: c.id for c in team.sync("lead").list_conflicts()}
+    assert {"start", "end"} <= set(conflicts), conflicts
+
+    # Taking the start alone would put it after the end: the end of the same edit comes with it.
+    team.sync("lead").resolve_conflict(conflicts["start"], "take")
+    got = lead.get_entry(entry.id)
+    assert (got.start, got.end) == (dt.datetime(2025, 3, 10, 20, 0), dt.datetime(2025, 3, 10, 21, 0))
+    assert not {"start", "end"} & {c.field for c in team.sync("lead").list_conflicts()}

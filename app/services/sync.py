@@ -1592,10 +1592,12 @@ class SyncService:
                 value = self._checked_entry_value(conn, rid, name, value)
             elif choice == "edit" and tbl == "clients":
                 value = self._checked_client_value(conn, rid, name, value)
-            elif choice == "take" and tbl == "entries" and kind != "deleted":
-                self._check_taken_entry_value(conn, rid, name, loser)
+            taken_with: dict[int, tuple[str, Any]] = {}
+            if choice == "take" and tbl == "entries" and kind != "deleted":
+                taken_with = self._check_taken_entry_value(conn, conflict_id, rid, name, loser)
             if choice != "keep":
                 changes = {name: loser if choice == "take" else value}
+                changes.update(taken_with.values())
                 if kind == "deleted" and choice == "take":
                     for other, other_value in conn.exec_driver_sql(
                             "SELECT field, loser_value FROM sync_conflicts WHERE tbl = ? AND rid = ? AND "
@@ -1619,7 +1621,8 @@ class SyncService:
                     conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE tbl = ? AND rid = ? AND kind = 'deleted'",
                                          (tbl, rid))
                 self._write_fields(conn, tbl, rid, changes)
-            conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE id = ?", (conflict_id,))
+            for resolved in (conflict_id, *taken_with):
+                conn.exec_driver_sql("DELETE FROM sync_conflicts WHERE id = ?", (resolved,))
 
     def _checked_entry_value(self, conn, rid: str, name: str, value: Any) -> Any:
         """A value typed to resolve a conflict of an entry, checked as an import or the entry form
@@ -1654,26 +1657,41 @@ class SyncService:
             raise SyncError(problems[0].message)
         return repo.entry_to_row(entry)[name]
 
-    def _check_taken_entry_value(self, conn, rid: str, name: str, value: Any) -> None:
+    def _check_taken_entry_value(self, conn, conflict_id: int, rid: str, name: str,
+                                 value: Any) -> dict[int, tuple[str, Any]]:
         """The value that lost, taken back, must make a valid entry with the values that stay (an
-        end taken from one side and a start kept from the other can put the end first)."""
+        end taken from one side and a start kept from the other can put the end first). Where it
+        does so only with the other values that lost in the same edit (its start and end, say),
+        those are taken with it: returned as {conflict id: (field, value)}."""
         import datetime as dt
 
         from app.domain.validation import validate_entry
 
         row = conn.exec_driver_sql("SELECT * FROM entries WHERE id = ?", (rid,)).mappings().first()
         if row is None or row["deleted_at"] is not None or name not in replica.SPECS["entries"].fields:
-            return
+            return {}
         stored = repo.row_to_entry(dict(row))
-        taken = dict(row, **{name: value})
-        try:
-            entry = repo.row_to_entry(taken)
-        except (TypeError, ValueError):
-            raise SyncError(_("The value that lost cannot be taken back: it no longer fits this entry. Keep the "
-                              "current value, or write a new one.")) from None
-        problems = validate_entry(entry, self.journal.catalogs, now=dt.datetime.now(), previous=stored)
-        if problems:
-            raise SyncError(problems[0].message)
+
+        def problems(values: dict[str, Any]) -> list:
+            try:
+                entry = repo.row_to_entry(dict(row, **values))
+            except (TypeError, ValueError):
+                raise SyncError(_("The value that lost cannot be taken back: it no longer fits this entry. Keep "
+                                  "the current value, or write a new one.")) from None
+            return validate_entry(entry, self.journal.catalogs, now=dt.datetime.now(), previous=stored)
+
+        alone = problems({name: value})
+        if not alone:
+            return {}
+        edit = conn.exec_driver_sql(
+            "SELECT o.id, o.field, o.loser_value FROM sync_conflicts k JOIN sync_conflicts o ON o.tbl = k.tbl "
+            "AND o.rid = k.rid AND o.loser_hlc = k.loser_hlc AND o.loser_dev = k.loser_dev AND o.kind = k.kind "
+            "AND o.id != k.id WHERE k.id = ?", (conflict_id,)).fetchall()
+        together = {other_id: (field, other) for other_id, field, other in edit
+                    if field in replica.SPECS["entries"].fields}
+        if together and not problems({name: value, **dict(together.values())}):
+            return together
+        raise SyncError(alone[0].message)
 
     def _checked_client_value(self, conn, rid: str, name: str, value: Any) -> Any:
         """A value typed to resolve a conflict of a client's field, checked as the client dialog
