@@ -5,6 +5,7 @@ the access file does not name other people of a joint entry in its free text."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 
 from helpers.factories import NOW, consultation
@@ -62,6 +63,22 @@ def test_the_access_file_does_not_name_the_other_people_of_a_joint_entry(team):
     ana.save_entry(consultation(notes="Popa und Dumitrescu (HA-OT-1): Streit", client_ids=[me.id, other.id]), now=NOW)
     out = client_data_json(ana, me.id).decode()
     assert "HA-OT-1" not in out and "Dumitrescu" not in out
+
+
+def test_the_access_file_does_not_copy_other_registered_people_named_in_the_persons_own_entries(team):
+    """An entry linked to the person alone may still name someone else of the register (a
+    neighbour who came along): their code and name parts become "[…]" too; the person's own
+    name stays, also where another client shares a part of it."""
+    from app.services.access import client_data_json
+    ana = team.journals["laptop-1"]
+    elena = ana.save_client(Client(code="HA-EP-1", name="Elena Popescu"), today=NOW.date())
+    ana.save_client(Client(code="HA-ML-2", name="Maria Lungu", contact="0160 9988776"), today=NOW.date())
+    ana.save_client(Client(code="HA-EI-3", name="Elena Ionescu"), today=NOW.date())
+    ana.save_entry(consultation(notes="Elena Popescu; Nachbarin Maria Lungu (HA-ML-2) begleitet sie",
+                                follow_up="Maria Lungu anrufen", client_ids=[elena.id]), now=NOW)
+    entry = json.loads(client_data_json(ana, elena.id))["entries"][0]
+    assert entry["notes"] == "Elena Popescu; Nachbarin […] […] ([…]) begleitet sie"
+    assert entry["follow_up"] == "[…] […] anrufen"
 
 
 def test_the_access_file_holds_the_values_of_the_person_that_lost_in_conflicts(team):

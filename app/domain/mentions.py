@@ -26,7 +26,19 @@ def name_parts(code: str, name: str = "") -> list[str]:
 
 def person_pattern(code: str, name: str = "") -> re.Pattern | None:
     """A pattern for the code and each part of the name, as whole words of a folded text."""
-    words = sorted({folded(p) for p in name_parts(code, name)}, key=len, reverse=True)
+    return words_pattern(name_parts(code, name))
+
+
+def people_pattern(people: Iterable[tuple[str, str]], keep: Iterable[str] = ()) -> re.Pattern | None:
+    """A pattern for the codes and name parts of all these (code, name) pairs, except the words
+    in `keep` (another client may share a first name with the person an access request is for)."""
+    kept = {folded(p) for p in keep}
+    return words_pattern(p for code, name in people for p in name_parts(code, name or "")
+                         if folded(p) not in kept)
+
+
+def words_pattern(parts: Iterable[str]) -> re.Pattern | None:
+    words = sorted({folded(p) for p in parts}, key=len, reverse=True)
     if not words:
         return None
     return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(w) for w in words) + r")(?![^\W_])")

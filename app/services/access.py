@@ -17,7 +17,7 @@ from typing import Any
 
 from app import __version__
 from app.domain.entries import CLIENT_KIND_LABELS
-from app.domain.mentions import person_pattern, redacted
+from app.domain.mentions import name_parts, people_pattern, person_pattern, redacted
 from app.domain.records import entry_to_record
 from app.i18n import _, current_language
 from app.services.journal import Journal
@@ -45,6 +45,11 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         shared_with = [name for (name,) in conn.exec_driver_sql(
             "SELECT p.name FROM sync_shares s JOIN sync_peers p ON p.device_id = s.device_id "
             "WHERE s.tbl = 'clients' AND s.rid = ? AND s.unshared_at IS NULL ORDER BY p.name", (client_id,))]
+        # Everyone else in the register: their codes and names in this person's entries are theirs,
+        # named or not on the entry ("Nachbarin Maria Lungu begleitet sie").
+        anyone_else = people_pattern(conn.exec_driver_sql(
+            "SELECT code, name FROM clients WHERE deleted_at IS NULL AND id != ?", (client_id,)).fetchall(),
+            keep=name_parts(client.code, client.name))
 
     def without_others(text: str, other_ids: list[str]) -> str:
         for other_id in other_ids:
@@ -67,9 +72,9 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
         record["clients"] = [client.code]
         if others:
             record["other_clients"] = len(others)
-            for name in ("notes", "follow_up", "teacher", "social_worker"):
-                if isinstance(record.get(name), str):
-                    record[name] = without_others(record[name], others)
+        for name in ("notes", "follow_up", "teacher", "social_worker"):
+            if isinstance(record.get(name), str):
+                record[name] = redacted(without_others(record[name], others), anyone_else)
         entries.append(record)
     # Other people's entries that name the person: listed, not copied. Their notes are about
     # someone else (Art. 15(4)); whoever answers the request reads them and decides.
