@@ -25,9 +25,11 @@ Formats, trust model and merge rules: docs/sync-format.md.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,7 +47,7 @@ from app.services.stores import RECOVERY_PUBLIC_META, migration_backups
 from app.store import repository as repo
 from app.store import search_index
 from app.store.atomic import atomic_write
-from app.store.engine import writing
+from app.store.engine import checkpoint, writing
 from app.store.keyslots import KeySlotError, load_recovery_public_key
 from app.store.migrate import head_revision, known_revisions
 from app.sync import bundle as fmt
@@ -263,11 +265,42 @@ class ShareInfo:
 
 # -- messages -----------------------------------------------------------------------------
 
+def folder_problem(exc: OSError, folder: Path | str) -> str:
+    """What went wrong with the sync folder (a USB stick, a network share), in the user's
+    language and with what to do; the system's own words are English."""
+    code = exc.errno
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
+        return _("The sync folder {path} is full. Free some space on the drive, or choose another folder, "
+                 "and sync again.").format(path=folder)
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _("This computer may not write to or read the sync folder {path}. A USB stick may be "
+                 "write-protected (a small switch on its side), or the folder's access rights do not allow "
+                 "it. Fix that, or choose another folder, and sync again.").format(path=folder)
+    if code == errno.ENOENT:
+        return _("The sync folder {path} is not there. Connect the drive or choose another "
+                 "folder.").format(path=folder)
+    return _("The sync folder {path} could not be read or written (error {code}). Check that it is reachable "
+             "(USB stick plugged in, network drive connected) and try again.").format(
+        path=folder, code=errno.errorcode.get(code, code) if code is not None else type(exc).__name__)
+
+
+def bundle_files(folder: Path) -> list[Path]:
+    """The bundle files in a folder, by name. A folder that cannot be listed is an error (Path.glob
+    would make it look empty: "No new bundles" from a share that refused to be read)."""
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(Path(e.path) for e in listing if e.name.endswith(fmt.SUFFIX))
+    except OSError as exc:
+        raise SyncError(folder_problem(exc, folder)) from None
+
+
 def rejection_message(reason: str, name: str) -> str:
     messages = {
         "not_a_bundle": _("{file} is not a Mediator Log sync bundle. Remove it from the sync folder."),
         "truncated": _("{file} is incomplete: the copy was cut off. Copy it again, or ask the sender to "
                        "export again."),
+        "unreadable": _("{file} cannot be read here: check that the drive is still connected and that this "
+                        "computer may read the sync folder, then import again."),
         "altered": _("{file} was changed after it was signed and cannot be trusted. Delete it and ask the "
                      "sender to export again."),
         "newer_version": _("{file} was made by a newer version of Mediator Log. Update Mediator Log on this "
@@ -630,10 +663,12 @@ class SyncService:
             data = fmt.encode(header, payload, keys, recipient_enc)
             path = folder / fmt.file_name(self.journal.device_id, seq, header["recipient"])
             try:
-                atomic_write(path, data, overwrite=False)
+                atomic_write(path, data, overwrite=False, make_folder=False)
                 return path, hashlib.sha256(data).hexdigest()
             except FileExistsError:
                 seq += 1  # never overwrite: a number used before (e.g. restored journal) moves on
+            except OSError as exc:
+                raise SyncError(folder_problem(exc, folder)) from None
 
     def _export_to_lead(self, folder: Path) -> ExportResult | None:
         with self.engine.connect() as conn:
@@ -1138,14 +1173,14 @@ class SyncService:
     def waiting_bundles(self, folder: Path) -> list[WaitingBundle]:
         """Bundles in `folder` addressed to this journal, with whether they were imported."""
         found = []
-        for path in sorted(Path(folder).glob(f"*{fmt.SUFFIX}")):
+        for path in bundle_files(Path(folder)):
             try:
                 b = fmt.read(path)
             except FileNotFoundError:
                 continue
             except (BundleError, OSError) as exc:
                 if not fmt.named_for_another(path.name, self.journal.device_id):
-                    found.append(WaitingBundle(path, "", 0, 0, "", "rejected", getattr(exc, "reason", "truncated")))
+                    found.append(WaitingBundle(path, "", 0, 0, "", "rejected", getattr(exc, "reason", "unreadable")))
                 continue
             h = b.header
             if h.get("recipient") != self.journal.device_id:
@@ -1207,7 +1242,7 @@ class SyncService:
         for p in paths:
             p = Path(p)
             if p.is_dir():
-                files.extend((f, True) for f in sorted(p.glob(f"*{fmt.SUFFIX}")))
+                files.extend((f, True) for f in bundle_files(p))
             else:
                 files.append((p, False))
         report = ImportReport()
@@ -1278,6 +1313,8 @@ class SyncService:
                     outer.rollback()
                 raise
         if not report.cancelled:
+            if any(r.erased for r in report.imported):
+                self._forget_old_pages()
             for folder in {path.parent for path, from_folder in files if from_folder}:
                 self.remove_acknowledged(folder)
         return report
@@ -1321,8 +1358,8 @@ class SyncService:
             return FileResult(path, "skipped")
         except BundleError as exc:
             return FileResult(path, "rejected", exc.reason, rejection_message(exc.reason, path.name))
-        except OSError:
-            return FileResult(path, "rejected", "truncated", rejection_message("truncated", path.name))
+        except OSError:  # the file is there but cannot be read (access rights, a drive gone)
+            return FileResult(path, "rejected", "unreadable", rejection_message("unreadable", path.name))
 
     def _import_one(self, conn, path: Path, b: fmt.Bundle, from_folder: bool) -> FileResult:
         h = b.header
@@ -1543,7 +1580,16 @@ class SyncService:
         with writing(self.engine) as conn:
             if conn.exec_driver_sql("SELECT 1 FROM clients WHERE id = ?", (client_id,)).first() is None:
                 raise SyncError(_("There is no such client."))
-            return replica.erase_client(conn, client_id)
+            erased = replica.erase_client(conn, client_id)
+        self._forget_old_pages()
+        return erased
+
+    def _forget_old_pages(self) -> None:
+        """After an erasure: the write-ahead log still holds the pages as they were before it (the
+        person's name and notes, decryptable with the journal's key) until a checkpoint; a process
+        killed now would leave them in the -wal file. Copied into the journal (where secure_delete
+        cleared them) and the log emptied, as far as no reader holds it (then at the next one)."""
+        checkpoint(self.engine)
 
     # -- conflicts (lead) ------------------------------------------------------------------
 

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool = True) -> None:
+STALE_TEMP_SECONDS = 600  # a temp file untouched this long was left by a write that was killed
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool = True,
+                 make_folder: bool = True) -> None:
     """Write `data` to `path` so that readers see either the old or the new file, never a mix.
 
     With `overwrite=False` an existing file is never replaced (FileExistsError instead). A target
     that exists but is not a regular file (/dev/null, a pipe) is written into, not replaced: as
-    root, a rename over /dev/null put a readable export where the device had been.
+    root, a rename over /dev/null put a readable export where the device had been. With
+    `make_folder=False` a missing folder is an error (FileNotFoundError), not made anew: a USB
+    stick pulled out during a sync left its mount point, and the bundle went to the local disk.
     """
     path = Path(path)
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(folder))
+    _remove_stale_temps(path)
     try:
         before = os.stat(path)
     except FileNotFoundError:
@@ -38,9 +51,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
         if overwrite:
             os.replace(tmp_name, path)
         else:
-            # link() fails if the target exists, so two writers can never overwrite each other.
-            os.link(tmp_name, path)
-            os.unlink(tmp_name)
+            _move_without_replacing(tmp_name, path)
     except BaseException:
         try:
             os.unlink(tmp_name)
@@ -48,6 +59,38 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
             pass
         raise
     fsync_dir(folder)
+
+
+def _move_without_replacing(tmp_name: str, path: Path) -> None:
+    """Put the temp file in place unless `path` exists (FileExistsError then)."""
+    try:
+        # link() fails if the target exists, so two writers can never overwrite each other.
+        os.link(tmp_name, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        # No hard links: FAT32 and exFAT (most USB sticks) refuse them (EPERM on Linux; on
+        # Windows only NTFS has them), and so do some network shares. Windows' rename never
+        # replaces; on POSIX the check before the rename leaves a moment in which another writer
+        # of the same name could slip in: bundle names carry the writer's own id.
+        if os.name != "nt" and os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.rename(tmp_name, path)
+        return
+    os.unlink(tmp_name)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of `path` that a killed write left behind (SIGKILL, a power cut): each is a copy
+    of what was being written, perhaps a person's data in an unencrypted export. Removed when the
+    same file is written again; those of a write still running elsewhere are younger."""
+    now = time.time()
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def keep_owner(path: Path | str, like: Path | os.stat_result) -> None:

@@ -47,7 +47,7 @@ class BundleError(Exception):
 # Why a bundle can be refused (the service turns each into a message saying what to do).
 REASONS = (
     "not_a_bundle", "truncated", "altered", "newer_version", "not_addressed", "unknown_sender",
-    "revoked_sender",
+    "revoked_sender", "unreadable",
 )
 
 
