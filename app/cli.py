@@ -164,9 +164,20 @@ def _not_over_the_store(args, out: str | None) -> None:
 def cmd_passwd(args) -> int:
     from app.services.stores import change_passphrase
 
-    change_passphrase(_store_path(args), _passphrase(), _new_passphrase())
+    missed = change_passphrase(_store_path(args), _passphrase(), _new_passphrase())
     print(_("The passphrase was changed."))
+    _warn_backups_not_rewrapped(missed)
     return EXIT_OK
+
+
+def _warn_backups_not_rewrapped(missed: list[Path]) -> None:
+    if missed:
+        print("mediatorlog: " + ngettext(
+            "{count} backup from an earlier upgrade still opens with the old passphrase: another program had "
+            "its key file open. Run the command again, or delete it: {files}",
+            "{count} backups from earlier upgrades still open with the old passphrase: another program had "
+            "their key files open. Run the command again, or delete them: {files}",
+            len(missed)).format(count=len(missed), files=", ".join(str(m) for m in missed)), file=sys.stderr)
 
 
 def cmd_recovery_keygen(args) -> int:
@@ -188,8 +199,9 @@ def cmd_recovery_keygen(args) -> int:
 def cmd_recover(args) -> int:
     from app.services.stores import recover_access
 
-    recover_access(_store_path(args), _read_file(args.recovery_key), _new_passphrase())
+    missed = recover_access(_store_path(args), _read_file(args.recovery_key), _new_passphrase())
     print(_("A new passphrase is set. Give it to the user and ask them to change it."))
+    _warn_backups_not_rewrapped(missed)
     return EXIT_OK
 
 
@@ -412,10 +424,16 @@ def cmd_erase_client(args) -> int:
         if args.delete_backups:
             from app.services.stores import delete_migration_backups
 
-            preview.backups = 0
-            removed = delete_migration_backups(journal.path)
+            removed, busy = delete_migration_backups(journal.path)
+            preview.backups = len(busy)  # the erasure notes and the folder line below name what stays
             print(ngettext("Deleted {count} backup from an earlier upgrade.",
                            "Deleted {count} backups from earlier upgrades.", removed).format(count=removed))
+            if busy:
+                print(ngettext("{count} backup could not be deleted: another program has it open (a backup or "
+                               "antivirus program). Delete it once that program has let go.",
+                               "{count} backups could not be deleted: another program has them open (a backup "
+                               "or antivirus program). Delete them once that program has let go.",
+                               len(busy)).format(count=len(busy)))
         for line in erasure_notes(preview, done=True):
             print(line)
         if preview.backups:  # the person is gone now: this command cannot name them again

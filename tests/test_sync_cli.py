@@ -433,4 +433,4 @@ def test_backups_of_a_journal_with_brackets_in_its_name_are_counted_and_deleted(
     backup.write_bytes(b"x")
     backup.with_name(backup.name + ".keys").write_text("{}")
     assert migration_backups(journal) == [backup]
-    assert delete_migration_backups(journal) == 1 and not backup.exists()
+    assert delete_migration_backups(journal) == (1, []) and not backup.exists()

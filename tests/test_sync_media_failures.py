@@ -265,3 +265,127 @@ def test_a_temp_file_left_by_a_killed_export_goes_at_the_next_write_of_that_file
     atomic_write(target, b"{}")
     assert not left.exists() and running.exists()
     assert target.read_bytes() == b"{}"
+
+
+# -- Windows: files held open by another program (a review, 2026-11-22) ----------------------
+
+def _held_by_another_program(path):
+    exc = PermissionError(errno.EACCES, "The process cannot access the file because it is being used by "
+                                        "another process", str(path))
+    exc.winerror = 32
+    return exc
+
+
+def test_a_new_bundles_temp_name_held_by_the_antivirus_is_no_failed_export(data_dir, monkeypatch):
+    """Windows' antivirus scans a file the moment it appears: deleting the temp name after the
+    bundle is in place fails with 'used by another process'. The bundle is complete: the export
+    succeeded, and the temp file goes once stale."""
+    from app.services.sync import SyncService
+    from app.store import atomic
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",), export=False)
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.path.basename(os.fspath(path)).startswith(".ml-"):
+            raise _held_by_another_program(path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    device = _open(team["devices"]["laptop-ana"]["path"])
+    try:
+        [written] = SyncService(device).export_bundles(team["folder"])
+        monkeypatch.setattr(os, "unlink", real_unlink)
+        [temp] = team["folder"].glob(".ml-*.tmp")
+        old = time.time() - atomic.STALE_TEMP_SECONDS - 60
+        os.utime(temp, (old, old))
+        assert SyncService(device).remove_acknowledged(team["folder"]) == 0
+    finally:
+        device.close()
+    assert [p.name for p in team["folder"].iterdir()] == [written.path.name]
+    lead = _open(team["lead"])
+    try:
+        assert [r.status for r in SyncService(lead).import_paths([team["folder"]]).results] == ["imported"]
+    finally:
+        lead.close()
+
+
+def test_the_leads_replies_are_removed_from_a_stick_that_came_back_under_another_drive_letter(data_dir):
+    """E: on Monday, F: on Tuesday: the reply is found by name and digest in whatever folder the
+    lead looks at, once the workstation has taken it in."""
+    from app.services.sync import SyncService
+
+    team = make_team(data_dir, data_dir / "lead.db", names=("laptop-ana",))
+    monday, tuesday = data_dir / "E" / "sync", data_dir / "F" / "sync"
+    monday.mkdir(parents=True)
+    lead, device = _open(team["lead"]), _open(team["devices"]["laptop-ana"]["path"])
+    try:
+        SyncService(lead).import_paths([team["folder"]])
+        [reply] = SyncService(lead).export_bundles(monday)
+        monday.parent.rename(data_dir / "F")  # the stick, plugged in again, is F: now
+        SyncService(device).import_paths([tuesday])
+        device.save_entry(consultation(notes="Dienstag"))
+        SyncService(device).export_bundles(tuesday)
+        SyncService(lead).import_paths([tuesday])  # takes the bundle in, then cleans the folder
+    finally:
+        lead.close()
+        device.close()
+    assert not (tuesday / reply.path.name).exists()
+
+
+def test_an_erasure_deletes_every_upgrade_backup_it_can_and_names_those_held_open(journal, monkeypatch, capsys):
+    from helpers.factories import PASSPHRASE
+
+    from app.domain.entries import Client
+    from app.services.stores import migration_backups, open_store
+    from app.store.migrate import backup_store
+
+    person = journal.save_client(Client(code="HA-EP-1", name="Elena Popescu"))
+    store = journal.path
+    journal.close()
+    busy, *_others = [backup_store(store, revision) for revision in ("0012", "0013", "0014")]
+    real_unlink = Path.unlink
+
+    def unlink(self, *args, **kwargs):
+        if Path(self) == busy:  # OneDrive or the antivirus has it open
+            raise _held_by_another_program(self)
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    code = main(["erase-client", "--store", str(store), "--code", "HA-EP-1", "--yes", "--delete-backups"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert migration_backups(store) == [busy]
+    assert "Deleted 2 backups from earlier upgrades." in out
+    assert "1 backup could not be deleted: another program has it open" in out
+    with open_store(store, PASSPHRASE) as again:
+        assert again.get_client(person.id) is None
+
+
+def test_a_passphrase_change_says_which_backups_still_open_with_the_old_one(journal, monkeypatch, capsys):
+    from helpers.factories import PASSPHRASE
+
+    from app.store.keyslots import KeySlots, keyslot_path
+    from app.store.migrate import backup_store
+
+    store = journal.path
+    journal.close()
+    backup = backup_store(store, "0014")
+    held = keyslot_path(backup)
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst) == held:  # the backup program has the key file open
+            raise _held_by_another_program(dst)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setenv("MEDIATORLOG_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("MEDIATORLOG_NEW_PASSPHRASE", "a brand new passphrase")
+    code = main(["passwd", "--store", str(store)])
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "The passphrase was changed.\n"
+    assert err == ("mediatorlog: 1 backup from an earlier upgrade still opens with the old passphrase: another "
+                   f"program had its key file open. Run the command again, or delete it: {backup}\n")
+    assert KeySlots.load(held).unlock_with_passphrase(PASSPHRASE)  # what the warning is about

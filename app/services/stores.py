@@ -219,8 +219,9 @@ def open_store(path: Path, passphrase: str, *, throttle: UnlockThrottle | None =
     return _unlock(Path(path), unlock_key(path, passphrase, throttle=throttle), on_upgrade)
 
 
-def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None) -> None:
-    """Rewrap the store key under a new passphrase; the database is not touched."""
+def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None) -> list[Path]:
+    """Rewrap the store key under a new passphrase; the database is not touched. Returns the
+    upgrade backups still opening with the old passphrase (their key file was held open)."""
     path = Path(path)
     check_new_passphrase(new)
     seen = _key_file_bytes(path)
@@ -230,7 +231,7 @@ def change_passphrase(path: Path, old: str, new: str, *, kdf: dict | None = None
         if _key_file_bytes(path) != seen:
             slots.unlock_with_passphrase(old)  # WrongPassphrase if so: two changes never both "succeed"
         slots.with_passphrase(key, new, kdf).save(keyslot_path(path))
-        _rewrap_backups(path, key, new, kdf)
+        return _rewrap_backups(path, key, new, kdf)
 
 
 def _key_file_bytes(path: Path) -> bytes | None:
@@ -261,31 +262,45 @@ def migration_backups(path: Path) -> list[Path]:
                   if p.is_file())
 
 
-def delete_migration_backups(path: Path) -> int:
-    """Delete the upgrade backups of this journal, with their key files: how many went. Asked for
-    with an erasure, since each still holds the erased person's data (encrypted)."""
-    removed = 0
+def delete_migration_backups(path: Path) -> tuple[int, list[Path]]:
+    """Delete the upgrade backups of this journal, with their key files. Asked for with an
+    erasure, since each still holds the erased person's data (encrypted). Returns how many went,
+    and those another program holds open (a backup or antivirus program, on Windows): the others
+    go all the same."""
+    removed, busy = 0, []
     for backup in migration_backups(path):
-        for f in (backup, keyslot_path(backup)):
-            f.unlink(missing_ok=True)
+        try:
+            for f in (backup, keyslot_path(backup)):
+                f.unlink(missing_ok=True)
+        except OSError:
+            busy.append(backup)
+            continue
         removed += 1
-    return removed
+    return removed, busy
 
 
-def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> None:
+def _rewrap_backups(path: Path, key: bytes, new: str, kdf: dict | None) -> list[Path]:
     """Migration backups carry a copy of the key slots: the old passphrase must not keep
-    opening them once it was changed (or leaked)."""
+    opening them once it was changed (or leaked). Returns the backups whose key file could not
+    be written (another program holds it open): the old passphrase still opens those."""
+    missed = []
     for backup_db in migration_backups(path):
         keys_file = keyslot_path(backup_db)
         try:
             connect(backup_db, key).close()  # a backup of another journal at this path is left alone
-            KeySlots.load(keys_file).with_passphrase(key, new, kdf).save(keys_file)
+            slots = KeySlots.load(keys_file)
         except (NotADatabase, KeySlotError, OSError):
             continue
+        try:
+            slots.with_passphrase(key, new, kdf).save(keys_file)
+        except OSError:
+            missed.append(backup_db)
+    return missed
 
 
-def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: dict | None = None) -> None:
-    """Set a new passphrase with the organisation's recovery key, without the old one."""
+def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: dict | None = None) -> list[Path]:
+    """Set a new passphrase with the organisation's recovery key, without the old one. Returns
+    the upgrade backups still opening with the old passphrase, as `change_passphrase`."""
     path = Path(path)
     check_new_passphrase(new)
     slots = _load_slots(path)
@@ -295,4 +310,4 @@ def recover_access(path: Path, recovery_private_pem: bytes, new: str, *, kdf: di
         raise StoreError(str(exc)) from exc
     with _key_change_lock(path, key):
         _load_slots(path).with_passphrase(key, new, kdf).save(keyslot_path(path))
-        _rewrap_backups(path, key, new, kdf)
+        return _rewrap_backups(path, key, new, kdf)

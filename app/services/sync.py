@@ -46,7 +46,7 @@ from app.services.journal import Journal, utc_now
 from app.services.stores import RECOVERY_PUBLIC_META, migration_backups
 from app.store import repository as repo
 from app.store import search_index
-from app.store.atomic import atomic_write
+from app.store.atomic import atomic_write, remove_stale_temps
 from app.store.engine import checkpoint, writing
 from app.store.keyslots import KeySlotError, load_recovery_public_key
 from app.store.migrate import head_revision, known_revisions
@@ -718,6 +718,8 @@ class SyncService:
         a workstation's once the lead names them as imported (by digest, so also those written
         before a restore), the lead's replies once the workstation has the changes and the
         acknowledgement they carry. Returns how many went."""
+        # Temp files of bundles whose write was killed, or whose temp name Windows held a moment.
+        remove_stale_temps(Path(folder), f".ml-*{fmt.SUFFIX}.*.tmp")
         if not self.is_lead:
             return self._remove_imported_by_lead(Path(folder))
         here = _folder_key(folder)
@@ -734,14 +736,16 @@ class SyncService:
         removed, kept = 0, []
         for entry, done in zip(written, taken):
             path = Path(folder) / entry[0]
-            if done and entry[6] == here:  # a bundle written to another folder (a stick) is looked for there
+            if done:  # looked for by name and digest: a stick may come back under another drive letter
                 try:
                     if hashlib.sha256(path.read_bytes()).hexdigest() == entry[1]:
                         path.unlink()
                         removed += 1
                         continue
                 except FileNotFoundError:
-                    continue  # moved on, or removed by hand
+                    if entry[6] == here:
+                        continue  # moved on, or removed by hand
+                    # not here: written to another folder (a stick), looked for there
                 except OSError:
                     pass  # open elsewhere (a share on Windows), or read-only: next time
             kept.append(entry)

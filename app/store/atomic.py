@@ -77,15 +77,26 @@ def _move_without_replacing(tmp_name: str, path: Path) -> None:
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
         os.rename(tmp_name, path)
         return
-    os.unlink(tmp_name)
+    try:
+        os.unlink(tmp_name)
+    except OSError:
+        # The file is in place. Its temp name may be held a moment by another program (Windows'
+        # antivirus scanning a new file): left, and removed once stale (`remove_stale_temps`).
+        pass
 
 
 def _remove_stale_temps(path: Path) -> None:
     """Temp files of `path` that a killed write left behind (SIGKILL, a power cut): each is a copy
     of what was being written, perhaps a person's data in an unencrypted export. Removed when the
     same file is written again; those of a write still running elsewhere are younger."""
+    remove_stale_temps(path.parent, f".{glob.escape(path.name)}.*.tmp")
+
+
+def remove_stale_temps(folder: Path, pattern: str) -> None:
+    """Remove the temp files matching `pattern` in `folder` that no write has touched for
+    `STALE_TEMP_SECONDS`."""
     now = time.time()
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+    for leftover in Path(folder).glob(pattern):
         try:
             if now - leftover.stat().st_mtime > STALE_TEMP_SECONDS:
                 leftover.unlink()

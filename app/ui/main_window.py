@@ -1093,8 +1093,8 @@ class MainWindow(QMainWindow):
         if preview.backups and self._ask_delete_backups(preview.backups):
             from app.services.stores import delete_migration_backups
 
-            delete_migration_backups(journal.path)
-            preview.backups = 0
+            _removed, busy = delete_migration_backups(journal.path)
+            preview.backups = len(busy)  # another program holds them open: the notes say they remain
         notes = erasure_notes(preview, done=True)
         if preview.mentions:
             notes.insert(1, _("Search the journal for the code or the name to find them."))
