@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import getpass
 import os
+import errno
 import sys
 from pathlib import Path
 
@@ -704,8 +705,13 @@ def main(argv: list[str] | None = None) -> int:
         code, message = EXIT_BAD_INPUT, _("{path} exists already and is not overwritten: choose another file "
                                           "name.").format(path=exc.filename2 or exc.filename or "")
     except OSError as exc:
-        code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
-            reason=exc.strerror or type(exc).__name__)
+        if exc.errno == errno.EBUSY and type(exc).__name__ == "StoreBusy":
+            from app.store.engine import busy_text
+
+            code, message = EXIT_BAD_INPUT, busy_text()
+        else:
+            code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
+                reason=exc.strerror or type(exc).__name__)
     except Exception as exc:
         if not _is_database_error(exc):
             raise

@@ -47,7 +47,7 @@ from app.services.stores import RECOVERY_PUBLIC_META, migration_backups
 from app.store import repository as repo
 from app.store import search_index
 from app.store.atomic import atomic_write, remove_stale_temps
-from app.store.engine import checkpoint, writing
+from app.store.engine import checkpoint, plain_errors, writing
 from app.store.keyslots import KeySlotError, load_recovery_public_key
 from app.store.migrate import head_revision, known_revisions
 from app.sync import bundle as fmt
@@ -439,6 +439,21 @@ def _typed_date(text: str):
     return dt.date(int(day[3]), int(day[2]), int(day[1])) if day else dt.date.fromisoformat(text)
 
 
+@contextmanager
+def _kept_only_if_recorded(path: Path) -> Iterator[None]:
+    """A bundle just written stays only if the journal records it: when that fails (another
+    program holds the journal), an export that says it failed leaves no bundle behind, which a
+    retry would send again under the next number."""
+    try:
+        yield
+    except BaseException:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        raise
+
+
 def _int(value) -> int:
     """A header number as given, or 0: any file can sit in a shared folder, signed or not."""
     return value if type(value) is int else 0
@@ -701,7 +716,7 @@ class SyncService:
                 header["enroll"] = self._enrollment(conn, keys)
         extra = {"restored": True} if restored else {}
         path, digest = self._write_bundle(folder, header, payload.as_dict(ack=coverage, **extra), keys, lead_enc)
-        with writing(self.engine) as conn:
+        with _kept_only_if_recorded(path), writing(self.engine) as conn:
             if restored == RESTORED_PENDING:  # cleared once the lead acknowledges this bundle or a later one
                 repo.set_meta(conn, RESTORED_META, str(header["seq"]))
             sent = _sent_bundles(conn) or {"from": header["seq"], "bundles": []}
@@ -985,7 +1000,7 @@ class SyncService:
             header = self._header(conn, recipient=device.device_id, recipient_enc=enc_public, seq=seq, first=ack,
                                   last=lseq, count=payload.count, keys=keys)
         path, file_digest = self._write_bundle(folder, header, content, keys, enc_public)
-        with writing(self.engine) as conn:
+        with _kept_only_if_recorded(path), writing(self.engine) as conn:
             # Recorded, so the reply can be removed once the workstation has taken it in.
             written = json.loads(_meta(conn, WRITTEN_META, "[]"))
             written.append([path.name, file_digest, device.device_id, header["seq"], header["last"], coverage,
@@ -1250,7 +1265,7 @@ class SyncService:
             else:
                 files.append((p, False))
         report = ImportReport()
-        with _no_cycle_collection(), self.engine.connect().execution_options(immediate=True) as conn:
+        with plain_errors(), _no_cycle_collection(), self.engine.connect().execution_options(immediate=True) as conn:
             outer = conn.begin()
             try:
                 # Order: a device's bundles by number, so they apply in the order made; devices by
@@ -1624,7 +1639,8 @@ class SyncService:
                 ))
             return out
 
-    def resolve_conflict(self, conflict_id: int, choice: str = "keep", value: Any = None) -> None:
+    def resolve_conflict(self, conflict_id: int, choice: str = "keep", value: Any = None, *,
+                         seen: ConflictInfo | None = None) -> None:
         """keep: the current value stays; take: the losing value becomes current (for an edit
         that lost against a deletion: the record is restored with the values that lost);
         edit: `value` becomes current. A new value is an ordinary change and syncs."""
@@ -1635,6 +1651,12 @@ class SyncService:
         with writing(self.engine) as conn:
             found = conn.exec_driver_sql(
                 "SELECT tbl, rid, field, kind, loser_value FROM sync_conflicts WHERE id = ?", (conflict_id,)).fetchone()
+            if seen is not None and (found is None or tuple(found) != (
+                    seen.table, seen.record_id, seen.field, seen.kind, seen.loser_value)):
+                # Resolved meanwhile elsewhere (another window, the command line), and its number
+                # perhaps given to a new conflict of another record: never act on that one unseen.
+                raise SyncError(_("This conflict was resolved meanwhile, in another window or on the command "
+                                  "line. The list shows the open conflicts again."))
             if found is None:
                 raise SyncError(_("There is no open conflict with the number {id}.").format(id=conflict_id))
             tbl, rid, name, kind, loser = found

@@ -216,14 +216,11 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: committed when the block ends, rolled back on any error.
-    A full disk surfaces as `StorageFull` and a lock held elsewhere beyond the wait as `StoreBusy`
-    (both OSErrors), which callers report in plain words."""
+def plain_errors() -> Iterator[None]:
+    """A full disk surfaces as `StorageFull` and a lock held elsewhere beyond the wait as
+    `StoreBusy` (both OSErrors), which callers report in plain words, not SQLite's English."""
     try:
-        with engine.connect().execution_options(immediate=True) as conn:
-            with conn.begin():
-                yield conn
+        yield
     # SQLAlchemy passes sqlcipher3's own exceptions through unwrapped (the dialect expects sqlite3's).
     except (sa_exc.OperationalError, sqlcipher3.OperationalError) as exc:
         if is_disk_full(exc):
@@ -231,6 +228,23 @@ def writing(engine: Engine) -> Iterator[Connection]:
         if is_busy(exc):
             raise StoreBusy() from None
         raise
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed when the block ends, rolled back on any error; with
+    `plain_errors`."""
+    with plain_errors(), engine.connect().execution_options(immediate=True) as conn:
+        with conn.begin():
+            yield conn
+
+
+def busy_text() -> str:
+    """What the user reads when another program held the journal too long (`StoreBusy`)."""
+    from app.i18n import _
+
+    return _("The journal is busy in another program (an import or a command). Nothing was changed; try again "
+             "in a moment.")
 
 
 def checkpoint(engine: Engine) -> None:

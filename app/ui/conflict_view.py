@@ -202,11 +202,12 @@ class ConflictView(QWidget):
         if choice == "take" and c.record_deleted and c.table == "entries" and not confirm_restore(self):
             return
         from app.services.sync import SyncError
+        from app.store.engine import StoreBusy, busy_text
 
         try:
-            self.service.resolve_conflict(c.id, choice, value)
-        except SyncError as exc:
-            QMessageBox.warning(self, _("Conflict not resolved"), str(exc))
+            self.service.resolve_conflict(c.id, choice, value, seen=c)
+        except (SyncError, StoreBusy) as exc:
+            QMessageBox.warning(self, _("Conflict not resolved"), busy_text() if isinstance(exc, StoreBusy) else str(exc))
             self.load()
             return
         self.load()

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self._topics_narrowed = False
         self._form_text: Callable[[], str] | None = None  # what the line under the entry form says
         self.deleted: list[Entry] = []  # deleted in the last UNDO_SECONDS, newest last: Undo restores them in turn
+        self._unwritten_draft: tuple[str, dict] | None = None  # a draft another program kept us from writing
         self.carried = carried_profile.Found()  # the installer's workstation profile, looked up on first run
 
         self.ui = Ui_MainWindow()
@@ -503,6 +504,7 @@ class MainWindow(QMainWindow):
         self.refresh_follow_ups()
         self.ui.form_panel.hide()
         self.current_form = None
+        self._write_held_draft()
         self._restore_view()
         if self.current_form is None:  # the disabled passphrase field took the focus with it
             self.ui.journal_view.setFocus()
@@ -703,16 +705,21 @@ class MainWindow(QMainWindow):
         form = self.current_form
         if form is None or self.journal is None or not self.ui.form_panel.isVisible() or not form.dirty:
             return  # an untouched form (blank, saved, or already restored from its draft) needs no draft
+        if self.drop_erased_form():  # erased meanwhile by another program (erase-client): not written back
+            return
         entry = form.read()
         record = entry_to_record(entry, self.journal.client_codes())
         if "clients" in record and hasattr(form.ui, "clients"):
             record["clients"] = [c.strip() for c in form.ui.clients.text().split(",") if c.strip()]
             record["clients"] += [c for c in form.hidden_client_ids if c in entry.client_ids]
+        key = self._draft_key_for(entry.type, entry.id)
         try:
-            key = self._draft_key_for(entry.type, entry.id)
             self.journal.save_draft(key, {"record": record})
             self._kept_draft = key
+            self._unwritten_draft = None
         except OSError as exc:  # a full disk: the form keeps the text; say so where the user looks
+            # (or another program holds the journal: a lock now keeps the draft until the unlock)
+            self._unwritten_draft = (key, {"record": record})
             self._form_say(lambda exc=exc: (  # bound: the except clause unbinds exc
                 _("Could not keep a draft ({reason}). What you typed is still here; free some disk space.")
                 .format(reason=exc.strerror or type(exc).__name__)))
@@ -840,6 +847,8 @@ class MainWindow(QMainWindow):
         focus_in_view(form.ui.start)
 
     def _discard_draft(self, key: str) -> None:
+        if self._unwritten_draft is not None and self._unwritten_draft[0] == key:
+            self._unwritten_draft = None  # saved or thrown away: not to come back
         self.journal.discard_draft(key)
         if self._kept_draft == key:  # gone by our own hand, not by an erasure (see drop_erased_form)
             self._kept_draft = ""
@@ -899,7 +908,14 @@ class MainWindow(QMainWindow):
             return
         if self.current_form is not None and self.current_form.entry.id == entry_id:
             self.save_draft()  # what was typed into it comes back with Undo
-        deleted = self.journal.delete_entry(entry_id)
+        from app.store.engine import StoreBusy
+
+        try:
+            deleted = self.journal.delete_entry(entry_id)
+        except StoreBusy:
+            self.ui.statusbar.showMessage(_("Not deleted: the journal is busy in another program (an import or "
+                                            "a command). Try again in a moment."), 10000)
+            return
         if deleted is None:
             return
         self.deleted.append(deleted)
@@ -1279,6 +1295,19 @@ class MainWindow(QMainWindow):
         journal.close()
         self.show_unlock()
 
+    def _write_held_draft(self) -> None:
+        """A draft the lock could not write (another program held the journal, a nightly import
+        say) was kept in memory over the lock, not lost: written now, so the view brings it back."""
+        held, self._unwritten_draft = self._unwritten_draft, None
+        if held is None or self.journal is None:
+            return
+        try:
+            self.journal.save_draft(*held)
+        except OSError:
+            self._unwritten_draft = held  # still busy: kept for the next try (the next lock or save)
+            self.ui.statusbar.showMessage(_("The journal is busy in another program: the entry you were "
+                                            "typing is kept and comes back when it is free."), 10_000)
+
     def _restore_view(self) -> None:
         view, self.saved_view = self.saved_view, None
         if view is None:
@@ -1345,9 +1374,15 @@ class MainWindow(QMainWindow):
             self.resize(width, height)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.sync_ui.detach()
         if self.journal is not None:
             self.save_draft()
+            if self._unwritten_draft is not None and not confirm(
+                    self, _("Quit"), _("The journal is busy in another program, so the entry you are typing could "
+                                       "not be kept. Quit anyway and lose it?")):
+                event.ignore()  # the user waits, and saves or quits again when the journal is free
+                return
+        self.sync_ui.detach()
+        if self.journal is not None:
             self._undo_expired()
             self.journal.close()
             self.journal = None

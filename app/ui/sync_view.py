@@ -68,8 +68,12 @@ def _is_user_error(exc: BaseException) -> bool:
 
 
 def _failure_text(exc: BaseException) -> str:
+    from app.store.engine import StoreBusy, busy_text, is_busy
+
     if _is_user_error(exc):
         return str(exc)
+    if isinstance(exc, StoreBusy) or is_busy(exc):  # a nightly import in another program, say
+        return busy_text()
     if isinstance(exc, OSError):
         return _("The sync folder could not be read or written ({reason}). Check that it is reachable (USB stick "
                  "plugged in, network drive connected) and try again.").format(reason=exc.strerror or type(exc).__name__)
