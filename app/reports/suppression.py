@@ -8,7 +8,8 @@ the audit uses exactly that knowledge.
 
 The audit works out what such a reader can infer: Gauss-Jordan elimination of the row and
 column equations (cells fixed by the equations alone, and implied equations between hidden
-cells), then interval propagation with the rule's ranges, repeated as cells become known. A
+cells), then interval propagation with the rule's ranges, repeated as cells become known, and
+finally an exact search for another whole table in which the hidden cell differs. A
 hidden non-zero cell left with one possible value is exposed; then the other three corners of
 the cheapest rectangle through it are hidden (the hypercube method in two dimensions), totals
 only when no rectangle of inner cells protects. If nothing is left to hide the table is
@@ -341,7 +342,8 @@ def audit(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, int
     The reader's knowledge: every shown number, "<5" is 1..threshold-1, "x" is 0 or at least
     the threshold, and every row and column adds up. Elimination finds cells fixed by the
     equations alone; propagation over the equations and their reductions then narrows each
-    cell's range of possible values until nothing changes."""
+    cell's range of possible values until nothing changes. If that finds nothing, an exact
+    search (`_exact_exposed`) settles every remaining hidden non-zero cell."""
     domains = initial_domains(grid, threshold)
     lines = _equations(grid)
     known = 0
@@ -362,4 +364,82 @@ def audit(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> list[tuple[int, int
         # a hidden 0 that can be worked out is no disclosure: zeros are printed anyway
         if grid.hidden(r, c) and grid.values[r][c] != 0 and len(domain) == 1 and domain[0][0] == domain[0][1]:
             exposed.append((r, c))
+    if exposed:
+        return exposed
+    return _exact_exposed(grid, threshold, domains)
+
+
+# -- the exact check ---------------------------------------------------------------------
+
+SEARCH_NODES = 20000  # per hidden cell; a cell whose search runs out counts as exposed
+
+
+def _size(domain: Domain) -> int:
+    return sum(hi - lo + 1 for lo, hi in domain)
+
+
+def _exact_exposed(grid: Grid, threshold: int, domains) -> list[tuple[int, int]]:
+    """The complete check behind the fast audit: for every hidden non-zero cell, search for a
+    whole table that agrees with everything printed, every row and column sum and the rule, in
+    which that cell has another value. A cell with no such table is exposed. Elimination and
+    propagation above can miss a combination of equations (two totals and a "<5" total together
+    pinning a 1); this search cannot. It starts from the ranges the audit already narrowed (a
+    sound over-approximation), caps "x" at four times the grand total (the sum of every number
+    of the table: a reader told that bound knows more than a real one, so this errs on the side
+    of hiding), and branches until every cell has one value.
+    Every table found also clears each other cell whose value differs in it."""
+    values = grid.values
+    cap = sum(map(sum, values))  # four times the grand total: no cell is larger
+    start = {cell: _meet(dom, [(0, cap)]) for cell, dom in domains.items()}
+    lines = _equations(grid)
+    cells = sorted({cell for coefs, _c in lines for cell in coefs})
+    equations = lines + _reduced(lines, cells)
+    targets = [cell for cell in cells if values[cell[0]][cell[1]] != 0]
+    cleared: set[tuple[int, int]] = set()
+    exposed = []
+    for target in targets:
+        if target in cleared:
+            continue
+        truth = values[target[0]][target[1]]
+        trial = dict(start)
+        trial[target] = _meet(trial[target], [(-_BIG, truth - 1), (truth + 1, _BIG)])
+        budget = [SEARCH_NODES]
+        found = _search(trial, equations, values, budget) if trial[target] else None
+        if found is None:
+            exposed.append(target)  # no other value fits, or the search ran out: hide more
+            continue
+        cleared.update(cell for cell, v in found.items() if v != values[cell[0]][cell[1]])
     return exposed
+
+
+def _search(domains, equations, values, budget):
+    """Depth-first search for one whole assignment; None if there is none (or out of budget)."""
+    budget[0] -= 1
+    if budget[0] < 0 or not _propagate(domains, equations):
+        return None
+    open_cells = [cell for cell, dom in domains.items() if _size(dom) > 1]
+    if not open_cells:
+        if all(sum(k * domains[cell][0][0] for cell, k in coefs.items()) == constant
+               for coefs, constant in equations):
+            return {cell: dom[0][0] for cell, dom in domains.items()}
+        return None
+    cell = min(open_cells, key=lambda x: _size(domains[x]))
+    domain, truth = domains[cell], values[cell[0]][cell[1]]
+    if len(domain) > 1:
+        pieces = [[piece] for piece in domain]
+    else:
+        lo, hi = domain[0]
+        mid = truth if lo <= truth <= hi else (lo + hi) // 2
+        pieces = [[(mid, mid)], [(lo, mid - 1)], [(mid + 1, hi)]]
+    # the true value first: the table that differs in the target is usually near the truth
+    pieces = [p for p in pieces if p[0][0] <= p[0][1]]
+    pieces.sort(key=lambda p: 0 if p[0][0] <= truth <= p[0][1] else min(abs(p[0][0] - truth), abs(p[0][1] - truth)))
+    for piece in pieces:
+        trial = dict(domains)
+        trial[cell] = piece
+        found = _search(trial, equations, values, budget)
+        if found is not None:
+            return found
+        if budget[0] < 0:
+            return None
+    return None
