@@ -397,8 +397,16 @@ def _exact_exposed(grid: Grid, threshold: int, domains) -> list[tuple[int, int]]
     targets = [cell for cell in cells if values[cell[0]][cell[1]] != 0]
     cleared: set[tuple[int, int]] = set()
     exposed = []
+    by_cell: dict[tuple[int, int], list[tuple[dict, int]]] = {}
+    for coefs, constant in lines:
+        for cell in coefs:
+            by_cell.setdefault(cell, []).append((coefs, constant))
     for target in targets:
         if target in cleared:
+            continue
+        moved = _rectangle_move(target, cells, by_cell, start, values)
+        if moved:  # the quick way: four hidden corners moved by one, every sum unchanged
+            cleared.update(moved)
             continue
         truth = values[target[0]][target[1]]
         trial = dict(start)
@@ -410,6 +418,40 @@ def _exact_exposed(grid: Grid, threshold: int, domains) -> list[tuple[int, int]]
             continue
         cleared.update(cell for cell, v in found.items() if v != values[cell[0]][cell[1]])
     return exposed
+
+
+def _rectangle_move(target, cells, by_cell, domains, values) -> list[tuple[int, int]]:
+    """Another table in which `target` differs, found the cheap way when there is one: add 1 to
+    it and to the opposite corner of a rectangle of hidden cells, take 1 from the other two
+    corners (with the signs a total needs), and check every row and column sum and every
+    corner's range. Returns the corners (they all differ in that table), or [] if no rectangle
+    through the target does it: then the full search decides."""
+    r1, c1 = target
+    rows = sorted({r for r, _c in cells if r != r1})
+    cols = sorted({c for _r, c in cells if c != c1})
+    hidden = set(cells)
+
+    def fits(cell, step) -> bool:
+        value = values[cell[0]][cell[1]] + step
+        return any(lo <= value <= hi for lo, hi in domains[cell])
+
+    for r2 in rows:
+        if (r2, c1) not in hidden:
+            continue
+        for c2 in cols:
+            corners = ((r1, c1), (r1, c2), (r2, c1), (r2, c2))
+            if (r1, c2) not in hidden or (r2, c2) not in hidden:
+                continue
+            for signs in ((1, -1, -1, 1), (1, 1, -1, -1), (1, -1, 1, -1), (1, 1, 1, 1)):
+                for step in (1, -1):
+                    moves = {corner: sign * step for corner, sign in zip(corners, signs)}
+                    touched = {id(eq): eq for corner in corners for eq in by_cell.get(corner, ())}
+                    if any(sum(coefs.get(cell, 0) * move for cell, move in moves.items())
+                           for coefs, _constant in touched.values()):
+                        continue  # some row or column would no longer add up
+                    if all(fits(cell, move) for cell, move in moves.items()):
+                        return list(corners)
+    return []
 
 
 def _search(domains, equations, values, budget):
