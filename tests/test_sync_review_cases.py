@@ -158,3 +158,36 @@ def test_the_access_file_leaves_out_a_person_named_only_in_the_losing_edit(team)
     text = str(held)
     assert "Cristea" not in text and "HA-C-4" not in text, text
     assert ("notes", "Popa und […] ([…]): Streit") in {(h["field"], str(h["value"])) for h in held}
+
+
+def test_the_access_files_conflict_records_leave_out_other_people_of_the_register(team):
+    from app.services.access import client_data
+
+    ana, lead = team.journals["laptop-1"], team.journals["lead"]
+    me = ana.save_client(Client(code="HA-EP-1", name="Elena Popescu"), today=NOW.date())
+    ana.save_client(Client(code="HA-ML-2", name="Maria Lungu"), today=NOW.date())
+    kept = ana.save_entry(consultation(notes="Elena: Mietvertrag", client_ids=[me.id]), now=NOW)
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+    ana.save_entry(dataclasses.replace(ana.get_entry(kept.id),
+                                       notes="Elena; Nachbarin Maria Lungu (HA-ML-2) begleitet sie"))
+    lead.save_entry(dataclasses.replace(lead.get_entry(kept.id), notes="Elena: Mietvertrag geprüft"),
+                    now=NOW.replace(year=2099))
+    team.sync("laptop-1").export_bundles()
+    team.sync("lead").import_paths([team.sync_dir])
+
+    data = client_data(lead, me.id)
+    assert data["conflict_records"], "a conflict record is expected"
+    text = json.dumps(data, ensure_ascii=False)
+    assert "Lungu" not in text and "HA-ML-2" not in text
+
+
+def test_the_access_file_leaves_out_a_name_in_a_hyphenated_word(team):
+    from app.services.access import client_data
+
+    ana = team.journals["laptop-1"]
+    me = ana.save_client(Client(code="HA-EP-1", name="Elena Popescu"), today=NOW.date())
+    ana.save_client(Client(code="HA-ML-2", name="Maria Lungu"), today=NOW.date())
+    ana.save_entry(consultation(notes="Die Lungu-Kinder kamen mit", client_ids=[me.id]), now=NOW)
+    entry = client_data(ana, me.id)["entries"][0]
+    assert entry["notes"] == "Die […]-Kinder kamen mit"

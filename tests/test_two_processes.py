@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 from test_gui_sync import IMPORT_TIMEOUT_MS, _open, click, import_with_gui, lead_view, make_team, notes_conflict, \
     wait_idle
 
-from app.domain.entries import CONSULTATION
+from app.domain.entries import CONSULTATION, Client
 
 
 def test_text_typed_before_a_lock_survives_a_journal_busy_in_another_process(qtbot, open_window, data_dir, tmp_path):
@@ -244,3 +244,29 @@ def test_quitting_while_the_journal_is_busy_asks_before_the_typed_entry_is_lost(
     again = open_window()
     assert again.current_form is not None
     assert again.current_form.ui.notes.toPlainText() == "Termin beim Sozialamt am Dienstag"
+
+
+def test_held_draft_of_an_erased_person_is_not_written_back_at_unlock(qtbot, open_window, data_dir, tmp_path):
+    window = open_window()
+    journal = window.journal
+    journal.save_client(Client(code="CL-ION-7", name="Ion Popescu"))
+    window.refresh_clients()
+    window.new_entry(CONSULTATION)
+    form = window.current_form
+    with other_process_holds_journal(data_dir / "journal.db", GUI_PASSPHRASE, tmp_path / "signals"):
+        form.ui.clients.setText("CL-ION-7")
+        type_text(form.ui.notes, "Herr Popescu: Schulden bei der Stadtkasse")
+        window.draft_timer.stop()
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        assert window.journal is None
+        assert window._unwritten_draft is not None  # held in memory over the lock
+    erased = cli("erase-client", "--store", str(data_dir / "journal.db"), "--code", "CL-ION-7", "--yes",
+                 passphrase=GUI_PASSPHRASE)
+    assert erased.returncode == 0, erased.stderr
+    unlock(qtbot, window)
+    journal = window.journal
+    drafts = [json.dumps(journal.load_draft(k), ensure_ascii=False) for k in journal.draft_keys()]
+    shown = window.current_form.ui.notes.toPlainText() if window.current_form is not None else ""
+    assert not [d for d in drafts if "CL-ION-7" in d or "Popescu" in d], \
+        f"a draft about the person erased meanwhile was written back at unlock: {drafts}"
+    assert "Popescu" not in shown

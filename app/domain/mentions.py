@@ -53,7 +53,18 @@ OTHER_PERSON = "[…]"
 
 def redacted(text: str, pattern: re.Pattern | None) -> str:
     """The text with every word `pattern` finds (another person's code or name part) replaced
-    by "[…]". Words are matched after folding, one by one, so the rest keeps its own spelling."""
+    by "[…]". Words are matched after folding, one by one, so the rest keeps its own spelling: a
+    code whole ("HA-ML-2"), a name also as a part of a hyphenated word ("Lungu-Kinder")."""
     if not text or pattern is None:
         return text
-    return re.sub(r"[\w-]+", lambda m: OTHER_PERSON if pattern.fullmatch(folded(m.group())) else m.group(), text)
+
+    def word(match: re.Match) -> str:
+        token = match.group()
+        if pattern.fullmatch(folded(token)):
+            return OTHER_PERSON
+        if "-" not in token:
+            return token
+        return "-".join(OTHER_PERSON if part and pattern.fullmatch(folded(part)) else part
+                        for part in token.split("-"))
+
+    return re.sub(r"[\w-]+", word, text)

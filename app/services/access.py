@@ -57,7 +57,7 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
                 other = journal.get_client(other_id)
                 pattern = person_pattern(other.code, other.name) if other is not None else None
                 text = redacted(text, pattern)
-        return text
+        return redacted(text, anyone_else)
 
     about = {rid: journal.get_entry(rid) for rid in preview.linked}
     entries = []
@@ -74,7 +74,7 @@ def client_data(journal: Journal, client_id: str, *, now: dt.datetime | None = N
             record["other_clients"] = len(others)
         for name in ("notes", "follow_up", "teacher", "social_worker"):
             if isinstance(record.get(name), str):
-                record[name] = redacted(without_others(record[name], others), anyone_else)
+                record[name] = without_others(record[name], others)
         entries.append(record)
     # Other people's entries that name the person: listed, not copied. Their notes are about
     # someone else (Art. 15(4)); whoever answers the request reads them and decides.

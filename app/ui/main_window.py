@@ -109,7 +109,8 @@ class MainWindow(QMainWindow):
         self._topics_narrowed = False
         self._form_text: Callable[[], str] | None = None  # what the line under the entry form says
         self.deleted: list[Entry] = []  # deleted in the last UNDO_SECONDS, newest last: Undo restores them in turn
-        self._unwritten_draft: tuple[str, dict] | None = None  # a draft another program kept us from writing
+        # a draft another program kept us from writing: (key, fields, registered codes it names)
+        self._unwritten_draft: tuple[str, dict, list[str]] | None = None
         self.carried = carried_profile.Found()  # the installer's workstation profile, looked up on first run
 
         self.ui = Ui_MainWindow()
@@ -718,8 +719,11 @@ class MainWindow(QMainWindow):
             self._kept_draft = key
             self._unwritten_draft = None
         except OSError as exc:  # a full disk: the form keeps the text; say so where the user looks
-            # (or another program holds the journal: a lock now keeps the draft until the unlock)
-            self._unwritten_draft = (key, {"record": record})
+            # (or another program holds the journal: a lock now keeps the draft until the unlock,
+            # with the codes it names that are in the register, to notice an erasure meanwhile)
+            registered = [c for c in record.get("clients") or [] if isinstance(c, str) and
+                          self.journal.client_by_code(c) is not None]
+            self._unwritten_draft = (key, {"record": record}, registered)
             self._form_say(lambda exc=exc: (  # bound: the except clause unbinds exc
                 _("Could not keep a draft ({reason}). What you typed is still here; free some disk space.")
                 .format(reason=exc.strerror or type(exc).__name__)))
@@ -1301,8 +1305,18 @@ class MainWindow(QMainWindow):
         held, self._unwritten_draft = self._unwritten_draft, None
         if held is None or self.journal is None:
             return
+        key, fields, registered = held
+        kind, _sep, entry_id = key.partition(":")
+        if (kind == "edit" and self.journal.is_erased("entries", entry_id)) or any(
+                self.journal.client_by_code(code) is None for code in registered):
+            # Someone it names was erased meanwhile (erase-client, a sync): not written back.
+            self.ui.statusbar.showMessage(_("The entry you had open was erased on a data-protection request. It was "
+                                            "closed, and what was typed into it is not kept.") if kind == "edit" else
+                                          _("The entry you were writing names a person erased on a data-protection "
+                                            "request. It was closed, and what was typed into it is not kept."), 30000)
+            return
         try:
-            self.journal.save_draft(*held)
+            self.journal.save_draft(key, fields)
         except OSError:
             self._unwritten_draft = held  # still busy: kept for the next try (the next lock or save)
             self.ui.statusbar.showMessage(_("The journal is busy in another program: the entry you were "
