@@ -21,6 +21,14 @@ from test_gui_sync import IMPORT_TIMEOUT_MS, _open, click, import_with_gui, lead
 from app.domain.entries import CONSULTATION, Client
 
 
+def new_entry_naming_a_client(window):
+    """A registered client, CL-ION-7, and a new consultation open in the window (its form)."""
+    window.journal.save_client(Client(code="CL-ION-7", name="Ion Popescu"))
+    window.refresh_clients()
+    window.new_entry(CONSULTATION)
+    return window.current_form
+
+
 def test_text_typed_before_a_lock_survives_a_journal_busy_in_another_process(qtbot, open_window, data_dir, tmp_path):
     window = open_window()
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # new consultation
@@ -130,17 +138,13 @@ def test_a_choice_on_a_conflict_resolved_elsewhere_never_lands_on_another_record
 
 def test_a_person_erased_on_the_command_line_is_not_written_back_by_the_open_form(qtbot, open_window, data_dir,
                                                                                   monkeypatch):
-    from app.domain.entries import Client
     from app.ui import main_window
 
     asked = []
     monkeypatch.setattr(main_window, "confirm", lambda *args: asked.append(args[1]) or True)
     window = open_window()
     journal = window.journal
-    journal.save_client(Client(code="CL-ION-7", name="Ion Popescu"))
-    window.refresh_clients()
-    window.new_entry(CONSULTATION)
-    form = window.current_form
+    form = new_entry_naming_a_client(window)
     form.ui.clients.setText("CL-ION-7")
     type_text(form.ui.notes, "Herr Popescu rief an")
     qtbot.waitUntil(lambda: journal.draft_keys() == ["new:consultation"], timeout=5000)  # the draft timer
@@ -248,11 +252,7 @@ def test_quitting_while_the_journal_is_busy_asks_before_the_typed_entry_is_lost(
 
 def test_held_draft_of_an_erased_person_is_not_written_back_at_unlock(qtbot, open_window, data_dir, tmp_path):
     window = open_window()
-    journal = window.journal
-    journal.save_client(Client(code="CL-ION-7", name="Ion Popescu"))
-    window.refresh_clients()
-    window.new_entry(CONSULTATION)
-    form = window.current_form
+    form = new_entry_naming_a_client(window)
     with other_process_holds_journal(data_dir / "journal.db", GUI_PASSPHRASE, tmp_path / "signals"):
         form.ui.clients.setText("CL-ION-7")
         type_text(form.ui.notes, "Herr Popescu: Schulden bei der Stadtkasse")
