@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import getpass
 import os
-import errno
 import sys
 from pathlib import Path
 
@@ -317,7 +316,7 @@ def cmd_devices(args) -> int:
 def cmd_sync_export(args) -> int:
     with _open(args) as journal:
         results = _sync(journal).export_bundles(Path(args.to) if args.to else None)
-    from app.services.sync import peer_label
+    from app.services.conflict_text import peer_label
 
     if not results:
         print(_("Nothing new to send."))
@@ -391,8 +390,7 @@ def cmd_conflicts(args) -> int:
 def _conflict_line(journal, c) -> list[str]:
     """One open conflict as the desktop's conflict view shows it: number, record, field, what
     happened, the current value and the one that lost, each with who and when."""
-    from app.services.conflict_text import KIND_LABELS, display_value, field_label, record_text, when_text
-    from app.services.sync import peer_label
+    from app.services.conflict_text import KIND_LABELS, display_value, field_label, peer_label, record_text, when_text
 
     current = _("The record was deleted.") if c.record_deleted else display_value(journal, c.field, c.current_value)
     return [str(c.id), record_text(journal, c), field_label(c.field), _(KIND_LABELS.get(c.kind, c.kind)),
@@ -662,6 +660,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         "app.services.sync": ("SyncError",),
         "app.store.keyslots": ("KeySlotError", "WrongPassphrase"),
         "app.store.migrate": ("NewerStoreError",),
+        "app.store.engine": ("StoreBusy",),
     }
     found = []
     for module_name, classes in names.items():
@@ -682,6 +681,10 @@ def _is_database_error(exc: BaseException) -> bool:
 def _known_error_reply(exc: BaseException) -> tuple[int, str]:
     if type(exc).__name__ == "WrongPassphrase":
         return EXIT_WRONG_PASSPHRASE, _("Wrong passphrase. Nothing was changed.")
+    if type(exc).__name__ == "StoreBusy":  # an OSError: its str() is "[Errno 16] ..."
+        from app.store.engine import busy_text
+
+        return EXIT_BAD_INPUT, busy_text()
     return EXIT_BAD_INPUT, str(exc)
 
 
@@ -705,13 +708,8 @@ def main(argv: list[str] | None = None) -> int:
         code, message = EXIT_BAD_INPUT, _("{path} exists already and is not overwritten: choose another file "
                                           "name.").format(path=exc.filename2 or exc.filename or "")
     except OSError as exc:
-        if exc.errno == errno.EBUSY and type(exc).__name__ == "StoreBusy":
-            from app.store.engine import busy_text
-
-            code, message = EXIT_BAD_INPUT, busy_text()
-        else:
-            code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
-                reason=exc.strerror or type(exc).__name__)
+        code, message = EXIT_BAD_INPUT, _("A file could not be read or written: {reason}").format(
+            reason=exc.strerror or type(exc).__name__)
     except Exception as exc:
         if not _is_database_error(exc):
             raise

@@ -44,6 +44,15 @@ DATE_TIMES = {"start", "end"}  # stored as ISO date and time, shown in the local
 DATES = {"follow_up_due", "consent_date"}
 
 
+LEAD = "lead"  # how a bundle's sender, a conflict's device or an export's recipient names the team lead
+
+
+def peer_label(name: str) -> str:
+    """A workstation's name as the user reads it; the team lead's journal in the user's language.
+    (`LEAD` itself stays in JSON output and in the data: it is an identifier.)"""
+    return _("team lead") if name == LEAD else name
+
+
 def field_label(name: str) -> str:
     return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
 

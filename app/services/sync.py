@@ -30,7 +30,6 @@ import gc
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +41,7 @@ from app import __version__
 from app.domain.filters import fts_query
 from app.domain.mentions import folded, mentions, name_parts, person_pattern
 from app.i18n import N_, _, ngettext
+from app.services.conflict_text import LEAD, peer_label
 from app.services.journal import Journal, utc_now
 from app.services.stores import RECOVERY_PUBLIC_META, migration_backups
 from app.store import repository as repo
@@ -194,15 +194,6 @@ class ErasurePreview:
     @property
     def entries(self) -> int:
         return len(self.linked)
-
-
-LEAD = "lead"  # how a bundle's sender, a conflict's device or an export's recipient names the team lead
-
-
-def peer_label(name: str) -> str:
-    """A workstation's name as the user reads it; the team lead's journal in the user's language.
-    (`LEAD` itself stays in JSON output and in the data: it is an identifier.)"""
-    return _("team lead") if name == LEAD else name
 
 
 def erasure_notes(preview: ErasurePreview, *, done: bool = False) -> list[str]:
@@ -429,14 +420,6 @@ def _missing_bundles(bundles: Sequence[tuple], holes: list[tuple[int, int]]) -> 
         if any(after < above and upto > below for after, upto in holes):
             missing.append(number)
     return missing
-
-
-def _typed_date(text: str):
-    """A date as a person types it: 20.11.2026 or 2026-11-20."""
-    import datetime as dt
-
-    day = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-    return dt.date(int(day[3]), int(day[2]), int(day[1])) if day else dt.date.fromisoformat(text)
 
 
 @contextmanager
@@ -1220,14 +1203,17 @@ class SyncService:
         found.sort(key=lambda w: (w.sender == "", w.sender.casefold(), w.seq, w.path.name))
         return found
 
+    def _addressed_here(self, conn, header: dict) -> bool:
+        my_id = self.journal.device_id
+        return bool(my_id) and header.get("recipient") == my_id and header.get("team") == _meta(conn, "sync.team_id")
+
     def _passed_over(self, conn, item, from_folder: bool) -> bool:
-        """A file of a folder that `_import_one` passes over at once: not for this journal, or
-        imported before (by this run too)."""
+        """A file of a folder that `_import_one` passes over at once: our own, not for this
+        journal, or imported before (by this run too)."""
         if not from_folder or isinstance(item, FileResult):
             return False
         h = item.header
-        return (h.get("recipient") != self.journal.device_id or str(h.get("sender") or "") == self.journal.device_id
-                or h.get("team") != _meta(conn, "sync.team_id")
+        return (str(h.get("sender") or "") == self.journal.device_id or not self._addressed_here(conn, h)
                 or self._imported_before(conn, str(h.get("sender")), h.get("seq"), item.digest))
 
     @staticmethod
@@ -1387,7 +1373,7 @@ class SyncService:
         sender = str(h.get("sender") or "")
         if sender == my_id and from_folder:
             return FileResult(path, "skipped")
-        if h.get("recipient") != my_id or h.get("team") != _meta(conn, "sync.team_id") or not my_id:
+        if not self._addressed_here(conn, h):
             if from_folder:
                 return FileResult(path, "skipped")
             raise BundleError("not_addressed")
@@ -1773,6 +1759,7 @@ class SyncService:
 
         from app.domain.records import CLIENT_CODE_PATTERN
         from app.domain.validation import validate_client
+        from app.reports.periods import parse_day
 
         row = conn.exec_driver_sql("SELECT * FROM clients WHERE id = ?", (rid,)).mappings().first()
         if row is None or row["deleted_at"] is not None or name not in replica.SPECS["clients"].fields:
@@ -1793,7 +1780,7 @@ class SyncService:
             parsed = [part.strip() for part in text.replace(",", ";").split(";") if part.strip()]
         elif name == "consent_date":
             try:
-                parsed = _typed_date(text) if text else None
+                parsed = parse_day(text) if text else None
             except ValueError:
                 raise SyncError(_("Not a date: {text}. Use DD.MM.YYYY or YYYY-MM-DD.").format(text=text)) from None
         else:

@@ -30,7 +30,10 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
         folder.mkdir(parents=True, exist_ok=True)
     elif not folder.is_dir():
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(folder))
-    _remove_stale_temps(path)
+    # Temp files of this file that a killed write left behind (SIGKILL, a power cut): each is a copy
+    # of what was being written, perhaps a person's data in an unencrypted export. Those of a write
+    # still running elsewhere are younger.
+    remove_stale_temps(folder, f".{glob.escape(path.name)}.*.tmp")
     try:
         before = os.stat(path)
     except FileNotFoundError:
@@ -83,13 +86,6 @@ def _move_without_replacing(tmp_name: str, path: Path) -> None:
         # The file is in place. Its temp name may be held a moment by another program (Windows'
         # antivirus scanning a new file): left, and removed once stale (`remove_stale_temps`).
         pass
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Temp files of `path` that a killed write left behind (SIGKILL, a power cut): each is a copy
-    of what was being written, perhaps a person's data in an unencrypted export. Removed when the
-    same file is written again; those of a write still running elsewhere are younger."""
-    remove_stale_temps(path.parent, f".{glob.escape(path.name)}.*.tmp")
 
 
 def remove_stale_temps(folder: Path, pattern: str) -> None:

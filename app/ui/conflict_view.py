@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHeaderView, QMessageBox, QScrollArea, QWidget
 
 from app.i18n import _, ngettext
-from app.services.conflict_text import KIND_LABELS, display_value, field_label, record_text, when_text
+from app.services.conflict_text import KIND_LABELS, display_value, field_label, peer_label, record_text, when_text
 from app.ui.forms.ui_conflict_view import Ui_ConflictView
 from app.ui.widgets import fill_table
 
@@ -107,8 +107,6 @@ class ConflictView(QWidget):
         self._fill([])
 
     def _fill(self, conflicts: list[ConflictInfo]) -> None:
-        from app.services.sync import peer_label
-
         selected = self.selected()
         selected_row = self.conflicts.index(selected) if selected is not None else 0
         # A refresh (another import, Check again, a failed resolve) keeps a new value being typed
@@ -151,8 +149,6 @@ class ConflictView(QWidget):
         return self.conflicts[rows[0].row()]
 
     def _show_selected(self) -> None:
-        from app.services.sync import peer_label
-
         ui, c = self.ui, self.selected()
         for widget in (ui.keep_current, ui.take_loser, ui.save_edit, ui.edit_value):
             widget.setEnabled(c is not None)

@@ -267,20 +267,11 @@ class SyncView(QWidget):
         from app.services.sync import STATE_LABELS
 
         counts = self.import_counts
-        refused = {name for name, _message in self.rejected}
-        # By device id: a revoked laptop and its replacement share a name. (A workstation waiting
-        # for its first bundle has no device id yet: its bundle is known by the name it enrolls.)
-        ids = {d.device_id for d in self.devices if d.device_id}
         names = Counter(d.name for d in self.devices)
-        newest: dict[str, WaitingBundle] = {}
-        for b in self.waiting:
-            key = b.sender_id if b.sender_id in ids else b.sender
-            if b.state == "new" and key and b.path.name not in refused and (
-                    key not in newest or b.seq > newest[key].seq):
-                newest[key] = b  # it carries every change the older ones carry that is still not acknowledged
         rows = []
         for d in self.devices:
-            waiting = newest.get(d.device_id) if d.device_id else newest.get(d.name)
+            # the newest carries every change of the older ones that is still not acknowledged
+            waiting = max(self._new_bundles_of(d), key=lambda b: b.seq, default=None)
             got = counts.get(d.device_id) or (counts.get(d.name) if names[d.name] == 1 else None) or {}
             last = _("No. {seq}").format(seq=d.last_bundle_seq) if d.last_bundle_seq else "—"
             rows.append((d.name, [
@@ -306,6 +297,14 @@ class SyncView(QWidget):
             if chosen.name in names:
                 table.selectRow(names.index(chosen.name))
         table.blockSignals(False)
+
+    def _new_bundles_of(self, device: DeviceInfo) -> list[WaitingBundle]:
+        """The bundles of this workstation waiting in the folder to be imported. By device id: a
+        revoked laptop and its replacement share a name. (A workstation waiting for its first
+        bundle has no device id yet: its bundle is known by the name it enrolls.)"""
+        refused = {name for name, _message in self.rejected}
+        return [b for b in self.waiting if b.state == "new" and b.path.name not in refused and (
+            b.sender_id == device.device_id if device.device_id else b.sender == device.name)]
 
     @staticmethod
     def _gaps_text(d: DeviceInfo) -> str:
@@ -508,8 +507,7 @@ class SyncView(QWidget):
         else:
             since = _("It has not sent any bundle yet.")
         # Its bundles still waiting in the folder are refused too: work it did before it was lost.
-        waiting = sorted(b.seq for b in self.waiting if b.state == "new" and (
-            b.sender_id == device.device_id if device.device_id else b.sender == device.name))
+        waiting = sorted(b.seq for b in self._new_bundles_of(device))
         held = ngettext(
             "Its bundle No. {numbers} waits in the sync folder and has not been imported: it would be refused "
             "too. If it was written before the laptop was lost, answer No and import it first.",
